@@ -1,0 +1,461 @@
+"""The public client: ``OpenRouter(...).credits.get_credits()``, sync and async.
+
+Each call goes through the generated operation (``_get_kwargs`` builds the request,
+``_parse_response`` reads the body, in :mod:`.responses`); this module adds the headers,
+the key, the timeout, the response-size bound and the retries, whose decisions all come
+from :class:`~openrouter_credits.retries.RetryState`. The two small send loops below (sync
+and async) only send, sleep and ask it.
+
+Retries sit around ``httpx.Client.send`` rather than inside a transport so that they also
+apply to a client you bring (``client=`` / ``async_client=``) without touching its
+transport.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import ssl
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Final, Self
+
+import httpx
+
+from . import errors
+from ._generated import types as _gen_types
+from ._generated.api.credits_ import get_credits as _op
+from ._generated.models import GetCreditsResponse
+from .headers import USER_AGENT, attribution, check_header
+from .responses import result_or_raise
+from .retries import DEFAULT_RETRY_CONFIG, NO_RETRIES, RetryConfig, RetryState
+from .utils import UNSET, Unset
+
+__all__ = ["DEFAULT_SERVER_URL", "DEFAULT_TIMEOUT_MS", "MAX_BODY_BYTES", "Credits", "OpenRouter"]
+
+#: The production server, as openapi.yaml's ``servers`` gives it.
+DEFAULT_SERVER_URL: Final = "https://openrouter.ai/api/v1"
+#: Per-attempt timeout when neither the client nor the call sets one (and no client of
+#: yours is used): nothing waits forever.
+DEFAULT_TIMEOUT_MS: Final = 30_000
+#: A larger response body (on the wire) is refused with ResponseValidationError.
+MAX_BODY_BYTES: Final = 1 << 20
+API_KEY_ENV: Final = "OPENROUTER_API_KEY"
+
+logger = logging.getLogger("openrouter_credits")
+
+ApiKey = str | Callable[[], str]
+
+
+class OpenRouter:
+    """A client for OpenRouter's credits API, with the official SDK's names.
+
+    ``api_key``: a string, or a callable returning one (called for every request); by
+    default the ``OPENROUTER_API_KEY`` environment variable, read at each call.
+    ``http_referer``, ``x_open_router_title``, ``x_open_router_categories``: attribution
+    headers sent with every call (a call may override them). ``retry_config``: the retry
+    policy (default: from openapi.yaml; ``None`` or ``NO_RETRIES``: one attempt).
+    ``timeout_ms``: per-attempt timeout. ``client`` / ``async_client``: httpx clients of
+    your own (their transports, proxies and TLS settings are used; they are not closed).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: ApiKey | None = None,
+        http_referer: str | None = None,
+        x_open_router_title: str | None = None,
+        x_open_router_categories: str | Sequence[str] | None = None,
+        server_url: str | None = None,
+        retry_config: RetryConfig | Unset | None = UNSET,
+        timeout_ms: int | None = None,
+        client: httpx.Client | None = None,
+        async_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        if api_key is not None and not (isinstance(api_key, str) or callable(api_key)):
+            raise TypeError("api_key must be a str or a callable returning one")
+        self._api_key = api_key
+        self._attribution = attribution(http_referer, x_open_router_title, x_open_router_categories)
+        self._server_url = _check_server_url(server_url or DEFAULT_SERVER_URL)
+        self._retry_config = _retry_config(retry_config, DEFAULT_RETRY_CONFIG)
+        self._timeout_ms = _check_timeout(timeout_ms)
+        self._client = client
+        self._async_client = async_client
+        self._owns_client = client is None
+        self._owns_async_client = async_client is None
+        self._lock = threading.Lock()
+        self.credits = Credits(self)
+
+    def __repr__(self) -> str:
+        key = "callable" if callable(self._api_key) else "set" if self._api_key else "from env"
+        return f"OpenRouter(server_url={self._server_url!r}, api_key=<{key}>)"
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def close(self) -> None:
+        """Close the httpx clients this object made (not yours)."""
+        if self._owns_client and self._client is not None:
+            self._client.close()
+            self._client = None
+
+    async def aclose(self) -> None:
+        """Close every httpx client this object made (not yours)."""
+        self.close()
+        if self._owns_async_client and self._async_client is not None:
+            await self._async_client.aclose()
+            self._async_client = None
+
+    def _sync_client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(follow_redirects=False)
+            return self._client
+
+    def _async_http(self) -> httpx.AsyncClient:
+        with self._lock:
+            if self._async_client is None:
+                self._async_client = httpx.AsyncClient(follow_redirects=False)
+            return self._async_client
+
+    # -- one call -------------------------------------------------------------------------
+
+    def _resolve_key(self) -> str:
+        source = self._api_key if self._api_key is not None else os.environ.get(API_KEY_ENV)
+        key = source() if callable(source) else source
+        if not key:
+            raise errors.MissingAPIKeyError(
+                f"no API key: pass api_key= or set {API_KEY_ENV} (a management key)"
+            )
+        if not isinstance(key, str):
+            raise TypeError("the api_key callable must return a str")
+        try:
+            check_header("Authorization", key)
+        except ValueError:
+            raise ValueError("api_key contains characters HTTP does not allow") from None
+        return key
+
+    def _build(
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        call: _Call,
+    ) -> tuple[httpx.Request, str]:
+        """The request for one call (nothing sent), and the key to redact from errors."""
+        values = {**self._attribution, **call.attribution}
+        kwargs = _op._get_kwargs(
+            http_referer=values.get("HTTP-Referer", _gen_types.UNSET),
+            x_open_router_title=values.get("X-OpenRouter-Title", _gen_types.UNSET),
+            x_open_router_categories=values.get("X-OpenRouter-Categories", _gen_types.UNSET),
+        )
+        key = self._resolve_key()
+        headers: dict[str, str] = {"User-Agent": USER_AGENT, **kwargs["headers"]}
+        headers.update(call.extra_headers)
+        headers["Authorization"] = f"Bearer {key}"
+        base = _check_server_url(call.server_url) if call.server_url else self._server_url
+        timeout_ms = call.timeout_ms if call.timeout_ms is not None else self._timeout_ms
+        if timeout_ms is None and self._owns(client):
+            timeout_ms = DEFAULT_TIMEOUT_MS
+        request = client.build_request(
+            kwargs["method"],
+            base.rstrip("/") + kwargs["url"],
+            headers=headers,
+            timeout=httpx.Timeout(timeout_ms / 1000) if timeout_ms is not None else client.timeout,
+        )
+        return request, key
+
+    def _owns(self, client: httpx.Client | httpx.AsyncClient) -> bool:
+        if isinstance(client, httpx.AsyncClient):
+            return self._owns_async_client
+        return self._owns_client
+
+    def _state(self, call: _Call) -> RetryState:
+        config = self._retry_config if isinstance(call.retries, Unset) else call.retries
+        return RetryState(config)
+
+    def _get_credits(self, call: _Call) -> GetCreditsResponse:
+        client = self._sync_client()
+        request, key = self._build(client, call)
+        state = self._state(call)
+        state.start()
+        while True:
+            try:
+                response = _read(client.send(request, stream=True), request)
+            except httpx.TransportError as exc:
+                wait = state.after_error(exc, _retryable(exc))
+                if wait is None:
+                    raise _no_response(exc, state, request) from exc
+            else:
+                wait = state.after_status(response.status_code, response.headers)
+                if wait is None:
+                    return result_or_raise(response, key)
+            _log_retry(state, wait, request)
+            time.sleep(wait)
+
+    async def _get_credits_async(self, call: _Call) -> GetCreditsResponse:
+        import anyio  # httpx's own dependency: works under asyncio and trio
+
+        client = self._async_http()
+        request, key = self._build(client, call)
+        state = self._state(call)
+        state.start()
+        while True:
+            try:
+                response = await _aread(await client.send(request, stream=True), request)
+            except httpx.TransportError as exc:
+                wait = state.after_error(exc, _retryable(exc))
+                if wait is None:
+                    raise _no_response(exc, state, request) from exc
+            else:
+                wait = state.after_status(response.status_code, response.headers)
+                if wait is None:
+                    return result_or_raise(response, key)
+            _log_retry(state, wait, request)
+            await anyio.sleep(wait)
+
+
+class _Call:
+    """The per-call options, validated before anything is sent."""
+
+    __slots__ = ("attribution", "extra_headers", "retries", "server_url", "timeout_ms")
+
+    def __init__(
+        self,
+        http_referer: str | None,
+        x_open_router_title: str | None,
+        x_open_router_categories: str | Sequence[str] | None,
+        retries: RetryConfig | Unset | None,
+        server_url: str | None,
+        timeout_ms: int | None,
+        http_headers: Mapping[str, str] | None,
+    ) -> None:
+        self.attribution = attribution(http_referer, x_open_router_title, x_open_router_categories)
+        self.retries: RetryConfig | Unset = (
+            retries if isinstance(retries, Unset) else _retry_config(retries, NO_RETRIES)
+        )
+        self.server_url = server_url
+        self.timeout_ms = _check_timeout(timeout_ms)
+        self.extra_headers: dict[str, str] = {}
+        for name, value in (http_headers or {}).items():
+            if isinstance(name, str) and name.lower() == "authorization":
+                raise ValueError("http_headers may not set Authorization: pass api_key instead")
+            self.extra_headers[name] = check_header(name, value)
+
+
+class Credits:
+    """``open_router.credits``: the credits operations."""
+
+    def __init__(self, sdk: OpenRouter) -> None:
+        self._sdk = sdk
+
+    def get_credits(
+        self,
+        *,
+        http_referer: str | None = None,
+        x_open_router_title: str | None = None,
+        x_open_router_categories: str | Sequence[str] | None = None,
+        retries: RetryConfig | Unset | None = UNSET,
+        server_url: str | None = None,
+        timeout_ms: int | None = None,
+        http_headers: Mapping[str, str] | None = None,
+    ) -> GetCreditsResponse:
+        """Total credits purchased and used (``GET /credits``; needs a management key)."""
+        call = _Call(
+            http_referer,
+            x_open_router_title,
+            x_open_router_categories,
+            retries,
+            server_url,
+            timeout_ms,
+            http_headers,
+        )
+        return self._sdk._get_credits(call)
+
+    async def get_credits_async(
+        self,
+        *,
+        http_referer: str | None = None,
+        x_open_router_title: str | None = None,
+        x_open_router_categories: str | Sequence[str] | None = None,
+        retries: RetryConfig | Unset | None = UNSET,
+        server_url: str | None = None,
+        timeout_ms: int | None = None,
+        http_headers: Mapping[str, str] | None = None,
+    ) -> GetCreditsResponse:
+        """The async form of :meth:`get_credits`."""
+        call = _Call(
+            http_referer,
+            x_open_router_title,
+            x_open_router_categories,
+            retries,
+            server_url,
+            timeout_ms,
+            http_headers,
+        )
+        return await self._sdk._get_credits_async(call)
+
+
+# --- helpers shared by the sync and async paths (no I/O) ------------------------------
+
+
+def _retry_config(value: RetryConfig | Unset | None, default: RetryConfig) -> RetryConfig:
+    if isinstance(value, Unset):
+        return default
+    if value is None:
+        return NO_RETRIES
+    if not isinstance(value, RetryConfig):
+        raise TypeError(f"retries must be a RetryConfig or None, got {type(value).__name__}")
+    return value
+
+
+def _check_timeout(timeout_ms: int | None) -> int | None:
+    if timeout_ms is None:
+        return None
+    if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, (int, float)) or timeout_ms <= 0:
+        raise ValueError(
+            f"timeout_ms must be a positive number of milliseconds, got {timeout_ms!r}"
+        )
+    return int(timeout_ms)
+
+
+def _check_server_url(url: str) -> str:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ValueError(f"server_url {url!r} is not a valid URL: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"server_url {url!r} must be an http:// or https:// URL with a host")
+    return url
+
+
+def _declared_size(response: httpx.Response) -> int:
+    try:
+        return int(response.headers.get("content-length", "0"))
+    except ValueError:
+        return 0
+
+
+class _Body:
+    """Collects a streamed body as it came (still content-encoded), bounded in size."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.chunks: list[bytes] = []
+        self.size = 0
+        if _declared_size(response) > MAX_BODY_BYTES:
+            raise self._too_large(_declared_size(response))
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > MAX_BODY_BYTES:
+            raise self._too_large(self.size)
+        self.chunks.append(chunk)
+
+    def _too_large(self, size: int) -> errors.ResponseValidationError:
+        return errors.ResponseValidationError(
+            f"HTTP {self.response.status_code}: the response body ({size} bytes or more) "
+            f"exceeds this client's {MAX_BODY_BYTES} byte limit; a credits body is tiny",
+            self.response,
+            "",
+        )
+
+    def finish(self, request: httpx.Request) -> httpx.Response:
+        """A read response with the collected body, decoded as its headers say."""
+        response, raw = self.response, b"".join(self.chunks)
+        try:
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=raw, request=request
+            )
+        except httpx.DecodingError as exc:
+            plain = httpx.Headers(response.headers)
+            del plain["content-encoding"]
+            broken = httpx.Response(
+                response.status_code, headers=plain, content=raw, request=request
+            )
+            raise errors.ResponseValidationError(
+                f"HTTP {response.status_code}: the body does not decode as its "
+                f"Content-Encoding {response.headers.get('content-encoding')!r} says",
+                broken,
+            ) from exc
+
+
+def _read(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+    """Read a streamed response, at most MAX_BODY_BYTES on the wire; always closes it."""
+    try:
+        body = _Body(response)
+        for chunk in response.iter_raw():
+            body.add(chunk)
+    finally:
+        response.close()
+    return body.finish(request)
+
+
+async def _aread(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+    """The async form of :func:`_read`."""
+    try:
+        body = _Body(response)
+        async for chunk in response.aiter_raw():
+            body.add(chunk)
+    finally:
+        await response.aclose()
+    return body.finish(request)
+
+
+def _retryable(exc: httpx.TransportError) -> bool:
+    """Connection failures, broken responses and timeouts are; these are not."""
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError)):
+        return False
+    seen: BaseException | None = exc
+    while seen is not None:  # a certificate that failed verification will not heal
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return False
+        seen = seen.__cause__ or seen.__context__
+    return "CERTIFICATE_VERIFY_FAILED" not in str(exc)
+
+
+def _no_response(
+    exc: httpx.TransportError, state: RetryState, request: httpx.Request
+) -> errors.NoResponseError:
+    kind = (
+        errors.APITimeoutError
+        if isinstance(exc, httpx.TimeoutException)
+        else errors.APIConnectionError
+    )
+    what = "timed out" if kind is errors.APITimeoutError else "failed"
+    detail = str(exc) or type(exc).__name__
+    if not _retryable(exc) and "CERTIFICATE_VERIFY_FAILED" in detail:
+        detail += " (the server's TLS certificate is not trusted: pass a client with verify=...)"
+    tries = f"{state.attempts} attempt" + ("s" if state.attempts != 1 else "")
+    return kind(
+        f"{request.method} {request.url} {what} after {tries}: {type(exc).__name__}: {detail}",
+        state.attempts,
+    )
+
+
+def _log_retry(state: RetryState, wait: float, request: httpx.Request) -> None:
+    logger.info(
+        "retrying %s %s after %s: attempt %d of %d in %.2f s",
+        request.method,
+        request.url.path,
+        state.last_reason,
+        state.attempts,
+        state.config.max_attempts,
+        wait,
+    )

@@ -1,0 +1,132 @@
+"""The exceptions this package raises (the official SDK's names, plus a few more).
+
+::
+
+    OpenRouterBaseError              every error this package raises
+    ├── MissingAPIKeyError           no key: raised before any request (also a ValueError)
+    ├── OpenRouterError              a response came back: status_code, body, headers, raw_response
+    │   ├── UnauthorizedResponseError    401, .data: UnauthorizedResponse | None
+    │   ├── ForbiddenResponseError       403, .data: ForbiddenResponse | None
+    │   ├── InternalServerResponseError  500, .data: InternalServerResponse | None
+    │   ├── OpenRouterDefaultError       any other status that is not a success
+    │   └── ResponseValidationError      a success whose body is not the documented JSON
+    └── NoResponseError              no response after the retries; the httpx error is chained
+        ├── APIConnectionError       connection refused, reset, TLS failure, broken response
+        └── APITimeoutError          connect, read, write or pool timeout
+
+``.data`` is ``None`` when a documented error status came with a body that is not the
+documented JSON (a proxy's HTML page, say); the exception type still tells the status.
+No message ever holds the API key: the client redacts it from body excerpts.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+import httpx
+
+from ._generated.models import ForbiddenResponse, InternalServerResponse, UnauthorizedResponse
+
+__all__ = [
+    "APIConnectionError",
+    "APITimeoutError",
+    "ForbiddenResponseError",
+    "InternalServerResponseError",
+    "MissingAPIKeyError",
+    "NoResponseError",
+    "OpenRouterBaseError",
+    "OpenRouterDefaultError",
+    "OpenRouterError",
+    "ResponseValidationError",
+    "UnauthorizedResponseError",
+]
+
+#: How much of a response body an error message quotes.
+BODY_EXCERPT_CHARS = 200
+
+
+class OpenRouterBaseError(Exception):
+    """The base of every exception this package raises."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class MissingAPIKeyError(OpenRouterBaseError, ValueError):
+    """No API key was given and ``OPENROUTER_API_KEY`` is not set (or is empty)."""
+
+
+class OpenRouterError(OpenRouterBaseError):
+    """The server answered, but not with the credits: see ``status_code`` and ``body``."""
+
+    def __init__(self, message: str, raw_response: httpx.Response, body: str | None = None) -> None:
+        super().__init__(message)
+        self.raw_response = raw_response
+        self.status_code: int = raw_response.status_code
+        self.headers: httpx.Headers = raw_response.headers
+        self.body: str = body if body is not None else _text(raw_response)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code}, message={self.message!r})"
+
+
+_Data = TypeVar("_Data")
+
+
+class _DocumentedError(OpenRouterError, Generic[_Data]):
+    def __init__(
+        self,
+        message: str,
+        raw_response: httpx.Response,
+        data: _Data | None,
+        body: str | None = None,
+    ) -> None:
+        super().__init__(message, raw_response, body)
+        self.data: _Data | None = data
+
+
+class UnauthorizedResponseError(_DocumentedError[UnauthorizedResponse]):
+    """401: the key is missing, malformed, revoked or unknown."""
+
+
+class ForbiddenResponseError(_DocumentedError[ForbiddenResponse]):
+    """403: the key is valid but may not read credits (``/credits`` needs a management key)."""
+
+
+class InternalServerResponseError(_DocumentedError[InternalServerResponse]):
+    """500: OpenRouter failed (after the retries)."""
+
+
+class OpenRouterDefaultError(OpenRouterError):
+    """Any other non-success status (other 4XX, 5XX, 3XX redirects, undocumented codes)."""
+
+
+class ResponseValidationError(OpenRouterError):
+    """A success status whose body is not the documented JSON; the cause is chained."""
+
+
+class NoResponseError(OpenRouterBaseError):
+    """No usable response after the retries; ``__cause__`` is the httpx exception."""
+
+    def __init__(self, message: str, attempts: int) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class APIConnectionError(NoResponseError):
+    """The connection failed or broke: refused, reset, TLS, a truncated response."""
+
+
+class APITimeoutError(NoResponseError):
+    """Connecting, sending, waiting for or reading the response took too long."""
+
+
+def _text(response: httpx.Response) -> str:
+    try:
+        return response.text
+    except (httpx.ResponseNotRead, UnicodeDecodeError, LookupError):
+        return ""
