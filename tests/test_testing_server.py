@@ -1,0 +1,481 @@
+"""The stand-in server (openrouter_credits.testing), exercised with plain httpx and raw sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import openrouter_credits
+import pytest
+from openrouter_credits.testing import (
+    EXAMPLE_CREDITS,
+    Fault,
+    Reply,
+    StandInServer,
+    free_port,
+)
+
+AUTH = {"Authorization": "Bearer sk-or-test"}
+SHORT_READ = httpx.Timeout(5.0, read=0.2)
+GET_CREDITS = b"GET /api/v1/credits HTTP/1.1\r\nHost: stand-in\r\n\r\n"
+
+
+@pytest.fixture
+def server() -> Iterator[StandInServer]:
+    with StandInServer() as server:
+        yield server
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    with httpx.Client(headers=AUTH, timeout=5.0) as client:
+        yield client
+
+
+def credits_url(server: StandInServer) -> str:
+    return server.base_url + "/credits"
+
+
+def raw_exchange(server: StandInServer, request: bytes = GET_CREDITS) -> bytes:
+    """Send one request on a fresh connection; everything received until the server closes."""
+    with socket.create_connection((server.host, server.port), timeout=5.0) as sock:
+        sock.sendall(request)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def split_response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(status_line.split()[1]), headers, body
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.01)
+
+
+# -- replies ------------------------------------------------------------------------------
+
+
+def test_default_reply_is_the_spec_example(server: StandInServer, client: httpx.Client) -> None:
+    assert server.base_url == f"http://127.0.0.1:{server.port}/api/v1"
+    response = client.get(credits_url(server))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert int(response.headers["content-length"]) == len(response.content)
+    assert (
+        response.json()
+        == EXAMPLE_CREDITS
+        == {"data": {"total_credits": 100.5, "total_usage": 25.75}}
+    )
+
+
+def test_script_is_served_in_order_then_the_default(
+    server: StandInServer, client: httpx.Client
+) -> None:
+    custom = {"data": {"total_credits": 7.0, "total_usage": 0.5}}
+    server.script(Reply(status=503, headers={"Retry-After": "2"}), Reply(body=custom))
+    assert server.pending == 2
+    first = client.get(credits_url(server))
+    assert (first.status_code, first.content, first.headers["retry-after"]) == (503, b"", "2")
+    assert "content-type" not in first.headers
+    assert client.get(credits_url(server)).json() == custom
+    assert client.get(credits_url(server)).json() == EXAMPLE_CREDITS
+    assert server.pending == 0
+
+    server.default = Reply(status=429)
+    assert server.default == Reply(status=429)
+    assert client.get(credits_url(server)).status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (401, "Missing Authentication header"),
+        (403, "Only management keys can perform this operation"),
+        (500, "Internal Server Error"),
+    ],
+)
+def test_error_statuses_get_the_spec_example_bodies(
+    server: StandInServer, client: httpx.Client, status: int, message: str
+) -> None:
+    server.script(Reply(status=status))
+    response = client.get(credits_url(server))
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"error": {"code": status, "message": message}}
+
+
+def test_body_kinds(server: StandInServer, client: httpx.Client) -> None:
+    server.script(
+        Reply(status=502, body="<html><body>Bad gateway</body></html>", content_type="text/html"),
+        Reply(body="plain words"),
+        Reply(body=b"\xff\xfe not utf-8", content_type="application/json"),
+        Reply(body=b"raw"),
+        Reply(body=[1, 2, 3]),
+        Reply(body=b"x" * 1_000_000),
+    )
+    html = client.get(credits_url(server))
+    assert (html.status_code, html.headers["content-type"]) == (502, "text/html")
+    assert html.text == "<html><body>Bad gateway</body></html>"
+    text = client.get(credits_url(server))
+    assert (text.text, text.headers["content-type"]) == ("plain words", "text/plain; charset=utf-8")
+    assert client.get(credits_url(server)).content == b"\xff\xfe not utf-8"
+    raw = client.get(credits_url(server))
+    assert raw.content == b"raw"
+    assert "content-type" not in raw.headers
+    assert client.get(credits_url(server)).json() == [1, 2, 3]
+    assert len(client.get(credits_url(server)).content) == 1_000_000
+
+
+def test_reply_validation() -> None:
+    with pytest.raises(ValueError):
+        Reply(status=42)
+    with pytest.raises(ValueError):
+        Reply(delay=-1)
+    headers = {"Retry-After": "1"}
+    reply = Reply(headers=headers)
+    headers["Retry-After"] = "9"
+    assert reply.headers == {"Retry-After": "1"}
+
+
+def test_head_and_other_methods_and_paths(server: StandInServer, client: httpx.Client) -> None:
+    head = client.head(credits_url(server))
+    assert head.status_code == 200
+    assert head.content == b""
+    assert int(head.headers["content-length"]) > 0
+
+    missing = client.get(server.base_url + "/models")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == 404
+
+    server.script(Reply(status=500))  # not used by 404s and 405s
+    post = client.post(credits_url(server), json={"x": 1})
+    assert post.status_code == 405
+    assert post.headers["allow"] == "GET, HEAD"
+    assert server.pending == 1
+    assert client.get(credits_url(server)).status_code == 500
+    assert server.connections == 1  # the errors kept the connection alive
+
+
+def test_requests_are_recorded(server: StandInServer, client: httpx.Client) -> None:
+    client.get(credits_url(server) + "?x=1", headers={"X-OpenRouter-Title": "demo"})
+    client.post(credits_url(server), content=b"payload")
+    first, second = server.requests
+    assert (first.method, first.path, first.body) == ("GET", "/api/v1/credits?x=1", b"")
+    assert first.headers["authorization"] == "Bearer sk-or-test"
+    assert first.headers["AUTHORIZATION"] == "Bearer sk-or-test"
+    assert first.headers["x-openrouter-title"] == "demo"
+    assert (second.method, second.body) == ("POST", b"payload")
+    assert first.received_at <= second.received_at <= time.monotonic()
+    assert first.connection == second.connection == 1
+
+
+def test_chunked_request_body_is_read(server: StandInServer, client: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"ab"
+        yield b"cd"
+
+    client.post(credits_url(server), content=chunks())
+    assert client.get(credits_url(server)).status_code == 200  # framing was kept
+    assert server.requests[0].body == b"abcd"
+
+
+def test_recording_happens_before_the_reply(server: StandInServer) -> None:
+    server.script(Reply(fault=Fault.NO_HEADERS))
+    with (
+        httpx.Client(timeout=SHORT_READ) as client,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        client.get(credits_url(server))
+    assert [request.method for request in server.requests] == ["GET"]
+
+
+def test_reset_forgets_script_requests_and_counters(
+    server: StandInServer, client: httpx.Client
+) -> None:
+    server.default = Reply(status=418)
+    client.get(credits_url(server))
+    server.script(Reply(status=500))
+    server.reset()
+    assert (server.requests, server.connections, server.pending) == ([], 0, 0)
+    assert client.get(credits_url(server)).status_code == 418  # the default is kept
+    assert len(server.requests) == 1
+
+
+# -- connections --------------------------------------------------------------------------
+
+
+def test_keep_alive_reuses_one_connection(server: StandInServer, client: httpx.Client) -> None:
+    for _ in range(3):
+        client.get(credits_url(server))
+    assert server.connections == 1
+    with httpx.Client() as other:
+        other.get(credits_url(server))
+    assert server.connections == 2
+    assert [request.connection for request in server.requests] == [1, 1, 1, 2]
+
+
+def test_connection_close_is_honoured(server: StandInServer) -> None:
+    raw = raw_exchange(server, GET_CREDITS.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+    status, headers, body = split_response(raw)  # raw_exchange returned: the server closed
+    assert (status, headers["connection"]) == (200, "close")
+    assert len(body) == int(headers["content-length"])
+
+
+def test_free_port_refuses_connections() -> None:
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{free_port()}/api/v1/credits", timeout=5.0)
+
+
+def test_redirect_to_another_server(server: StandInServer, client: httpx.Client) -> None:
+    with StandInServer() as other:
+        other.script(Reply(body={"data": {"total_credits": 1.0, "total_usage": 0.0}}))
+        server.script(Reply(status=302, headers={"Location": credits_url(other)}))
+        assert client.get(credits_url(server)).status_code == 302
+        server.script(Reply(status=302, headers={"Location": credits_url(other)}))
+        followed = client.get(credits_url(server), follow_redirects=True)
+        assert followed.json()["data"]["total_credits"] == 1.0
+        assert len(other.requests) == 1
+
+
+def test_start_stop_without_with() -> None:
+    server = StandInServer()
+    with pytest.raises(RuntimeError):
+        _ = server.port
+    assert server.start() is server
+    try:
+        with pytest.raises(RuntimeError):
+            server.start()
+        assert httpx.get(credits_url(server), timeout=5.0).status_code == 200
+    finally:
+        server.stop()
+    server.stop()  # idempotent
+
+    port = free_port()
+    fixed = StandInServer(port=port, host="127.0.0.1")
+    assert fixed.port == port
+    with fixed:
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/credits", timeout=5.0).is_success
+    with fixed:  # restartable
+        assert httpx.get(credits_url(fixed), timeout=5.0).is_success
+
+
+def test_port_in_use_raises() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError):
+            StandInServer(port=taken.getsockname()[1]).start()
+
+
+# -- faults -------------------------------------------------------------------------------
+
+
+def test_reset_is_an_rst(server: StandInServer) -> None:
+    server.script(Reply(fault=Fault.RESET))
+    with pytest.raises(ConnectionResetError):
+        raw_exchange(server)
+
+
+def test_reset_seen_by_httpx_then_recovery(server: StandInServer, client: httpx.Client) -> None:
+    server.script(Reply(fault=Fault.RESET))
+    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+        client.get(credits_url(server))
+    assert client.get(credits_url(server)).status_code == 200
+    assert server.connections == 2
+
+
+@pytest.mark.parametrize(
+    ("fault", "received"),
+    [
+        (Fault.CLOSE_AFTER_HEADERS, lambda declared: 0),
+        (Fault.CLOSE_MID_BODY, lambda declared: declared // 2),
+        (Fault.SHORT_BODY, lambda declared: declared // 2),
+    ],
+)
+def test_premature_close_on_the_wire(
+    server: StandInServer, fault: Fault, received: Callable[[int], int]
+) -> None:
+    server.script(Reply(fault=fault))
+    status, headers, body = split_response(raw_exchange(server))
+    assert status == 200
+    declared = int(headers["content-length"])
+    assert declared > 0
+    assert len(body) == received(declared)
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault.CLOSE_AFTER_HEADERS, Fault.CLOSE_MID_BODY, Fault.SHORT_BODY]
+)
+def test_premature_close_seen_by_httpx(
+    server: StandInServer, client: httpx.Client, fault: Fault
+) -> None:
+    server.script(Reply(fault=fault))
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.get(credits_url(server))
+    assert client.get(credits_url(server)).status_code == 200
+
+
+def test_no_headers_times_out(server: StandInServer) -> None:
+    server.script(Reply(fault=Fault.NO_HEADERS))
+    with httpx.Client(timeout=SHORT_READ) as client:
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout):
+            client.get(credits_url(server))
+        assert time.monotonic() - started < 2.0
+        assert client.get(credits_url(server)).status_code == 200
+
+
+def test_trickle_times_out_between_bytes(server: StandInServer) -> None:
+    server.script(Reply(fault=Fault.TRICKLE, trickle_interval=0.5))
+    with httpx.Client(timeout=SHORT_READ) as client:
+        with client.stream("GET", credits_url(server)) as response:
+            assert response.status_code == 200  # the headers came at once
+            with pytest.raises(httpx.ReadTimeout):
+                response.read()
+        assert client.get(credits_url(server)).status_code == 200
+
+
+def test_trickle_completes_slowly(server: StandInServer, client: httpx.Client) -> None:
+    server.script(Reply(body="hello", fault=Fault.TRICKLE, trickle_interval=0.03))
+    started = time.monotonic()
+    assert client.get(credits_url(server)).text == "hello"
+    assert time.monotonic() - started >= 0.12
+    assert client.get(credits_url(server)).status_code == 200
+    assert server.connections == 1  # a complete trickle keeps the connection
+
+
+def test_gzip_is_valid(server: StandInServer, client: httpx.Client) -> None:
+    server.script(Reply(fault=Fault.GZIP))
+    response = client.get(credits_url(server))
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.json() == EXAMPLE_CREDITS
+    server.script(Reply(fault=Fault.GZIP))
+    status, headers, body = split_response(
+        raw_exchange(server, GET_CREDITS.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
+    )
+    assert (status, headers["content-encoding"]) == (200, "gzip")
+    assert gzip.decompress(body) == b'{"data":{"total_credits":100.5,"total_usage":25.75}}'
+
+
+def test_delay_before_headers(server: StandInServer, client: httpx.Client) -> None:
+    server.script(Reply(delay=0.5), Reply(delay=0.1))
+    with httpx.Client(timeout=SHORT_READ) as impatient, pytest.raises(httpx.ReadTimeout):
+        impatient.get(credits_url(server))
+    started = time.monotonic()
+    assert client.get(credits_url(server)).status_code == 200
+    assert time.monotonic() - started >= 0.09
+
+
+def test_stop_is_prompt_with_hung_connections() -> None:
+    errors: list[Exception] = []
+
+    def call(url: str) -> None:
+        try:
+            with httpx.Client(timeout=30.0) as client:
+                client.get(url)
+        except httpx.HTTPError as error:
+            errors.append(error)
+
+    with httpx.Client(timeout=5.0) as idle_client:
+        with StandInServer() as server:
+            idle_client.get(credits_url(server))  # an idle keep-alive connection stays open
+            server.script(
+                Reply(fault=Fault.NO_HEADERS),
+                Reply(fault=Fault.TRICKLE, trickle_interval=10.0),
+                Reply(delay=30.0),
+            )
+            url = credits_url(server)
+            threads = [threading.Thread(target=call, args=(url,)) for _ in range(3)]
+            for thread in threads:
+                thread.start()
+            silent = socket.create_connection((server.host, server.port))  # sends nothing
+            wait_for(lambda: len(server.requests) == 4 and server.connections == 5)
+            started = time.monotonic()
+        elapsed = time.monotonic() - started  # how long __exit__ took
+    for thread in threads:
+        thread.join(5.0)
+    silent.close()
+    assert elapsed < 2.0
+    assert len(errors) == 3
+
+
+# -- load ---------------------------------------------------------------------------------
+
+
+def test_many_threads(server: StandInServer) -> None:
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        with httpx.Client(headers=AUTH, timeout=10.0) as client:
+            got = [client.get(credits_url(server)).status_code for _ in range(100)]
+        with lock:
+            statuses.extend(got)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30.0)
+    assert statuses == [200] * 800
+    assert len(server.requests) == 800
+    assert server.connections == 8
+
+
+async def test_many_async_calls(server: StandInServer) -> None:
+    limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
+    async with httpx.AsyncClient(headers=AUTH, timeout=10.0, limits=limits) as client:
+        responses = await asyncio.gather(*(client.get(credits_url(server)) for _ in range(200)))
+    assert [response.json() for response in responses] == [EXAMPLE_CREDITS] * 200
+    assert len(server.requests) == 200
+    assert server.connections <= 20  # connections were reused
+
+
+# -- python -m openrouter_credits.testing ----------------------------------------------------
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_entry_point(stop_signal: signal.Signals) -> None:
+    overlays = Path(openrouter_credits.__file__).resolve().parent.parent
+    pythonpath = [str(overlays), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(pythonpath)}
+    command = [sys.executable, "-m", "openrouter_credits.testing", "--port", "0"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as process:
+        try:
+            assert process.stdout is not None
+            base_url = process.stdout.readline().strip()
+            assert base_url.startswith("http://127.0.0.1:")
+            assert base_url.endswith("/api/v1")
+            response = httpx.get(base_url + "/credits", headers=AUTH, timeout=5.0)
+            assert response.json() == EXAMPLE_CREDITS
+            assert httpx.get(base_url + "/nope", timeout=5.0).status_code == 404
+            process.send_signal(stop_signal)
+            out, err = process.communicate(timeout=5.0)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 0
+    assert (out, err) == ("", "")  # quiet: nothing per request, no traceback
