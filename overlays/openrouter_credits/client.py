@@ -186,49 +186,43 @@ class OpenRouter:
             return self._owns_async_client
         return self._owns_client
 
-    def _state(self, call: _Call) -> RetryState:
+    def _start(self, call: _Call) -> RetryState:
         config = self._retry_config if isinstance(call.retries, Unset) else call.retries
-        return RetryState(config)
+        state = RetryState(config)
+        state.start()
+        return state
 
     def _get_credits(self, call: _Call) -> GetCreditsResponse:
         client = self._sync_client()
         request, key = self._build(client, call)
-        state = self._state(call)
-        state.start()
+        state = self._start(call)
         while True:
+            outcome: httpx.Response | httpx.TransportError
             try:
-                response = _read(client.send(request, stream=True), request)
+                outcome = _read(client.send(request, stream=True), request)
             except httpx.TransportError as exc:
-                wait = state.after_error(exc, _retryable(exc))
-                if wait is None:
-                    raise _no_response(exc, state, request) from exc
-            else:
-                wait = state.after_status(response.status_code, response.headers)
-                if wait is None:
-                    return result_or_raise(response, key)
-            _log_retry(state, wait, request)
-            time.sleep(wait)
+                outcome = exc
+            step = _decide(state, outcome, request)
+            if isinstance(step, httpx.Response):
+                return result_or_raise(step, key)
+            time.sleep(step)
 
     async def _get_credits_async(self, call: _Call) -> GetCreditsResponse:
         import anyio  # httpx's own dependency: works under asyncio and trio
 
         client = self._async_http()
         request, key = self._build(client, call)
-        state = self._state(call)
-        state.start()
+        state = self._start(call)
         while True:
+            outcome: httpx.Response | httpx.TransportError
             try:
-                response = await _aread(await client.send(request, stream=True), request)
+                outcome = await _aread(await client.send(request, stream=True), request)
             except httpx.TransportError as exc:
-                wait = state.after_error(exc, _retryable(exc))
-                if wait is None:
-                    raise _no_response(exc, state, request) from exc
-            else:
-                wait = state.after_status(response.status_code, response.headers)
-                if wait is None:
-                    return result_or_raise(response, key)
-            _log_retry(state, wait, request)
-            await anyio.sleep(wait)
+                outcome = exc
+            step = _decide(state, outcome, request)
+            if isinstance(step, httpx.Response):
+                return result_or_raise(step, key)
+            await anyio.sleep(step)
 
 
 class _Call:
@@ -449,7 +443,21 @@ def _no_response(
     )
 
 
-def _log_retry(state: RetryState, wait: float, request: httpx.Request) -> None:
+def _decide(
+    state: RetryState, outcome: httpx.Response | httpx.TransportError, request: httpx.Request
+) -> httpx.Response | float:
+    """Ask the retry core about one attempt: the final response, or seconds to wait.
+
+    A transport error that is not retried (any more) is raised as a NoResponseError.
+    """
+    if isinstance(outcome, httpx.TransportError):
+        wait = state.after_error(outcome, _retryable(outcome))
+        if wait is None:
+            raise _no_response(outcome, state, request) from outcome
+    else:
+        wait = state.after_status(outcome.status_code, outcome.headers)
+        if wait is None:
+            return outcome
     logger.info(
         "retrying %s %s after %s: attempt %d of %d in %.2f s",
         request.method,
@@ -459,3 +467,4 @@ def _log_retry(state: RetryState, wait: float, request: httpx.Request) -> None:
         state.config.max_attempts,
         wait,
     )
+    return wait
