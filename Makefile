@@ -48,8 +48,8 @@ check-spec: $(STAMP)
 check-generated: $(STAMP)
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(GENERATE) --output-path "$$tmp/out" >/dev/null; \
-	if ! diff -ruN generated "$$tmp/out" | sed "s#$$tmp/out#regenerated#"; then :; fi; \
-	if ! diff -rq generated "$$tmp/out" >/dev/null; then \
+	if ! diff -ruN -x __pycache__ generated "$$tmp/out" | sed "s#$$tmp/out#regenerated#"; then :; fi; \
+	if ! diff -rq -x __pycache__ generated "$$tmp/out" >/dev/null; then \
 	  echo "generated/ differs from the generator's output: run 'make generate'" >&2; exit 1; fi; \
 	echo "generated/ matches the generator's output"
 
