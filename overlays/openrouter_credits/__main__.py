@@ -1,0 +1,6 @@
+"""``python -m openrouter_credits``: the ``openrouter-credits`` command."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())
