@@ -399,7 +399,7 @@ def test_bad_server_url_is_a_value_error(url: str) -> None:
         OpenRouter(api_key=SECRET, server_url=url)
 
 
-@pytest.mark.parametrize("timeout", [0, -1, True])
+@pytest.mark.parametrize("timeout", [0, -1, True, float("inf"), float("nan"), "5"])
 def test_bad_timeout_is_a_value_error(timeout: Any) -> None:
     with pytest.raises(ValueError, match="timeout_ms"):
         OpenRouter(api_key=SECRET, timeout_ms=timeout)
@@ -441,3 +441,37 @@ async def test_async_client_reuses_one_connection(server: StandInServer) -> None
         results.append(await more)
     assert len(results) == 21
     assert server.connections <= 20
+
+
+def test_fractional_timeout_is_kept(server: StandInServer) -> None:
+    server.script(Reply(delay=0.5))
+    with client(server, timeout_ms=0.5, retry_config=None) as sdk:
+        with pytest.raises(errors.APITimeoutError):
+            sdk.credits.get_credits()
+        server.default = Reply()
+        with pytest.raises(errors.APITimeoutError):  # 0.5 ms, not truncated to 0 = "no wait"
+            sdk.credits.get_credits(timeout_ms=0.5)
+
+
+def test_key_whitespace_is_trimmed(server: StandInServer) -> None:
+    with client(server, api_key=f"  {SECRET}\n") as sdk:
+        sdk.credits.get_credits()
+    assert server.requests[0].headers["authorization"] == f"Bearer {SECRET}"
+
+
+def test_oversized_body_on_a_retried_status_is_retried(
+    server: StandInServer, mode: str, no_sleep: None
+) -> None:
+    server.script(Reply(status=503, body=b"x" * (2 << 20), content_type="text/html"))
+    with client(server) as sdk:
+        res = call(mode, sdk)
+    assert res.data.total_credits == 100.5
+    assert len(server.requests) == 2
+
+
+def test_oversized_success_body_is_refused(server: StandInServer, mode: str) -> None:
+    server.default = Reply(body=b" " * (2 << 20), content_type="application/json")
+    with client(server) as sdk:
+        error = raises(mode, sdk, errors.ResponseValidationError)
+    assert "limit" in str(error)
+    assert len(server.requests) == 1

@@ -14,6 +14,7 @@ transport.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import ssl
 import threading
@@ -70,7 +71,7 @@ class OpenRouter:
         x_open_router_categories: str | Sequence[str] | None = None,
         server_url: str | None = None,
         retry_config: RetryConfig | Unset | None = UNSET,
-        timeout_ms: int | None = None,
+        timeout_ms: float | None = None,
         client: httpx.Client | None = None,
         async_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -141,6 +142,8 @@ class OpenRouter:
     def _resolve_key(self) -> str:
         source = self._api_key if self._api_key is not None else os.environ.get(API_KEY_ENV)
         key = source() if callable(source) else source
+        if isinstance(key, str):
+            key = key.strip()  # a key pasted or read from a file often ends in a newline
         if not key:
             raise errors.MissingAPIKeyError(
                 f"no API key: pass api_key= or set {API_KEY_ENV} (a management key)"
@@ -197,10 +200,10 @@ class OpenRouter:
         request, key = self._build(client, call)
         state = self._start(call)
         while True:
-            outcome: httpx.Response | httpx.TransportError
+            outcome: _Outcome
             try:
                 outcome = _read(client.send(request, stream=True), request)
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, errors.ResponseValidationError) as exc:
                 outcome = exc
             step = _decide(state, outcome, request)
             if isinstance(step, httpx.Response):
@@ -214,10 +217,10 @@ class OpenRouter:
         request, key = self._build(client, call)
         state = self._start(call)
         while True:
-            outcome: httpx.Response | httpx.TransportError
+            outcome: _Outcome
             try:
                 outcome = await _aread(await client.send(request, stream=True), request)
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, errors.ResponseValidationError) as exc:
                 outcome = exc
             step = _decide(state, outcome, request)
             if isinstance(step, httpx.Response):
@@ -237,7 +240,7 @@ class _Call:
         x_open_router_categories: str | Sequence[str] | None,
         retries: RetryConfig | Unset | None,
         server_url: str | None,
-        timeout_ms: int | None,
+        timeout_ms: float | None,
         http_headers: Mapping[str, str] | None,
     ) -> None:
         self.attribution = attribution(http_referer, x_open_router_title, x_open_router_categories)
@@ -267,7 +270,7 @@ class Credits:
         x_open_router_categories: str | Sequence[str] | None = None,
         retries: RetryConfig | Unset | None = UNSET,
         server_url: str | None = None,
-        timeout_ms: int | None = None,
+        timeout_ms: float | None = None,
         http_headers: Mapping[str, str] | None = None,
     ) -> GetCreditsResponse:
         """Total credits purchased and used (``GET /credits``; needs a management key)."""
@@ -290,7 +293,7 @@ class Credits:
         x_open_router_categories: str | Sequence[str] | None = None,
         retries: RetryConfig | Unset | None = UNSET,
         server_url: str | None = None,
-        timeout_ms: int | None = None,
+        timeout_ms: float | None = None,
         http_headers: Mapping[str, str] | None = None,
     ) -> GetCreditsResponse:
         """The async form of :meth:`get_credits`."""
@@ -319,14 +322,18 @@ def _retry_config(value: RetryConfig | Unset | None, default: RetryConfig) -> Re
     return value
 
 
-def _check_timeout(timeout_ms: int | None) -> int | None:
+def _check_timeout(timeout_ms: float | None) -> float | None:
     if timeout_ms is None:
         return None
-    if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, (int, float)) or timeout_ms <= 0:
+    if (
+        isinstance(timeout_ms, bool)
+        or not isinstance(timeout_ms, (int, float))
+        or not 0 < timeout_ms < math.inf
+    ):
         raise ValueError(
-            f"timeout_ms must be a positive number of milliseconds, got {timeout_ms!r}"
+            f"timeout_ms must be a positive, finite number of milliseconds, got {timeout_ms!r}"
         )
-    return int(timeout_ms)
+    return float(timeout_ms)
 
 
 def _check_server_url(url: str) -> str:
@@ -443,17 +450,25 @@ def _no_response(
     )
 
 
-def _decide(
-    state: RetryState, outcome: httpx.Response | httpx.TransportError, request: httpx.Request
-) -> httpx.Response | float:
+#: What one attempt gives: a read response, a transport failure, or a response whose body
+#: could not be taken (too large, undecodable) but whose status still counts for retries.
+_Outcome = httpx.Response | httpx.TransportError | errors.ResponseValidationError
+
+
+def _decide(state: RetryState, outcome: _Outcome, request: httpx.Request) -> httpx.Response | float:
     """Ask the retry core about one attempt: the final response, or seconds to wait.
 
-    A transport error that is not retried (any more) is raised as a NoResponseError.
+    A failure that is not retried (any more) is raised: a transport error as a
+    NoResponseError, an unreadable body as its ResponseValidationError.
     """
     if isinstance(outcome, httpx.TransportError):
         wait = state.after_error(outcome, _retryable(outcome))
         if wait is None:
             raise _no_response(outcome, state, request) from outcome
+    elif isinstance(outcome, errors.ResponseValidationError):
+        wait = state.after_status(outcome.status_code, outcome.headers)
+        if wait is None:
+            raise outcome
     else:
         wait = state.after_status(outcome.status_code, outcome.headers)
         if wait is None:
