@@ -10,11 +10,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 UPSTREAM ?= upstream/openrouter-openapi.yaml
 export SOURCE_DATE_EPOCH ?= 1767225600
+DIST ?= dist
+WHEELHOUSE := $(VENV)/wheelhouse
 
 GENERATE = $(BIN)/openapi-python-client generate --path openapi.yaml \
 	--config generator-config.yaml --meta none --overwrite
 
 .PHONY: help setup generate spec check check-generated check-spec lint typecheck test wheel demo clean
+.PHONY: publish vendor wheelhouse contract-setup
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -60,13 +63,47 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict overlays/openrouter_credits tests tools
 
-test: check ## make check, then the test suite
+test: check contract-setup ## make check, then the test suite
 	$(BIN)/python -m pytest
 
-wheel: $(STAMP) ## Build sdist and wheel into dist/ (byte-identical across runs)
-	rm -rf dist
-	$(BIN)/python -m build --no-isolation --outdir dist . >/dev/null
-	@ls -l dist
+wheel: $(STAMP) ## Build sdist and wheel into DIST (default dist/; byte-identical across runs), check both
+	@test -n "$(DIST)" || { echo "make wheel: DIST is empty" >&2; exit 2; }
+	rm -rf "$(DIST)"
+	$(BIN)/python -m build --no-isolation --outdir "$(DIST)" . >/dev/null
+	$(BIN)/twine check --strict "$(DIST)"/*
+	$(BIN)/check-wheel-contents "$(DIST)"/*.whl
+	@ls -l "$(DIST)"
+
+# Credentials only ever come from the environment (TWINE_USERNAME / TWINE_PASSWORD), so
+# neither make's command echo nor twine's output can show them.
+publish: $(STAMP) ## make wheel, then upload DIST to the index at TWINE_REPOSITORY_URL (twine env settings)
+	@test -n "$${TWINE_REPOSITORY_URL:-}" || { echo "make publish: set TWINE_REPOSITORY_URL to the internal index's upload URL (and TWINE_USERNAME / TWINE_PASSWORD)" >&2; exit 2; }
+	@case "$$TWINE_REPOSITORY_URL" in *://*@*) echo "make publish: TWINE_REPOSITORY_URL must not hold credentials: use TWINE_USERNAME / TWINE_PASSWORD" >&2; exit 2;; esac
+	@$(MAKE) --no-print-directory wheel DIST="$(DIST)"
+	$(BIN)/twine upload --non-interactive --disable-progress-bar "$(DIST)"/*
+
+vendor: ## Copy the package into DEST as PACKAGE (default openrouter_credits): make vendor DEST=dir [PACKAGE=name]
+	@test -n "$(DEST)" || { echo "usage: make vendor DEST=<dir> [PACKAGE=<name>]" >&2; exit 2; }
+	$(PYTHON) tools/vendor.py "$(DEST)" $(if $(PACKAGE),--package "$(PACKAGE)")
+
+# The run-time dependencies as wheels, pinned by requirements-dev.txt: the publish test
+# serves them from its local index next to the package (no other index is reached then).
+wheelhouse: $(WHEELHOUSE)/.stamp
+$(WHEELHOUSE)/.stamp: $(STAMP) requirements-dev.txt pyproject.toml
+	rm -rf $(WHEELHOUSE)
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-build-isolation \
+	  --only-binary=:all: -c requirements-dev.txt --dest $(WHEELHOUSE) .
+	@touch $@
+
+# The Prism mock server for tests/test_contract.py, pinned by package-lock.json. Without
+# Node.js the contract test is skipped (and says so); with it, npm ci must succeed.
+contract-setup: ## Install the pinned Prism mock server (npm ci) when Node.js is present
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	  echo "Node.js/npm not found: the Prism contract test (tests/test_contract.py) will be skipped" >&2; \
+	elif [ ! -x node_modules/.bin/prism ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	  echo "npm ci (Prism mock server, for the contract test)"; \
+	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	fi
 
 demo: $(STAMP) ## Run the command line against the stand-in server (no key, no internet)
 	@$(BIN)/python tools/demo.py $(DEMO_ARGS)
