@@ -18,6 +18,7 @@ GENERATE = $(BIN)/openapi-python-client generate --path openapi.yaml \
 
 .PHONY: help setup generate spec check check-generated check-spec lint typecheck test wheel demo clean
 .PHONY: publish vendor wheelhouse contract-setup
+.PHONY: bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -57,11 +58,11 @@ check-generated: $(STAMP)
 	echo "generated/ matches the generator's output"
 
 lint: $(STAMP)
-	$(BIN)/ruff check overlays tests tools
-	$(BIN)/ruff format --check overlays tests tools
+	$(BIN)/ruff check overlays tests tools bench
+	$(BIN)/ruff format --check overlays tests tools bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict overlays/openrouter_credits tests tools
+	$(BIN)/mypy --strict overlays/openrouter_credits tests tools bench
 
 test: check contract-setup ## make check, then the test suite
 	$(BIN)/python -m pytest
@@ -107,6 +108,27 @@ contract-setup: ## Install the pinned Prism mock server (npm ci) when Node.js is
 
 demo: $(STAMP) ## Run the command line against the stand-in server (no key, no internet)
 	@$(BIN)/python tools/demo.py $(DEMO_ARGS)
+
+# Benchmarks (BENCHMARKS.md), not part of make test. Adds the official SDK and pyinstrument
+# to .venv (bench/requirements.txt changes none of requirements-dev.txt's pins) and nginx from
+# Debian when missing (as root; without it bench.py falls back to the stand-in server).
+# BENCH_ARGS: e.g. --quick, --only per-call,import, --profile.
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): bench/requirements.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	@touch $@
+
+bench: $(BENCH_STAMP) ## Benchmarks vs raw httpx and the official SDK, against nginx (see BENCHMARKS.md)
+	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
+	  echo "nginx not found: installing Debian's nginx-light (the benchmark's server)" >&2; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends nginx-light >/dev/null \
+	    || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends nginx >/dev/null; } \
+	  || echo "could not install nginx: bench.py falls back to the stand-in server" >&2; \
+	fi
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache
