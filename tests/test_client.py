@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -443,14 +444,19 @@ async def test_async_client_reuses_one_connection(server: StandInServer) -> None
     assert server.connections <= 20
 
 
-def test_fractional_timeout_is_kept(server: StandInServer) -> None:
-    server.script(Reply(delay=0.5))
-    with client(server, timeout_ms=0.5, retry_config=None) as sdk:
-        with pytest.raises(errors.APITimeoutError):
-            sdk.credits.get_credits()
-        server.default = Reply()
-        with pytest.raises(errors.APITimeoutError):  # 0.5 ms, not truncated to 0 = "no wait"
-            sdk.credits.get_credits(timeout_ms=0.5)
+def test_fractional_timeout_reaches_httpx_unchanged(server: StandInServer) -> None:
+    seen: list[dict[str, float]] = []
+
+    def hook(request: httpx.Request) -> None:
+        seen.append(request.extensions["timeout"])
+
+    own = httpx.Client(event_hooks={"request": [hook]})
+    with own, client(server, timeout_ms=1500.5, client=own) as sdk:
+        sdk.credits.get_credits()
+        with contextlib.suppress(errors.APITimeoutError):  # 0.5 ms may or may not be enough
+            sdk.credits.get_credits(timeout_ms=0.5, retries=NO_RETRIES)
+    assert seen[0]["read"] == pytest.approx(1.5005)
+    assert seen[1]["read"] == pytest.approx(0.0005)  # not truncated to 0
 
 
 def test_key_whitespace_is_trimmed(server: StandInServer) -> None:
