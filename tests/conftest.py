@@ -23,3 +23,16 @@ def no_sleep() -> Iterator[None]:
     """Backoff waits are zero inside the test (the documented testing switch)."""
     with retries.testing():
         yield
+
+
+#: Lines a test module asks to have printed at the end of the run (the reliability figures
+#: of tests/test_reliability.py), under their own heading in pytest's summary.
+END_OF_RUN = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = terminalreporter.config.stash.get(END_OF_RUN, [])
+    if lines:
+        terminalreporter.write_sep("=", "reliability figures")
+        for line in lines:
+            terminalreporter.write_line(line)
