@@ -44,6 +44,9 @@ DEFAULT_TIMEOUT_MS: Final = 30_000
 #: A larger response body (on the wire) is refused with ResponseValidationError.
 MAX_BODY_BYTES: Final = 1 << 20
 API_KEY_ENV: Final = "OPENROUTER_API_KEY"
+#: Keep as many idle connections as may be open, so a burst of concurrent calls reuses
+#: them instead of churning (httpx keeps only 20 idle by default).
+_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=100)
 
 logger = logging.getLogger("openrouter_credits")
 
@@ -128,13 +131,13 @@ class OpenRouter:
     def _sync_client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = httpx.Client(follow_redirects=False)
+                self._client = httpx.Client(follow_redirects=False, limits=_LIMITS)
             return self._client
 
     def _async_http(self) -> httpx.AsyncClient:
         with self._lock:
             if self._async_client is None:
-                self._async_client = httpx.AsyncClient(follow_redirects=False)
+                self._async_client = httpx.AsyncClient(follow_redirects=False, limits=_LIMITS)
             return self._async_client
 
     # -- one call -------------------------------------------------------------------------
@@ -202,7 +205,10 @@ class OpenRouter:
         while True:
             outcome: _Outcome
             try:
-                outcome = _read(client.send(request, stream=True), request)
+                deadline = _deadline(request)
+                outcome = _read(
+                    client.send(request, stream=True, follow_redirects=False), request, deadline
+                )
             except (httpx.TransportError, errors.ResponseValidationError) as exc:
                 outcome = exc
             step = _decide(state, outcome, request)
@@ -219,7 +225,9 @@ class OpenRouter:
         while True:
             outcome: _Outcome
             try:
-                outcome = await _aread(await client.send(request, stream=True), request)
+                deadline = _deadline(request)
+                response = await client.send(request, stream=True, follow_redirects=False)
+                outcome = await _aread(response, request, deadline)
             except (httpx.TransportError, errors.ResponseValidationError) as exc:
                 outcome = exc
             step = _decide(state, outcome, request)
@@ -356,22 +364,28 @@ def _declared_size(response: httpx.Response) -> int:
 class _Body:
     """Collects a streamed body as it came (still content-encoded), bounded in size."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, deadline: float | None) -> None:
         self.response = response
         self.chunks: list[bytes] = []
         self.size = 0
+        self.deadline = deadline
         if _declared_size(response) > MAX_BODY_BYTES:
             raise self._too_large(_declared_size(response))
 
     def add(self, chunk: bytes) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            # Each read has the timeout; this bounds the attempt (a trickling body).
+            raise httpx.ReadTimeout(
+                "the response took longer than the timeout", request=self.response.request
+            )
         self.size += len(chunk)
         if self.size > MAX_BODY_BYTES:
             raise self._too_large(self.size)
         self.chunks.append(chunk)
 
-    def _too_large(self, size: int) -> errors.ResponseValidationError:
+    def _too_large(self, size: int, what: str = "") -> errors.ResponseValidationError:
         return errors.ResponseValidationError(
-            f"HTTP {self.response.status_code}: the response body ({size} bytes or more) "
+            f"HTTP {self.response.status_code}: the {what}response body ({size} bytes or more) "
             f"exceeds this client's {MAX_BODY_BYTES} byte limit; a credits body is tiny",
             self.response,
             "",
@@ -380,9 +394,27 @@ class _Body:
     def finish(self, request: httpx.Request) -> httpx.Response:
         """A read response with the collected body, decoded as its headers say."""
         response, raw = self.response, b"".join(self.chunks)
-        try:
+        if not response.headers.get("content-encoding"):
             return httpx.Response(
                 response.status_code, headers=response.headers, content=raw, request=request
+            )
+        # Decode 256 bytes of the wire at a time (at most ~256 KiB out of them: deflate's
+        # ratio) and stop past the limit: a gzip bomb is refused, not inflated.
+        pieces = (raw[i : i + 256] for i in range(0, len(raw), 256))
+        streamed = httpx.Response(
+            response.status_code, headers=response.headers, content=pieces, request=request
+        )
+        decoded = bytearray()
+        try:
+            for chunk in streamed.iter_bytes():
+                if len(decoded) + len(chunk) > MAX_BODY_BYTES:
+                    raise self._too_large(len(decoded) + len(chunk), "decoded ")
+                decoded += chunk
+            plain = httpx.Headers(response.headers)
+            del plain["content-encoding"]
+            plain.pop("content-length", None)
+            return httpx.Response(
+                response.status_code, headers=plain, content=bytes(decoded), request=request
             )
         except httpx.DecodingError as exc:
             plain = httpx.Headers(response.headers)
@@ -397,10 +429,18 @@ class _Body:
             ) from exc
 
 
-def _read(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+def _deadline(request: httpx.Request) -> float | None:
+    """When the attempt that starts now must have its body: now + the read timeout."""
+    read = request.extensions.get("timeout", {}).get("read")
+    return None if read is None else time.monotonic() + read
+
+
+def _read(
+    response: httpx.Response, request: httpx.Request, deadline: float | None
+) -> httpx.Response:
     """Read a streamed response, at most MAX_BODY_BYTES on the wire; always closes it."""
     try:
-        body = _Body(response)
+        body = _Body(response, deadline)
         for chunk in response.iter_raw():
             body.add(chunk)
     finally:
@@ -408,10 +448,12 @@ def _read(response: httpx.Response, request: httpx.Request) -> httpx.Response:
     return body.finish(request)
 
 
-async def _aread(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+async def _aread(
+    response: httpx.Response, request: httpx.Request, deadline: float | None
+) -> httpx.Response:
     """The async form of :func:`_read`."""
     try:
-        body = _Body(response)
+        body = _Body(response, deadline)
         async for chunk in response.aiter_raw():
             body.add(chunk)
     finally:

@@ -127,6 +127,12 @@ class APITimeoutError(NoResponseError):
 
 def _text(response: httpx.Response) -> str:
     try:
-        return response.text
-    except (httpx.ResponseNotRead, UnicodeDecodeError, LookupError):
+        content = response.content
+    except httpx.ResponseNotRead:
         return ""
+    # Not response.text: the server's charset may name a codec that raises on any input
+    # (utf-16 without a BOM, 'undefined') or is not a text codec at all (hex, base64).
+    try:
+        return content.decode(response.charset_encoding or "utf-8", errors="replace")
+    except (LookupError, UnicodeError):
+        return content.decode("utf-8", errors="replace")

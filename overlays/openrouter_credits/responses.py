@@ -37,6 +37,11 @@ _MANAGEMENT_KEY_HINT = (
 _PARSE_CLIENT = _GeneratedClient(base_url="http://unused.invalid")
 
 
+#: What the generated parsers, json and check_model raise on a body that is not the schema:
+#: OverflowError (an integer beyond float range), RecursionError (JSON nested too deeply).
+_PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError)
+
+
 class ModelMismatch(ValueError):
     """A parsed model field does not have the type the schema gives it."""
 
@@ -53,7 +58,8 @@ def result_or_raise(response: httpx.Response, redact: str | None = None) -> GetC
             if not isinstance(parsed, GetCreditsResponse):  # pragma: no cover - generated
                 raise ModelMismatch(f"expected GetCreditsResponse, got {type(parsed).__name__}")
             check_model(parsed)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            check_objects(response.json(), type(parsed))
+        except _PARSE_ERRORS as exc:
             raise errors.ResponseValidationError(
                 f"HTTP 200 but the body is not the documented credits JSON: {_why(exc)}; "
                 + _describe(response, redact),
@@ -70,8 +76,9 @@ def result_or_raise(response: httpx.Response, redact: str | None = None) -> GetC
     try:
         data = _op._parse_response(client=_PARSE_CLIENT, response=response)
         check_model(data)
+        check_objects(response.json(), type(data))
         detail = str(data.error.message)
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except _PARSE_ERRORS:
         data = None
         detail = f"the body is not the documented error JSON ({_excerpt(response, redact)})"
     message = f"HTTP {status} {_phrase(status)}: {_redacted(detail, redact)}"
@@ -96,6 +103,8 @@ def _why(exc: BaseException) -> str:
         return f"invalid JSON ({exc.msg} at position {exc.pos})"
     if isinstance(exc, UnicodeDecodeError):
         return "the body is not valid text in its declared encoding"
+    if isinstance(exc, RecursionError):
+        return "the JSON is nested too deeply"
     if isinstance(exc, KeyError):
         return f"required field {exc.args[0]!r} is missing"
     return str(exc) or type(exc).__name__
@@ -148,6 +157,29 @@ def check_model(model: object, path: str = "$") -> None:
         if field.name == "additional_properties":
             continue
         _check(getattr(model, field.name), hints[field.name], f"{path}.{field.name}")
+
+
+def check_objects(raw: object, cls: type[Any], path: str = "$") -> None:
+    """Raise :class:`ModelMismatch` unless ``raw`` and every nested model's JSON are objects.
+
+    The generated ``from_dict`` calls ``dict()`` on its input, so a JSON array of pairs
+    would otherwise pass for an object.
+    """
+    if not isinstance(raw, dict):
+        raise ModelMismatch(f"{path} should be an object, got {type(raw).__name__}")
+    hints = _hints(cls)
+    for field in attrs.fields(cls):
+        if field.name == "additional_properties" or field.name not in raw:
+            continue
+        value = raw[field.name]
+        for arm in typing.get_args(hints[field.name]) or (hints[field.name],):
+            if isinstance(arm, type) and attrs.has(arm):
+                if isinstance(value, dict):
+                    check_objects(value, arm, f"{path}.{field.name}")
+                elif arm is hints[field.name]:  # a required model, not one arm of a union
+                    raise ModelMismatch(
+                        f"{path}.{field.name} should be an object, got {type(value).__name__}"
+                    )
 
 
 def _check(value: object, expected: Any, path: str) -> None:
