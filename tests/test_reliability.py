@@ -9,9 +9,6 @@ that the sentinel key is in no exception text or repr, no log record (DEBUG, eve
 and no repr of the client. Backoff waits are zero (the testing switch) except in the rows
 that check a real wait (``waits=``).
 
-Rows with ``bug=`` expose a client bug: strict xfails (on the outcome only: leak and secret
-checks still fail them for real) until the fix lands.
-
 The suite collects its figures: ``build/reliability.json`` and a summary at the end of the
 pytest run, which the README's "Reliability" section quotes.
 """
@@ -75,10 +72,6 @@ FIGURES_FILE: Final = Path(__file__).resolve().parents[1] / "build" / "reliabili
 Outcome = GetCreditsResponse | Exception
 
 
-class OutcomeMismatch(AssertionError):
-    """The outcome differs from the row: the one failure a known bug (xfail) may excuse."""
-
-
 # --- figures ---------------------------------------------------------------------------
 
 
@@ -89,7 +82,6 @@ class Run:
     outcome: str
     wall: float
     bound: float
-    known_bug: bool
 
 
 @dataclass
@@ -99,8 +91,6 @@ class Figures:
     runs: list[Run] = field(default_factory=list)
     calls: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
-    bug_outcomes: Counter[str] = field(default_factory=Counter)
-    """Outcomes of runs that expose a known bug (xfail): what the bug does today."""
     fd_leaks: int = 0
     thread_leaks: int = 0
     texts_scanned: int = 0
@@ -111,21 +101,18 @@ class Figures:
     load: dict[str, int] = field(default_factory=dict)
     peaks: dict[str, int] = field(default_factory=dict)
 
-    def call(self, outcome: object, known_bug: bool = False) -> None:
+    def call(self, outcome: object) -> None:
         self.calls += 1
-        (self.bug_outcomes if known_bug else self.outcomes)[type(outcome).__name__] += 1
+        self.outcomes[type(outcome).__name__] += 1
 
     def as_json(self) -> dict[str, Any]:
-        passing = [r for r in self.runs if not r.known_bug]
-        longest = max(passing, key=lambda r: r.wall, default=None)
-        tightest = max(passing, key=lambda r: r.wall / r.bound, default=None)
+        longest = max(self.runs, key=lambda r: r.wall, default=None)
+        tightest = max(self.runs, key=lambda r: r.wall / r.bound, default=None)
         return {
             "scenarios": len({r.name for r in self.runs}),
             "scenario_runs": len(self.runs),
-            "known_bug_runs": len(self.runs) - len(passing),
             "calls": self.calls,
             "outcomes": dict(self.outcomes.most_common()),
-            "known_bug_outcomes": dict(self.bug_outcomes.most_common()),
             "longest": _run_json(longest),
             "closest_to_bound": _run_json(tightest),
             "fd_leaks": self.fd_leaks,
@@ -142,16 +129,11 @@ class Figures:
     def summary(self) -> list[str]:
         data = self.as_json()
         lines = [
-            f"{data['scenarios']} scenarios, {data['scenario_runs']} runs (sync + async; "
-            f"{data['known_bug_runs']} are known-bug xfails); {self.calls} client calls in all "
+            f"{data['scenarios']} scenarios, {data['scenario_runs']} runs (sync + async); "
+            f"{self.calls} client calls in all "
             f"({self.examples} of them generated responses); {self.cli_runs} command-line runs",
             "outcomes: " + ", ".join(f"{k} {v}" for k, v in data["outcomes"].items()),
         ]
-        if self.bug_outcomes:
-            lines.append(
-                "known-bug runs end today in: "
-                + ", ".join(f"{k} {v}" for k, v in data["known_bug_outcomes"].items())
-            )
         for label, key in (
             ("longest wall time", "longest"),
             ("closest to its bound", "closest_to_bound"),
@@ -611,8 +593,6 @@ class Scenario:
     min_wall: float = 0.0
     message: str = ""
     """Must appear in the error's text."""
-    bug: str = ""
-    """A client bug this row exposes: a strict xfail until fixed."""
 
     @property
     def tries(self) -> int:
@@ -653,27 +633,6 @@ IN_AN_HOUR: Final = format_datetime(datetime.now(UTC) + timedelta(hours=1), useg
 FAST_BACKOFF: Final = policy_waits(FAST, 1)
 BACKOFF_GAP: Final = (0.0, FAST_BACKOFF[0] + GAP_SLACK)
 
-BUG_TRICKLE: Final = (
-    "timeout_ms bounds each socket read, not the attempt: a body trickling one byte per "
-    "read-timeout never times out"
-)
-BUG_GZIP_BOMB: Final = (
-    "the 1 MiB limit is on the wire only: a gzip body is decompressed whole into memory"
-)
-BUG_OVERFLOW: Final = "an integer beyond float range raises OverflowError from check_model"
-BUG_RECURSION: Final = "deeply nested JSON raises RecursionError from json.loads, uncaught"
-BUG_PAIRS: Final = "from_dict calls dict() on any value: a JSON array of pairs passes as an object"
-BUG_REDIRECT: Final = (
-    "client.send() keeps the brought client's follow_redirects=True: the redirect is followed"
-)
-BUG_CHARSET: Final = (
-    "errors._text decodes with the server's charset via response.text: utf-16/32 without a "
-    "BOM, non-text codecs (hex, base64) and 'undefined' raise UnicodeError/TypeError/"
-    "AssertionError"
-)
-BUG_DATE_OVERFLOW: Final = (
-    "parse_retry_after lets OverflowError out of parsedate_to_datetime (huge zone offset)"
-)
 
 SCENARIOS: Final[tuple[Scenario, ...]] = (
     # -- the wire -----------------------------------------------------------------------
@@ -726,7 +685,6 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         errors.APITimeoutError,
         3,
         timeout_ms=100,
-        bug=BUG_TRICKLE,
     ),
     Scenario("not-http-at-all", raw(respond_not_http), errors.APIConnectionError, 3),
     Scenario("slow-but-in-time", stand_in(Reply(delay=0.2)), GetCreditsResponse, 1),
@@ -835,7 +793,6 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         errors.ResponseValidationError,
         1,
         message=LIMIT,
-        bug=BUG_GZIP_BOMB,
     ),
     Scenario(
         "200-number-beyond-float-range",
@@ -847,42 +804,36 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         ),
         errors.ResponseValidationError,
         1,
-        bug=BUG_OVERFLOW,
     ),
     Scenario(
         "200-deeply-nested-json",
         stand_in(Reply(body=b"[" * 100_000, content_type=JSON)),
         errors.ResponseValidationError,
         1,
-        bug=BUG_RECURSION,
     ),
     Scenario(
         "401-deeply-nested-json",
         stand_in(Reply(status=401, body=b'{"error":' + b"[" * 100_000, content_type=JSON)),
         errors.UnauthorizedResponseError,
         1,
-        bug=BUG_RECURSION,
     ),
     Scenario(
         "200-json-array-of-pairs",
         stand_in(Reply(body=[["data", [["total_credits", 1], ["total_usage", 2]]]])),
         errors.ResponseValidationError,
         1,
-        bug=BUG_PAIRS,
     ),
     Scenario(
         "200-body-not-in-its-declared-charset",
         stand_in(Reply(body=b'{"data": 1}', content_type="application/json; charset=utf-16")),
         errors.ResponseValidationError,
         1,
-        bug=BUG_CHARSET,
     ),
     Scenario(
         "503-with-a-non-text-charset",
         stand_in(default=Reply(503, "Service Unavailable", content_type="text/plain; charset=hex")),
         errors.OpenRouterDefaultError,
         3,
-        bug=BUG_CHARSET,
     ),
     # -- proxies and overload ------------------------------------------------------------
     Scenario(
@@ -1026,7 +977,6 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         retry=FAST,
         waits=FAST_BACKOFF,
         gap=BACKOFF_GAP,
-        bug=BUG_DATE_OVERFLOW,
     ),
     # -- redirects to another host: never followed, the key never goes there ------------
     *(
@@ -1045,7 +995,6 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         errors.OpenRouterDefaultError,
         1,
         message="not followed",
-        bug=BUG_REDIRECT,
     ),
     # -- TLS -----------------------------------------------------------------------------
     Scenario(
@@ -1130,20 +1079,14 @@ def describe(outcome: Outcome) -> str:
     return repr(outcome)
 
 
-def _params() -> list[Any]:
-    params = []
-    for scenario in SCENARIOS:
-        for mode in MODES:
-            marks = (
-                [pytest.mark.xfail(raises=OutcomeMismatch, strict=True, reason=scenario.bug)]
-                if scenario.bug
-                else []
-            )
-            params.append(pytest.param(scenario, mode, id=f"{scenario.name}-{mode}", marks=marks))
-    return params
-
-
-@pytest.mark.parametrize(("scenario", "mode"), _params())
+@pytest.mark.parametrize(
+    ("scenario", "mode"),
+    [
+        pytest.param(scenario, mode, id=f"{scenario.name}-{mode}")
+        for scenario in SCENARIOS
+        for mode in MODES
+    ],
+)
 def test_scenario(scenario: Scenario, mode: str) -> None:
     fds, threads = open_fds(), threading.active_count()
     lab = Lab()
@@ -1154,24 +1097,21 @@ def test_scenario(scenario: Scenario, mode: str) -> None:
         )
         with switch:
             outcome, wall = CALLS[mode](endpoint, scenario)
-        FIGURES.call(outcome, known_bug=bool(scenario.bug))
+        FIGURES.call(outcome)
         seen, gaps = endpoint.seen(), endpoint.gaps()
         elsewhere = endpoint.other.requests if endpoint.other is not None else []
     finally:
         lab.close()
-    FIGURES.runs.append(
-        Run(scenario.name, mode, type(outcome).__name__, wall, scenario.bound, bool(scenario.bug))
-    )
+    FIGURES.runs.append(Run(scenario.name, mode, type(outcome).__name__, wall, scenario.bound))
 
-    # Never excused by a known bug: no leak, the key nowhere (not even at another host).
+    # No leak, the key nowhere (not even at another host), then the outcome the row expects.
     check_no_leak(fds, threads)
     if isinstance(outcome, BaseException):
         scan(*exception_texts(outcome))
     assert not any(SECRET in str(r.headers) for r in elsewhere), "the key reached another host"
 
     def expect(ok: bool, what: str) -> None:
-        if not ok:
-            raise OutcomeMismatch(f"{scenario.name} [{mode}]: {what}\noutcome: {describe(outcome)}")
+        assert ok, f"{scenario.name} [{mode}]: {what}\noutcome: {describe(outcome)}"
 
     expect(
         isinstance(outcome, scenario.expect),
@@ -1208,18 +1148,7 @@ LARGE_BODIES: Final[dict[str, Respond]] = {
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(
-    "shape",
-    [
-        "content-length",
-        "chunked",
-        "until-close",
-        pytest.param(
-            "gzip-bomb",
-            marks=pytest.mark.xfail(raises=OutcomeMismatch, strict=True, reason=BUG_GZIP_BOMB),
-        ),
-    ],
-)
+@pytest.mark.parametrize("shape", list(LARGE_BODIES))
 def test_large_bodies_are_refused_with_bounded_memory(shape: str, mode: str) -> None:
     gzip_bomb()  # built before measuring
     fds, threads = open_fds(), threading.active_count()
@@ -1234,19 +1163,17 @@ def test_large_bodies_are_refused_with_bounded_memory(shape: str, mode: str) -> 
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
-        FIGURES.call(outcome, known_bug=shape == "gzip-bomb")
+        FIGURES.call(outcome)
     finally:
         lab.close()
     check_no_leak(fds, threads)
     if isinstance(outcome, BaseException):
         scan(*exception_texts(outcome))
     FIGURES.peaks[f"{shape}/{mode}"] = peak
-    if not (isinstance(outcome, errors.ResponseValidationError) and LIMIT in str(outcome)):
-        raise OutcomeMismatch(
-            f"expected a ResponseValidationError naming the limit: {describe(outcome)}"
-        )
-    if peak >= PEAK_LIMIT:
-        raise OutcomeMismatch(f"peak memory {peak} bytes while refusing a {shape} body")
+    assert isinstance(outcome, errors.ResponseValidationError) and LIMIT in str(outcome), (
+        f"expected a ResponseValidationError naming the limit: {describe(outcome)}"
+    )
+    assert peak < PEAK_LIMIT, f"peak memory {peak} bytes while refusing a {shape} body"
 
 
 # --- load: one client, many calls, connections reused ---------------------------------
