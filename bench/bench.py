@@ -86,8 +86,7 @@ class Settings:
     importtime_runs: int
     memory_runs: int
     concurrency: tuple[int, ...]  # the N measured (ALL_N are shown)
-    async_calls: int  # timed calls per N: batches of N until at least this many
-    async_warmup: bool  # first a batch of min(N, 100) concurrent calls, untimed
+    async_calls: int  # warm calls per N: batches of N until at least this many
     quick: bool
 
 
@@ -103,7 +102,6 @@ FULL = Settings(
     memory_runs=3,
     concurrency=ALL_N,
     async_calls=2000,
-    async_warmup=True,
     quick=False,
 )
 QUICK = Settings(
@@ -115,7 +113,6 @@ QUICK = Settings(
     memory_runs=1,
     concurrency=(1, 10, 100),  # 1000 concurrent calls take httpx ~30 s: see BENCHMARKS.md
     async_calls=1,
-    async_warmup=False,
     quick=True,
 )
 
@@ -597,22 +594,28 @@ def import_extras(settings: Settings) -> ImportExtras:
 class AsyncResult:
     key: str
     n: int
-    calls: int
-    seconds: float
-    connections: int  # accepted during the whole run (warm-up batch included)
-    timed_connections: int  # accepted during the timed batches
+    cold_seconds: float  # the first batch of N, on a fresh client: connecting included
+    cold_connections: int  # accepted by the server during the first batch
+    warm_calls: int  # the batches of N after it, on the same client
+    warm_seconds: float
+    warm_connections: int  # accepted during the later batches
+    errors: int  # calls that raised or read the wrong credits (all batches)
 
     @property
-    def per_second(self) -> float:
-        return self.calls / self.seconds if self.seconds else math.nan
+    def cold_per_second(self) -> float:
+        return self.n / self.cold_seconds if self.cold_seconds else math.nan
+
+    @property
+    def warm_per_second(self) -> float:
+        return self.warm_calls / self.warm_seconds if self.warm_seconds else math.nan
 
 
-async def async_run(key: str, server: Server, n: int, batches: int, warmup: bool) -> AsyncResult:
+async def async_run(key: str, server: Server, n: int, batches: int) -> AsyncResult:
     base_url = server.base_url
     url = base_url + "/credits"
-    start = server.accepted()
     async with contextlib.AsyncExitStack() as stack:
         if key == "raw":
+            # The package's per-attempt timeout (30 s) for the same waits on the pool.
             raw = await stack.enter_async_context(
                 httpx.AsyncClient(headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30.0)
             )
@@ -628,20 +631,35 @@ async def async_run(key: str, server: Server, n: int, batches: int, warmup: bool
             async def one() -> float:
                 return (await package.credits.get_credits_async()).data.total_credits
 
-        async def batch() -> None:
-            results = await asyncio.gather(*(one() for _ in range(n)))
-            if any(r != TOTAL_CREDITS for r in results):
-                raise SystemExit(f"async {key}: a call read the wrong credits")
+        async def batch() -> int:
+            results = await asyncio.gather(*(one() for _ in range(n)), return_exceptions=True)
+            bad = [r for r in results if r != TOTAL_CREDITS]
+            if bad:
+                log(f"async {key}, N={n}: {len(bad)} call(s) failed, first: {bad[0]!r:.300}")
+            return len(bad)
 
-        if warmup:
-            await asyncio.gather(*(one() for _ in range(min(n, 100))))
-        mid = server.accepted()
+        start = server.accepted()
         t0 = time.perf_counter()
+        errors = await batch()
+        cold = time.perf_counter() - t0
+        mid = server.accepted()
+        t1 = time.perf_counter()
         for _ in range(batches):
-            await batch()
-        seconds = time.perf_counter() - t0
+            errors += await batch()
+        warm = time.perf_counter() - t1
         end = server.accepted()
-    return AsyncResult(key, n, n * batches, seconds, end - start, end - mid)
+    return AsyncResult(key, n, cold, mid - start, n * batches, warm, end - mid, errors)
+
+
+def package_pool() -> str:
+    """The connection limits of the httpx client the package makes, as far as they show."""
+    limits = getattr(importlib.import_module("openrouter_credits.client"), "_LIMITS", None)
+    if not isinstance(limits, httpx.Limits):
+        return "the limits of the httpx client it makes"
+    return (
+        f"at most {limits.max_connections} connections, "
+        f"{limits.max_keepalive_connections} kept idle"
+    )
 
 
 def async_bench(server: Server, settings: Settings) -> list[AsyncResult]:
@@ -649,8 +667,8 @@ def async_bench(server: Server, settings: Settings) -> list[AsyncResult]:
     for n in settings.concurrency:
         batches = max(1, math.ceil(settings.async_calls / n))
         for key in ("raw", "package"):
-            log(f"async: N={n}, {key}, {batches} batch(es)")
-            out.append(asyncio.run(async_run(key, server, n, batches, settings.async_warmup)))
+            log(f"async: N={n}, {key}: one cold batch, then {batches} batch(es)")
+            out.append(asyncio.run(async_run(key, server, n, batches)))
     return out
 
 
@@ -758,6 +776,29 @@ def version(dist: str) -> str:
         return NOT_INSTALLED
 
 
+def source_revision() -> str:
+    """The git commit measured, and whether the package's sources differ from it."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "overlays", "generated"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return head + (" with uncommitted changes to the package" if dirty else "")
+
+
 def load_average() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -796,6 +837,7 @@ class Report:
             f"- server: {self.server}",
             f"- machine: {os.cpu_count()} CPUs, {cpu_model()}; {platform.platform()}",
             f"- Python {platform.python_version()} ({sys.executable})",
+            f"- source: git {source_revision()}",
             f"- versions: httpx {version('httpx')}, openrouter-credits "
             f"{openrouter_credits.__version__}, openrouter (official SDK) "
             f"{version(SDK_MODULE)}, attrs {version('attrs')}, pydantic "
@@ -840,7 +882,11 @@ class Report:
             f"{s.warmup} warm-up calls each, then {s.rounds} rounds {TIMES} {s.calls} calls, the "
             "contenders interleaved (order rotated per round); median of the rounds, and the "
             "ratio of the best rounds (least disturbed by other load). CPU is this process's "
-            "`time.process_time()` (the server's CPU is not in it).",
+            + (
+                "`time.process_time()`, which here includes the stand-in server's threads."
+                if self.server.startswith("openrouter_credits.testing")
+                else "`time.process_time()` (the server's CPU is not in it)."
+            ),
             "",
             table(
                 [
@@ -911,38 +957,44 @@ class Report:
         for n in ALL_N:
             raw, pkg = by.get(("raw", n)), by.get(("package", n))
             if raw is None or pkg is None:
-                rows.append([str(n), "not run (--quick)", *["—"] * 5])
+                rows.append([str(n), "not run (--quick)", *["—"] * 8])
                 continue
             rows.append(
                 [
                     str(n),
-                    f"{pkg.calls:,}",
-                    fmt(pkg.per_second, 0),
-                    fmt(raw.per_second, 0),
-                    fmt_ratio(ratio(pkg.per_second, raw.per_second)),
-                    f"{pkg.connections} ({pkg.timed_connections})",
-                    f"{raw.connections} ({raw.timed_connections})",
+                    f"{pkg.warm_calls:,}",
+                    fmt(pkg.cold_per_second, 0),
+                    fmt(raw.cold_per_second, 0),
+                    f"{pkg.cold_connections} / {raw.cold_connections}",
+                    fmt(pkg.warm_per_second, 0),
+                    fmt(raw.warm_per_second, 0),
+                    fmt_ratio(ratio(pkg.warm_per_second, raw.warm_per_second)),
+                    f"{pkg.warm_connections} / {raw.warm_connections}",
+                    f"{pkg.errors} / {raw.errors}",
                 ]
             )
-        warm = "an untimed batch of min(N, 100), then " if s.async_warmup else ""
         return [
             "## 3. Async: N concurrent calls on one client",
             "",
-            f"`asyncio.gather` of N `get_credits_async()` calls on one `OpenRouter`; "
-            f"{warm}batches of N, at least {s.async_calls:,} calls in all. Reference: the same "
-            "with raw `httpx.AsyncClient.get().json()`. Connections: accepted by the server "
-            "during the whole run (during the timed batches only). Both use httpx's default "
-            "pool: at most 100 connections, 20 kept alive.",
+            "`asyncio.gather` of N `get_credits_async()` calls on one fresh `OpenRouter`: "
+            "first one *cold* batch (the client connects), then *warm* batches of N on the "
+            f"same client, at least {s.async_calls:,} calls in all. Reference (*raw*): the "
+            "same with `httpx.AsyncClient.get().json()`. *Connections*: accepted by the server "
+            "during those batches (package / raw). Pools: raw, httpx's default (at most 100 "
+            f"connections, 20 kept idle); the package, {package_pool()}.",
             "",
             table(
                 [
                     "N",
-                    "calls timed",
-                    "get_credits_async calls/s",
-                    "raw httpx calls/s",
-                    "package ÷ raw",
-                    "connections, package",
-                    "connections, raw",
+                    "warm calls timed",
+                    "cold: package calls/s",
+                    "cold: raw calls/s",
+                    "cold: connections",
+                    "warm: package calls/s",
+                    "warm: raw calls/s",
+                    f"warm: package {TIMES} raw",
+                    "warm: new connections",
+                    "errors",
                 ],
                 rows,
             ),
