@@ -521,7 +521,7 @@ def import_times(settings: Settings) -> dict[tuple[str, str], float | None]:
     modules = ["httpx", "openrouter_credits", SDK_MODULE]
     have_sdk = sdk_installed()
     jobs = [(m, p) for p in PROFILES for m in modules if m != SDK_MODULE or have_sdk]
-    for module, profile in jobs:  # warm-up: bytecode caches, disk cache
+    for module, profile in [] if settings.quick else jobs:  # warm-up: bytecode, disk cache
         import_ms(module, profile)
     samples: dict[tuple[str, str], list[float]] = defaultdict(list)
     for i in range(settings.import_runs):
