@@ -94,8 +94,8 @@ ALL_N: Final = (1, 10, 100, 1000)
 
 
 FULL = Settings(
-    rounds=10,
-    calls=500,
+    rounds=25,  # short rounds, finely interleaved: a burst of other load hits all alike
+    calls=200,
     warmup=300,
     import_runs=15,
     importtime_runs=5,
