@@ -19,7 +19,7 @@ import os
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Final, Self
 
@@ -84,7 +84,8 @@ class OpenRouter:
         self._attribution = attribution(http_referer, x_open_router_title, x_open_router_categories)
         self._server_url = _check_server_url(server_url or DEFAULT_SERVER_URL)
         self._retry_config = _retry_config(retry_config, DEFAULT_RETRY_CONFIG)
-        self._timeout_ms = _check_timeout(timeout_ms)
+        self._timeout = _timeout(_check_timeout(timeout_ms))
+        self._url = _credits_url(self._server_url)
         self._client = client
         self._async_client = async_client
         self._owns_client = client is None
@@ -175,16 +176,11 @@ class OpenRouter:
         headers: dict[str, str] = {"User-Agent": USER_AGENT, **kwargs["headers"]}
         headers.update(call.extra_headers)
         headers["Authorization"] = f"Bearer {key}"
-        base = _check_server_url(call.server_url) if call.server_url else self._server_url
-        timeout_ms = call.timeout_ms if call.timeout_ms is not None else self._timeout_ms
-        if timeout_ms is None and self._owns(client):
-            timeout_ms = DEFAULT_TIMEOUT_MS
-        request = client.build_request(
-            kwargs["method"],
-            base.rstrip("/") + kwargs["url"],
-            headers=headers,
-            timeout=httpx.Timeout(timeout_ms / 1000) if timeout_ms is not None else client.timeout,
-        )
+        url = _credits_url(_check_server_url(call.server_url)) if call.server_url else self._url
+        timeout = _timeout(call.timeout_ms) or self._timeout
+        if timeout is None:
+            timeout = _DEFAULT_TIMEOUT if self._owns(client) else client.timeout
+        request = client.build_request(kwargs["method"], url, headers=headers, timeout=timeout)
         return request, key
 
     def _owns(self, client: httpx.Client | httpx.AsyncClient) -> bool:
@@ -206,9 +202,8 @@ class OpenRouter:
             outcome: _Outcome
             try:
                 deadline = _deadline(request)
-                outcome = _read(
-                    client.send(request, stream=True, follow_redirects=False), request, deadline
-                )
+                response = client.send(request, stream=True, follow_redirects=False)
+                outcome = _read(response, deadline)
             except (httpx.TransportError, errors.ResponseValidationError) as exc:
                 outcome = exc
             step = _decide(state, outcome, request)
@@ -227,7 +222,7 @@ class OpenRouter:
             try:
                 deadline = _deadline(request)
                 response = await client.send(request, stream=True, follow_redirects=False)
-                outcome = await _aread(response, request, deadline)
+                outcome = await _aread(response, deadline)
             except (httpx.TransportError, errors.ResponseValidationError) as exc:
                 outcome = exc
             step = _decide(state, outcome, request)
@@ -344,6 +339,18 @@ def _check_timeout(timeout_ms: float | None) -> float | None:
     return float(timeout_ms)
 
 
+_DEFAULT_TIMEOUT: Final = httpx.Timeout(DEFAULT_TIMEOUT_MS / 1000)
+
+
+def _timeout(timeout_ms: float | None) -> httpx.Timeout | None:
+    return None if timeout_ms is None else httpx.Timeout(timeout_ms / 1000)
+
+
+def _credits_url(server_url: str) -> httpx.URL:
+    """The operation's URL under ``server_url`` (the path comes from the generated code)."""
+    return httpx.URL(server_url.rstrip("/") + _op._get_kwargs()["url"])
+
+
 def _check_server_url(url: str) -> str:
     try:
         parsed = httpx.URL(url)
@@ -361,72 +368,99 @@ def _declared_size(response: httpx.Response) -> int:
         return 0
 
 
-class _Body:
-    """Collects a streamed body as it came (still content-encoded), bounded in size."""
+class _Bounded(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """One attempt's raw body stream, cut off past MAX_BODY_BYTES or past its deadline.
+
+    httpx's read timeout applies to each read; the deadline (now + that timeout, taken when
+    the attempt starts) bounds the whole body, so a trickling server cannot hold a call.
+    A content-encoded body is handed on in pieces of 256 bytes, so that one decoder step
+    yields at most ~256 KiB (deflate's ratio) and _Decoded can stop a gzip bomb in time.
+    """
 
     def __init__(self, response: httpx.Response, deadline: float | None) -> None:
+        self._response = response
+        self._stream = response.stream
+        self._deadline = deadline
+        self._size = 0
+        self._piece = 256 if "content-encoding" in response.headers else 0
+        declared = _declared_size(response)
+        if declared > MAX_BODY_BYTES:
+            raise _too_large(response, declared, "")
+
+    def _count(self, chunk: bytes) -> Iterator[bytes]:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise httpx.ReadTimeout(
+                "the response body took longer than the timeout", request=self._response.request
+            )
+        self._size += len(chunk)
+        if self._size > MAX_BODY_BYTES:
+            raise _too_large(self._response, self._size, "")
+        if not self._piece:
+            yield chunk
+            return
+        for start in range(0, len(chunk), self._piece):
+            yield chunk[start : start + self._piece]
+
+    def __iter__(self) -> Iterator[bytes]:
+        assert isinstance(self._stream, httpx.SyncByteStream)
+        for chunk in self._stream:
+            yield from self._count(chunk)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        assert isinstance(self._stream, httpx.AsyncByteStream)
+        async for chunk in self._stream:
+            for piece in self._count(chunk):
+                yield piece
+
+    def close(self) -> None:
+        if isinstance(self._stream, httpx.SyncByteStream):
+            self._stream.close()
+
+    async def aclose(self) -> None:
+        if isinstance(self._stream, httpx.AsyncByteStream):
+            await self._stream.aclose()
+
+
+def _too_large(response: httpx.Response, size: int, what: str) -> errors.ResponseValidationError:
+    return errors.ResponseValidationError(
+        f"HTTP {response.status_code}: the {what}response body ({size} bytes or more) "
+        f"exceeds this client's {MAX_BODY_BYTES} byte limit; a credits body is tiny",
+        response,
+        "",
+    )
+
+
+class _Decoded:
+    """A content-encoded body, decoded with a bound: a gzip bomb is refused, not inflated."""
+
+    def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        self.chunks: list[bytes] = []
-        self.size = 0
-        self.deadline = deadline
-        if _declared_size(response) > MAX_BODY_BYTES:
-            raise self._too_large(_declared_size(response))
+        self.body = bytearray()
 
     def add(self, chunk: bytes) -> None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            # Each read has the timeout; this bounds the attempt (a trickling body).
-            raise httpx.ReadTimeout(
-                "the response took longer than the timeout", request=self.response.request
-            )
-        self.size += len(chunk)
-        if self.size > MAX_BODY_BYTES:
-            raise self._too_large(self.size)
-        self.chunks.append(chunk)
+        if len(self.body) + len(chunk) > MAX_BODY_BYTES:
+            raise _too_large(self.response, len(self.body) + len(chunk), "decoded ")
+        self.body += chunk
 
-    def _too_large(self, size: int, what: str = "") -> errors.ResponseValidationError:
-        return errors.ResponseValidationError(
-            f"HTTP {self.response.status_code}: the {what}response body ({size} bytes or more) "
-            f"exceeds this client's {MAX_BODY_BYTES} byte limit; a credits body is tiny",
-            self.response,
-            "",
+    def finish(self, error: httpx.DecodingError | None = None) -> httpx.Response:
+        """The decoded response; or, after ``error``, a ResponseValidationError saying so."""
+        plain = httpx.Headers(self.response.headers)
+        del plain["content-encoding"]
+        plain.pop("content-length", None)
+        decoded = httpx.Response(
+            self.response.status_code,
+            headers=plain,
+            content=bytes(self.body),
+            request=self.response.request,
         )
-
-    def finish(self, request: httpx.Request) -> httpx.Response:
-        """A read response with the collected body, decoded as its headers say."""
-        response, raw = self.response, b"".join(self.chunks)
-        if not response.headers.get("content-encoding"):
-            return httpx.Response(
-                response.status_code, headers=response.headers, content=raw, request=request
-            )
-        # Decode 256 bytes of the wire at a time (at most ~256 KiB out of them: deflate's
-        # ratio) and stop past the limit: a gzip bomb is refused, not inflated.
-        pieces = (raw[i : i + 256] for i in range(0, len(raw), 256))
-        streamed = httpx.Response(
-            response.status_code, headers=response.headers, content=pieces, request=request
-        )
-        decoded = bytearray()
-        try:
-            for chunk in streamed.iter_bytes():
-                if len(decoded) + len(chunk) > MAX_BODY_BYTES:
-                    raise self._too_large(len(decoded) + len(chunk), "decoded ")
-                decoded += chunk
-            plain = httpx.Headers(response.headers)
-            del plain["content-encoding"]
-            plain.pop("content-length", None)
-            return httpx.Response(
-                response.status_code, headers=plain, content=bytes(decoded), request=request
-            )
-        except httpx.DecodingError as exc:
-            plain = httpx.Headers(response.headers)
-            del plain["content-encoding"]
-            broken = httpx.Response(
-                response.status_code, headers=plain, content=raw, request=request
-            )
-            raise errors.ResponseValidationError(
-                f"HTTP {response.status_code}: the body does not decode as its "
-                f"Content-Encoding {response.headers.get('content-encoding')!r} says",
-                broken,
-            ) from exc
+        if error is None:
+            return decoded
+        encoding = self.response.headers.get("content-encoding")
+        raise errors.ResponseValidationError(
+            f"HTTP {decoded.status_code}: the body does not decode as its "
+            f"Content-Encoding {encoding!r} says",
+            decoded,
+        ) from error
 
 
 def _deadline(request: httpx.Request) -> float | None:
@@ -435,30 +469,40 @@ def _deadline(request: httpx.Request) -> float | None:
     return None if read is None else time.monotonic() + read
 
 
-def _read(
-    response: httpx.Response, request: httpx.Request, deadline: float | None
-) -> httpx.Response:
-    """Read a streamed response, at most MAX_BODY_BYTES on the wire; always closes it."""
+def _read(response: httpx.Response, deadline: float | None) -> httpx.Response:
+    """Read a streamed response within the bounds (see _Bounded, _Decoded); always closes it."""
     try:
-        body = _Body(response, deadline)
-        for chunk in response.iter_raw():
-            body.add(chunk)
+        response.stream = _Bounded(response, deadline)
+        if "content-encoding" not in response.headers:
+            response.read()
+            return response
+        body = _Decoded(response)
+        try:
+            for chunk in response.iter_bytes():
+                body.add(chunk)
+        except httpx.DecodingError as exc:
+            return body.finish(exc)
+        return body.finish()
     finally:
         response.close()
-    return body.finish(request)
 
 
-async def _aread(
-    response: httpx.Response, request: httpx.Request, deadline: float | None
-) -> httpx.Response:
+async def _aread(response: httpx.Response, deadline: float | None) -> httpx.Response:
     """The async form of :func:`_read`."""
     try:
-        body = _Body(response, deadline)
-        async for chunk in response.aiter_raw():
-            body.add(chunk)
+        response.stream = _Bounded(response, deadline)
+        if "content-encoding" not in response.headers:
+            await response.aread()
+            return response
+        body = _Decoded(response)
+        try:
+            async for chunk in response.aiter_bytes():
+                body.add(chunk)
+        except httpx.DecodingError as exc:
+            return body.finish(exc)
+        return body.finish()
     finally:
         await response.aclose()
-    return body.finish(request)
 
 
 def _retryable(exc: httpx.TransportError) -> bool:

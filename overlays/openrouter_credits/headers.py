@@ -8,8 +8,8 @@ otherwise encode them in a way the server may not read back.
 
 from __future__ import annotations
 
-import platform
 import re
+import sys
 from collections.abc import Mapping, Sequence
 
 from ._version import __version__
@@ -28,7 +28,7 @@ ATTRIBUTION_HEADERS: Mapping[str, str] = {
     "x_open_router_categories": "X-OpenRouter-Categories",
 }
 
-USER_AGENT = f"openrouter-credits/{__version__} python/{platform.python_version()}"
+USER_AGENT = f"openrouter-credits/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))}"
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _VALUE = re.compile(r"[\t\x20-\x7e]*")

@@ -15,7 +15,8 @@ import json
 import math
 import types
 import typing
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import attrs
 import httpx
@@ -139,24 +140,84 @@ def _describe(response: httpx.Response, redact: str | None) -> str:
 # --- checking parsed models against the generated annotations --------------------------
 
 
-_HINTS: dict[type[Any], dict[str, Any]] = {}
+class _Field(NamedTuple):
+    """How to check one model field, worked out once per class from its annotation."""
+
+    name: str
+    expected: Any
+    matches: Callable[[object], bool]
+    models: tuple[type[Any], ...]
+    """The attrs model classes the annotation allows (to check their JSON shape)."""
+    required_model: bool
+    """The annotation is exactly one model class (not a union arm)."""
 
 
-def _hints(cls: type[Any]) -> dict[str, Any]:
-    if cls not in _HINTS:
+_PLANS: dict[type[Any], tuple[_Field, ...]] = {}
+
+
+def _plan(cls: type[Any]) -> tuple[_Field, ...]:
+    plan = _PLANS.get(cls)
+    if plan is None:
         namespace = {**vars(_gen_types), **vars(_models)}
-        _HINTS[cls] = typing.get_type_hints(cls, localns=namespace)
-    return _HINTS[cls]
+        hints = typing.get_type_hints(cls, localns=namespace)
+        plan = tuple(
+            _Field(
+                field.name,
+                hints[field.name],
+                _matcher(hints[field.name]),
+                tuple(
+                    arm
+                    for arm in typing.get_args(hints[field.name]) or (hints[field.name],)
+                    if isinstance(arm, type) and attrs.has(arm)
+                ),
+                isinstance(hints[field.name], type) and attrs.has(hints[field.name]),
+            )
+            for field in attrs.fields(cls)
+            if field.name != "additional_properties"
+        )
+        _PLANS[cls] = plan
+    return plan
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _matcher(expected: Any) -> Callable[[object], bool]:
+    """A test for values of the annotation ``expected`` (models: their type only)."""
+    origin = typing.get_origin(expected)
+    if expected is Any:
+        return lambda value: True
+    if origin in (typing.Union, types.UnionType):
+        arms = tuple(_matcher(arm) for arm in typing.get_args(expected))
+        return lambda value: any(arm(value) for arm in arms)
+    if origin is dict:
+        return lambda value: isinstance(value, dict)
+    if origin is list:
+        item = _matcher(typing.get_args(expected)[0])
+        return lambda value: isinstance(value, list) and all(item(v) for v in value)
+    if expected is type(None):
+        return lambda value: value is None
+    if expected is float:
+        return _is_number
+    if expected is int:
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(expected, type):
+        return lambda value: isinstance(value, expected)
+    return lambda value: False
 
 
 def check_model(model: object, path: str = "$") -> None:
     """Raise :class:`ModelMismatch` if a field of ``model`` (recursively) is mistyped."""
-    cls: type[Any] = type(model)
-    hints = _hints(cls)
-    for field in attrs.fields(cls):
-        if field.name == "additional_properties":
-            continue
-        _check(getattr(model, field.name), hints[field.name], f"{path}.{field.name}")
+    for field in _plan(type(model)):
+        value = getattr(model, field.name)
+        where = f"{path}.{field.name}"
+        if not field.matches(value):
+            raise ModelMismatch(
+                f"{where} should be {_name(field.expected)}, got {type(value).__name__} {value!r}"
+            )
+        if field.models and attrs.has(type(value)):
+            check_model(value, where)
 
 
 def check_objects(raw: object, cls: type[Any], path: str = "$") -> None:
@@ -167,52 +228,17 @@ def check_objects(raw: object, cls: type[Any], path: str = "$") -> None:
     """
     if not isinstance(raw, dict):
         raise ModelMismatch(f"{path} should be an object, got {type(raw).__name__}")
-    hints = _hints(cls)
-    for field in attrs.fields(cls):
-        if field.name == "additional_properties" or field.name not in raw:
+    for field in _plan(cls):
+        if not field.models or field.name not in raw:
             continue
         value = raw[field.name]
-        for arm in typing.get_args(hints[field.name]) or (hints[field.name],):
-            if isinstance(arm, type) and attrs.has(arm):
-                if isinstance(value, dict):
-                    check_objects(value, arm, f"{path}.{field.name}")
-                elif arm is hints[field.name]:  # a required model, not one arm of a union
-                    raise ModelMismatch(
-                        f"{path}.{field.name} should be an object, got {type(value).__name__}"
-                    )
-
-
-def _check(value: object, expected: Any, path: str) -> None:
-    if _matches(value, expected, path):
-        return
-    raise ModelMismatch(f"{path} should be {_name(expected)}, got {type(value).__name__} {value!r}")
-
-
-def _matches(value: object, expected: Any, path: str) -> bool:
-    origin = typing.get_origin(expected)
-    if expected is Any:
-        return True
-    if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, arm, path) for arm in typing.get_args(expected))
-    if origin is dict:
-        return isinstance(value, dict)
-    if origin is list:
-        (item,) = typing.get_args(expected)
-        return isinstance(value, list) and all(_matches(v, item, path) for v in value)
-    if expected is type(None):
-        return value is None
-    if expected is float:
-        return (
-            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        )
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if isinstance(expected, type) and attrs.has(expected):
-        if not isinstance(value, expected):
-            return False
-        check_model(value, path)
-        return True
-    return isinstance(expected, type) and isinstance(value, expected)
+        if isinstance(value, dict):
+            for model in field.models:
+                check_objects(value, model, f"{path}.{field.name}")
+        elif field.required_model:
+            raise ModelMismatch(
+                f"{path}.{field.name} should be an object, got {type(value).__name__}"
+            )
 
 
 def _name(expected: Any) -> str:
