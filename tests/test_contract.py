@@ -28,6 +28,8 @@ import pytest
 from openrouter_credits import GetCreditsResponse, OpenRouter, errors, models
 from openrouter_credits.testing import free_port
 
+from .conftest import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
 START_TIMEOUT = 60.0
@@ -93,12 +95,7 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
             time.sleep(0.1)
         yield Prism(origin=f"http://127.0.0.1:{port}", log=log, process=process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
 
 
 @pytest.fixture

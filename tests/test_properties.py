@@ -305,19 +305,23 @@ def check(reply: Reply, outcome: Outcome, attempts: int) -> None:
             assert (error_data is not None) == valid_error(body), f"{body!r}: {error_data!r}"
 
 
+def serve(server: StandInServer, sdk: OpenRouter, reply: Reply) -> Outcome:
+    """One call against ``reply`` (retries without waits): the model or the exception."""
+    server.reset()
+    server.default = reply
+    with retries.testing():
+        try:
+            return sdk.credits.get_credits()
+        except Exception as exc:
+            return exc
+
+
 @NETWORK
 @given(reply=replies())
 def test_any_response_ends_in_the_credits_or_a_documented_error(
     server: StandInServer, sdk: OpenRouter, reply: Reply
 ) -> None:
-    server.reset()
-    server.default = reply
-    outcome: Outcome
-    with retries.testing():
-        try:
-            outcome = sdk.credits.get_credits()
-        except Exception as exc:
-            outcome = exc
+    outcome = serve(server, sdk, reply)
     check(reply, outcome, len(server.requests))
 
 
@@ -383,14 +387,7 @@ hostile_replies = st.one_of(
 def test_hostile_replies_end_in_a_documented_error(
     server: StandInServer, sdk: OpenRouter, reply: Reply
 ) -> None:
-    server.reset()
-    server.default = reply
-    outcome: Outcome
-    with retries.testing():
-        try:
-            outcome = sdk.credits.get_credits()
-        except Exception as exc:
-            outcome = exc
+    outcome = serve(server, sdk, reply)
     FIGURES.examples += 1
     FIGURES.call(outcome)
     assert isinstance(outcome, errors.OpenRouterBaseError), describe(outcome)

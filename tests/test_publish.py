@@ -28,6 +28,8 @@ import pytest
 from openrouter_credits import __version__
 from openrouter_credits.testing import StandInServer, free_port
 
+from .conftest import stop_process
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 300.0
 START_TIMEOUT = 30.0
@@ -111,12 +113,7 @@ def index(tmp_path: Path) -> Iterator[Index]:
         _wait_until_up(url, process, log)
         yield Index(url=url, password=password, packages=packages, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
 
 
 def _twine_env(index: Index, password: str | None = None) -> dict[str, str]:
