@@ -39,7 +39,12 @@ generate: $(STAMP) ## Regenerate generated/ from openapi.yaml + generator-config
 spec: $(STAMP) ## Slice openapi.yaml from UPSTREAM (default: the pinned copy) and apply overlays/*.overlay.yaml
 	$(BIN)/python tools/spec.py "$(UPSTREAM)" --overlays overlays --out openapi.yaml
 
-check: check-spec check-generated lint typecheck ## Verify spec, generated/, ruff and mypy --strict
+# Runs every check even when one fails, so one run shows all the drift (say, an edited
+# openapi.yaml: both its difference from make spec and the generated files it changes).
+check: $(STAMP) ## Verify spec, generated/, ruff and mypy --strict
+	@failed=""; for t in check-spec check-generated lint typecheck; do \
+	  $(MAKE) --no-print-directory $$t || failed="$$failed $$t"; done; \
+	if [ -n "$$failed" ]; then echo "make check failed:$$failed" >&2; exit 1; fi
 
 check-spec: $(STAMP)
 	$(BIN)/openapi-spec-validator openapi.yaml
