@@ -1,7 +1,9 @@
-"""Shared fixtures: a stand-in server on 127.0.0.1 and the retry testing switch."""
+"""Shared fixtures: a stand-in server on 127.0.0.1, the retry testing switch, and a
+suite-wide check that no log record of any test, at DEBUG, holds the sentinel key."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 from collections.abc import Iterator
 
@@ -11,6 +13,34 @@ from openrouter_credits.testing import StandInServer
 
 #: A sentinel key: tests search every text they can see for it.
 SECRET = "sk-or-v1-SENTINEL-0123456789abcdef"
+
+
+class _SecretScan(logging.Handler):
+    """Formats every record it sees (all loggers, DEBUG) and keeps those holding SECRET."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.hits: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = f"{record.name}: {record.getMessage()} {record.exc_text or ''}"
+        if SECRET in text:
+            self.hits.append(text)
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_logs() -> Iterator[None]:
+    """Every test runs with all loggers at DEBUG; none may log the sentinel key."""
+    root = logging.getLogger()
+    scan, level = _SecretScan(), root.level
+    root.addHandler(scan)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        root.removeHandler(scan)
+        root.setLevel(level)
+    assert not scan.hits, f"the API key appeared in log records: {scan.hits[:3]}"
 
 
 @pytest.fixture
