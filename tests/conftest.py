@@ -15,32 +15,36 @@ from openrouter_credits.testing import StandInServer
 SECRET = "sk-or-v1-SENTINEL-0123456789abcdef"
 
 
-class _SecretScan(logging.Handler):
-    """Formats every record it sees (all loggers, DEBUG) and keeps those holding SECRET."""
+class SecretScan(logging.Handler):
+    """On the root logger at DEBUG: every record of every logger, formatted with its
+    arguments, is searched for SECRET."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
+        self.records = 0
         self.hits: list[str] = []
+        self.format_with = logging.Formatter("%(name)s %(levelname)s %(message)s")
 
     def emit(self, record: logging.LogRecord) -> None:
-        text = f"{record.name}: {record.getMessage()} {record.exc_text or ''}"
+        text = self.format_with.format(record) + " " + repr(record.args)
+        self.records += 1
         if SECRET in text:
-            self.hits.append(text)
+            self.hits.append(text[:300])
 
 
 @pytest.fixture(autouse=True)
-def no_secret_in_logs() -> Iterator[None]:
+def secret_scan() -> Iterator[SecretScan]:
     """Every test runs with all loggers at DEBUG; none may log the sentinel key."""
     root = logging.getLogger()
-    scan, level = _SecretScan(), root.level
+    scan, level = SecretScan(), root.level
     root.addHandler(scan)
     root.setLevel(logging.DEBUG)
     try:
-        yield
+        yield scan
     finally:
         root.removeHandler(scan)
         root.setLevel(level)
-    assert not scan.hits, f"the API key appeared in log records: {scan.hits[:3]}"
+    assert not scan.hits, f"a log record shows the API key: {scan.hits[0]!r}"
 
 
 @pytest.fixture

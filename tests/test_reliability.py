@@ -20,7 +20,6 @@ import contextlib
 import gzip
 import itertools
 import json
-import logging
 import os
 import socket
 import ssl
@@ -56,7 +55,7 @@ from openrouter_credits.client import MAX_BODY_BYTES
 from openrouter_credits.testing import EXAMPLE_CREDITS, Fault, Reply, StandInServer, free_port
 from openrouter_credits.utils import UNSET, Unset
 
-from .conftest import END_OF_RUN, SECRET
+from .conftest import END_OF_RUN, SECRET, SecretScan
 
 MODES: Final = ("sync", "async")
 #: Added to every wall-time bound: scheduling on a busy 2-core machine, not policy.
@@ -213,37 +212,13 @@ def exception_texts(exc: BaseException) -> list[str]:
     return texts
 
 
-class SecretWatch(logging.Handler):
-    """On the root logger at DEBUG: every record of every logger, formatted, is searched."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records = 0
-        self.hits: list[str] = []
-        self.format_with = logging.Formatter("%(name)s %(levelname)s %(message)s")
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = self.format_with.format(record) + " " + repr(record.args)
-        self.records += 1
-        if SECRET in text:
-            self.hits.append(text[:300])
-
-
 @pytest.fixture(autouse=True)
-def secret_watch() -> Iterator[SecretWatch]:
-    root = logging.getLogger()
-    watch, level = SecretWatch(), root.level
-    root.addHandler(watch)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield watch
-    finally:
-        root.removeHandler(watch)
-        root.setLevel(level)
-        FIGURES.log_records += watch.records
-        FIGURES.texts_scanned += watch.records
-        FIGURES.secret_hits += len(watch.hits)
-    assert not watch.hits, f"a log record shows the API key: {watch.hits[0]!r}"
+def secret_watch(secret_scan: SecretScan) -> Iterator[SecretScan]:
+    """The suite-wide log scan (tests/conftest.py), counted into the figures."""
+    yield secret_scan
+    FIGURES.log_records += secret_scan.records
+    FIGURES.texts_scanned += secret_scan.records
+    FIGURES.secret_hits += len(secret_scan.hits)
 
 
 # --- leaks -----------------------------------------------------------------------------
