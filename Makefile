@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
-UPSTREAM ?= upstream/openrouter-openapi.yaml
+UPSTREAM ?= spec/upstream/openrouter-openapi.yaml
 export SOURCE_DATE_EPOCH ?= 1767225600
 DIST ?= dist
 WHEELHOUSE := $(VENV)/wheelhouse
@@ -36,8 +36,8 @@ generate: $(STAMP) ## Regenerate generated/ from openapi.yaml + generator-config
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(GENERATE) --output-path "$$tmp/out" >/dev/null; \
 	rm -rf generated; cp -R "$$tmp/out" generated; echo "generated/ regenerated"
 
-spec: $(STAMP) ## Slice openapi.yaml from UPSTREAM (default: the pinned copy) and apply overlays/*.overlay.yaml
-	$(BIN)/python tools/spec.py "$(UPSTREAM)" --overlays overlays --out openapi.yaml
+spec: $(STAMP) ## Slice openapi.yaml from UPSTREAM (default: the pinned copy) and apply spec/overlays/*.overlay.yaml
+	$(BIN)/python tools/spec.py "$(UPSTREAM)" --overlays spec/overlays --out openapi.yaml
 
 # Runs every check even when one fails, so one run shows all the drift (say, an edited
 # openapi.yaml: both its difference from make spec and the generated files it changes).
@@ -49,9 +49,9 @@ check: $(STAMP) ## Verify spec, generated/, ruff and mypy --strict
 check-spec: $(STAMP)
 	$(BIN)/openapi-spec-validator openapi.yaml
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	$(BIN)/python tools/spec.py upstream/openrouter-openapi.yaml --overlays overlays --out "$$tmp/openapi.yaml"; \
+	$(BIN)/python tools/spec.py spec/upstream/openrouter-openapi.yaml --overlays spec/overlays --out "$$tmp/openapi.yaml"; \
 	if ! diff -u openapi.yaml "$$tmp/openapi.yaml" --label openapi.yaml --label "make spec"; then \
-	  echo "openapi.yaml differs from what 'make spec' makes from upstream/: run 'make spec'" >&2; exit 1; fi; \
+	  echo "openapi.yaml differs from what 'make spec' makes from spec/upstream/: run 'make spec'" >&2; exit 1; fi; \
 	echo "openapi.yaml matches make spec"
 
 check-generated: $(STAMP)

@@ -24,8 +24,8 @@ from tools import spec
 from tools.spec import SpecError
 
 ROOT = Path(__file__).resolve().parent.parent
-PINNED = ROOT / "upstream" / "openrouter-openapi.yaml"
-OVERLAYS = ROOT / "overlays"
+PINNED = ROOT / "spec" / "upstream" / "openrouter-openapi.yaml"
+OVERLAYS = ROOT / "spec" / "overlays"
 
 
 def upstream() -> dict[str, Any]:
@@ -605,11 +605,8 @@ def test_an_upstream_change_flows_through_spec_generate_and_check(tmp_path: Path
     for name in ("openapi.yaml", "generator-config.yaml"):
         shutil.copy2(ROOT / name, repo / name)
     ignore = shutil.ignore_patterns("__pycache__")
-    for name in ("generated", "tools", "upstream"):
+    for name in ("generated", "tools", "spec"):
         shutil.copytree(ROOT / name, repo / name, ignore=ignore)
-    (repo / "overlays").mkdir()
-    for path in OVERLAYS.glob("*.overlay.yaml"):
-        shutil.copy2(path, repo / "overlays" / path.name)
     (repo / ".venv").symlink_to(ROOT / ".venv")
 
     data = {"total_credits": 100.5, "total_usage": 25.75, "pending_credits": 1.5}
@@ -632,7 +629,7 @@ def test_an_upstream_change_flows_through_spec_generate_and_check(tmp_path: Path
     assert "run 'make generate'" in stale.stderr
     # The pinned copy is what make check compares with: it fails until it is replaced.
     assert "openapi.yaml differs" in make(repo, "check-spec", ok=False).stderr
-    shutil.copy2(download, repo / "upstream" / "openrouter-openapi.yaml")
+    shutil.copy2(download, repo / "spec" / "upstream" / "openrouter-openapi.yaml")
 
     make(repo, "generate")
     checked = make(repo, "check-spec", "check-generated")

@@ -1,6 +1,6 @@
 """Slice the upstream OpenRouter description down to this package's operations.
 
-``python tools/spec.py UPSTREAM [--out openapi.yaml] [--overlays overlays]``
+``python tools/spec.py UPSTREAM [--out openapi.yaml] [--overlays spec/overlays]``
 
 1. Keep the operations named in ``KEEP_OPERATION_IDS`` (with their path item's shared
    fields: ``parameters``, ``servers``, ``summary``, ...) and every component they
@@ -10,7 +10,7 @@
    operation ``security`` and the tags the kept operations use. Everything else is
    dropped. Only local references of the form ``#/components/<kind>/<name>`` are
    supported.
-2. Apply the OpenAPI Overlay 1.0 documents ``overlays/*.overlay.yaml`` in file-name
+2. Apply the OpenAPI Overlay 1.0 documents ``spec/overlays/*.overlay.yaml`` in file-name
    order, with RFC 9535 JSONPath (``jsonpath-rfc9535``). ``update`` merges as Overlay
    1.1 spells out (objects merge recursively, arrays concatenate, primitives replace,
    anything else is an error); an array target appends a non-array ``update``. Stricter
