@@ -18,7 +18,7 @@ GENERATE = $(BIN)/openapi-python-client generate --path openapi.yaml \
 
 .PHONY: help setup generate spec check check-generated check-spec lint typecheck test wheel demo clean
 .PHONY: publish vendor wheelhouse contract-setup
-.PHONY: bench
+.PHONY: bench system-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -116,7 +116,7 @@ demo: $(STAMP) ## Run the command line against the stand-in server (no key, no i
 
 # Benchmarks (BENCHMARKS.md), not part of make test. Adds the official SDK and pyinstrument
 # to .venv (bench/requirements.txt changes none of requirements-dev.txt's pins) and nginx from
-# Debian when missing (as root; without it bench.py falls back to the stand-in server).
+# Debian via make system-deps (without it bench.py falls back to the stand-in server).
 # BENCH_ARGS: e.g. --quick, --only per-call,import, --profile.
 BENCH_STAMP := $(VENV)/.bench-stamp
 
@@ -126,14 +126,25 @@ $(BENCH_STAMP): bench/requirements.txt $(STAMP)
 
 bench: $(BENCH_STAMP) ## Benchmarks vs raw httpx and the official SDK, against nginx (see BENCHMARKS.md)
 	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
-	  echo "nginx not found: installing Debian's nginx-light (the benchmark's server)" >&2; \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      --no-install-recommends nginx-light >/dev/null \
-	    || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      --no-install-recommends nginx >/dev/null; } \
-	  || echo "could not install nginx: bench.py falls back to the stand-in server" >&2; \
+	  echo "nginx not found: bench.py falls back to the stand-in server ('make system-deps' installs nginx-light)" >&2; \
 	fi
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
+# Debian packages that tests and benchmarks use when present (nginx for make bench,
+# node_exporter and promtool for the Prometheus tests). The one target that installs
+# system packages; .ci/run calls it. Needs root (or sudo) and apt; elsewhere it says what
+# it could not do and the tests that need the packages skip with the reason.
+SYSTEM_PACKAGES := nginx-light prometheus-node-exporter prometheus
+
+system-deps: ## Install the Debian packages tests and benchmarks use (nginx, node_exporter, promtool)
+	@if ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "make system-deps: no apt-get here; install $(SYSTEM_PACKAGES) by other means (tests that need them skip)" >&2; exit 0; fi; \
+	sudo=""; if [ "$$(id -u)" != 0 ]; then sudo="sudo"; fi; \
+	missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "system packages present: $(SYSTEM_PACKAGES)"; exit 0; fi; \
+	echo "installing Debian packages:$$missing"; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+	  --no-install-recommends $$missing >/dev/null
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache
