@@ -56,7 +56,7 @@ def server() -> Iterator[StandInServer]:
 @pytest.fixture
 def no_sleep() -> Iterator[None]:
     """Backoff waits are zero inside the test (the documented testing switch)."""
-    with retries.testing():
+    with retries.set_testing(True):
         yield
 
 

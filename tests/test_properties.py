@@ -25,7 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openrouter_credits import GetCreditsResponse, OpenRouter, errors, retries
-from openrouter_credits.retries import BackoffStrategy, RetryConfig, RetryState, parse_retry_after
+from openrouter_credits._retry_core import Failure, RetryState, parse_retry_after
+from openrouter_credits.retries import BackoffStrategy, RetryConfig
 from openrouter_credits.testing import Fault, Reply, StandInServer
 
 from .conftest import SECRET
@@ -309,7 +310,7 @@ def serve(server: StandInServer, sdk: OpenRouter, reply: Reply) -> Outcome:
     """One call against ``reply`` (retries without waits): the model or the exception."""
     server.reset()
     server.default = reply
-    with retries.testing():
+    with retries.set_testing(True):
         try:
             return sdk.credits.get_credits()
         except Exception as exc:
@@ -351,7 +352,7 @@ def test_any_response_ends_the_same_way_async(
         except Exception as exc:
             return exc
 
-    with retries.testing():
+    with retries.set_testing(True):
         outcome = runner.run(run())
     check(reply, outcome, len(server.requests))
 
@@ -453,11 +454,13 @@ def test_retry_state_never_leaves_the_policy(
         config.backoff.max_interval / 1000,
         config.backoff.max_elapsed_time / 1000,
     )
-    with retries.testing(testing):
+    with retries.set_testing(testing):
         for (status, headers, is_error, retryable), seconds in zip(events, took, strict=False):
             clock.now += seconds  # the attempt took this long
             if is_error:
-                wait = state.after_error(OSError("x"), retryable)
+                wait = state.after_failure(
+                    Failure.CONNECTION if retryable else Failure.TLS_CERTIFICATE, "OSError"
+                )
                 allowed = retryable and config.retry_connection_errors
             else:
                 wait = state.after_status(status, headers)

@@ -59,6 +59,16 @@ def _make(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
     )
 
 
+# pypiserver 2.3.2's bottle keeps upload parts under 100 KiB in memory and refuses the
+# request once they add up to more than that ("MultipartError: Memory limit reached"): a
+# wheel of 70-100 KiB plus the README as its description fails to upload. Raise that
+# limit (an index in production would sit behind a server with its own limits).
+_PYPISERVER = (
+    "import runpy, pypiserver.bottle as b; b.BaseRequest.MEMFILE_MAX = 16 << 20; "
+    "runpy.run_module('pypiserver', run_name='__main__')"
+)
+
+
 def _write_htpasswd(path: Path, user: str, password: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # passlib imports 'crypt'
@@ -100,7 +110,7 @@ def index(tmp_path: Path) -> Iterator[Index]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = tmp_path / "pypiserver.log"
-    server = [sys.executable, "-m", "pypiserver", "run", "--interface", "127.0.0.1"]
+    server = [sys.executable, "-c", _PYPISERVER, "run", "--interface", "127.0.0.1"]
     options = ["--port", str(port), "--authenticate", "update", "--passwords", str(htpasswd)]
     with log.open("wb") as out:
         process = subprocess.Popen(

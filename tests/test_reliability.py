@@ -51,7 +51,7 @@ from openrouter_credits import (
     errors,
     retries,
 )
-from openrouter_credits.client import MAX_BODY_BYTES
+from openrouter_credits._constants import MAX_BODY_BYTES
 from openrouter_credits.testing import EXAMPLE_CREDITS, Fault, Reply, StandInServer, free_port
 from openrouter_credits.utils import UNSET, Unset
 
@@ -1068,7 +1068,7 @@ def test_scenario(scenario: Scenario, mode: str) -> None:
     try:
         endpoint = scenario.setup(lab)
         switch: contextlib.AbstractContextManager[None] = (
-            contextlib.nullcontext() if scenario.waits else retries.testing()
+            contextlib.nullcontext() if scenario.waits else retries.set_testing(True)
         )
         with switch:
             outcome, wall = CALLS[mode](endpoint, scenario)

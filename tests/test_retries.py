@@ -10,14 +10,9 @@ from typing import Any
 import pytest
 import yaml
 from openrouter_credits import retries
-from openrouter_credits.client import DEFAULT_SERVER_URL
-from openrouter_credits.retries import (
-    DEFAULT_RETRY_CONFIG,
-    BackoffStrategy,
-    RetryConfig,
-    RetryState,
-    parse_retry_after,
-)
+from openrouter_credits._constants import DEFAULT_SERVER_URL
+from openrouter_credits._retry_core import Failure, RetryState, parse_retry_after
+from openrouter_credits.retries import DEFAULT_RETRY_CONFIG, BackoffStrategy, RetryConfig
 
 SPEC = Path(__file__).resolve().parents[1] / "openapi.yaml"
 
@@ -103,11 +98,16 @@ def test_at_most_max_attempts() -> None:
     assert s.after_status(503, {}) is None
 
 
-def test_connection_errors_follow_the_switch() -> None:
-    assert state().after_error(OSError("x"), retryable=True) is not None
-    assert state().after_error(OSError("x"), retryable=False) is None
+@pytest.mark.parametrize("failure", [Failure.CONNECTION, Failure.TIMEOUT, Failure.PROTOCOL])
+def test_failures_that_may_heal_follow_the_switch(failure: Failure) -> None:
+    assert state().after_failure(failure, "x") is not None
     off = RetryConfig("backoff", DEFAULT_RETRY_CONFIG.backoff, False)
-    assert state(off).after_error(OSError("x"), retryable=True) is None
+    assert state(off).after_failure(failure, "x") is None
+
+
+@pytest.mark.parametrize("failure", [Failure.TLS_CERTIFICATE, Failure.UNSENDABLE])
+def test_failures_that_cannot_heal_are_never_retried(failure: Failure) -> None:
+    assert state().after_failure(failure, "x") is None
 
 
 def test_strategy_none_never_retries() -> None:
@@ -155,7 +155,8 @@ def test_retry_after_http_date() -> None:
 
 def test_testing_switch_zeroes_waits_and_restores() -> None:
     assert not retries.is_testing()
-    with retries.testing():
+    with retries.set_testing(True):
+        assert retries.is_testing()
         s = state()
         assert s.after_status(503, {"retry-after": "5"}) == 0.0
         assert s.after_status(503, {}) == 0.0
@@ -181,3 +182,16 @@ def test_bad_config_is_a_clear_error(make: Any) -> None:
 def test_configs_are_immutable() -> None:
     with pytest.raises(AttributeError):
         DEFAULT_RETRY_CONFIG.max_attempts = 5  # type: ignore[misc]
+
+
+def test_set_testing_takes_effect_at_once_and_its_context_restores_the_state_before() -> None:
+    switch = retries.set_testing(True)
+    try:
+        assert retries.is_testing()  # without entering the context
+        with retries.set_testing(False):
+            assert not retries.is_testing()
+        assert retries.is_testing()  # restored to what it was before that block
+    finally:
+        with switch:
+            pass
+    assert not retries.is_testing()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from openrouter_credits import __version__
-from openrouter_credits.headers import USER_AGENT
+from openrouter_credits._headers import USER_AGENT
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 300.0

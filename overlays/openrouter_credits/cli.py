@@ -24,9 +24,16 @@ from decimal import Decimal
 from typing import IO, Final, NoReturn
 
 from . import errors
+from ._constants import (
+    API_KEY_ENV,
+    BODY_EXCERPT_CHARS,
+    DEFAULT_SERVER_URL,
+    DEFAULT_TIMEOUT_MS,
+    LOGGER_NAME,
+)
+from ._headers import check_header
 from ._version import __version__
-from .client import API_KEY_ENV, DEFAULT_SERVER_URL, DEFAULT_TIMEOUT_MS, OpenRouter
-from .headers import check_header
+from .client import OpenRouter
 from .retries import NO_RETRIES
 from .utils import UNSET
 
@@ -63,7 +70,6 @@ EXIT_STATUSES: Final[dict[int, str]] = {
 DECIMALS: Final = 4
 
 _MANAGEMENT_KEYS_URL: Final = "https://openrouter.ai/docs/guides/overview/auth/management-api-keys"
-_LOGGER: Final = "openrouter_credits"
 
 
 class _Exit(Exception):
@@ -340,7 +346,7 @@ def _failure(exc: errors.OpenRouterBaseError) -> tuple[int, str]:
 def _excerpt(exc: errors.OpenRouterError) -> str:
     """A short excerpt of an undocumented error body (the client already redacted it)."""
     text = " ".join(exc.body.split())
-    limit = errors.BODY_EXCERPT_CHARS
+    limit = BODY_EXCERPT_CHARS
     return repr(text[:limit] + ("…" if len(text) > limit else "")) if text else "empty body"
 
 
@@ -416,7 +422,7 @@ def _verbose(on: bool) -> Iterator[None]:
     if not on:
         yield
         return
-    logger = logging.getLogger(_LOGGER)
+    logger = logging.getLogger(LOGGER_NAME)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_RetryLines())
     handler.setLevel(logging.INFO)

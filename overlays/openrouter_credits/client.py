@@ -16,39 +16,38 @@ from __future__ import annotations
 import logging
 import math
 import os
-import ssl
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Final, Self
 
 import httpx
 
-from . import errors
+from . import _transport, errors
+from ._constants import (
+    API_KEY_ENV,
+    DEFAULT_SERVER_URL,
+    DEFAULT_TIMEOUT_MS,
+    LOGGER_NAME,
+    MAX_CONNECTIONS,
+)
 from ._generated import types as _gen_types
 from ._generated.api.credits_ import get_credits as _op
 from ._generated.models import GetCreditsResponse
-from .headers import USER_AGENT, attribution, check_header
-from .responses import result_or_raise
-from .retries import DEFAULT_RETRY_CONFIG, NO_RETRIES, RetryConfig, RetryState
+from ._headers import USER_AGENT, attribution, check_header
+from ._responses import result_or_raise
+from ._retry_core import RetryState
+from .retries import DEFAULT_RETRY_CONFIG, NO_RETRIES, RetryConfig
 from .utils import UNSET, Unset
 
-__all__ = ["DEFAULT_SERVER_URL", "DEFAULT_TIMEOUT_MS", "MAX_BODY_BYTES", "Credits", "OpenRouter"]
+__all__ = ["Credits", "OpenRouter"]
 
-#: The production server, as openapi.yaml's ``servers`` gives it.
-DEFAULT_SERVER_URL: Final = "https://openrouter.ai/api/v1"
-#: Per-attempt timeout when neither the client nor the call sets one (and no client of
-#: yours is used): nothing waits forever.
-DEFAULT_TIMEOUT_MS: Final = 30_000
-#: A larger response body (on the wire) is refused with ResponseValidationError.
-MAX_BODY_BYTES: Final = 1 << 20
-API_KEY_ENV: Final = "OPENROUTER_API_KEY"
-#: Keep as many idle connections as may be open, so a burst of concurrent calls reuses
-#: them instead of churning (httpx keeps only 20 idle by default).
-_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+_LIMITS: Final = httpx.Limits(
+    max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
+)
 
-logger = logging.getLogger("openrouter_credits")
+logger = logging.getLogger(LOGGER_NAME)
 
 ApiKey = str | Callable[[], str]
 
@@ -201,9 +200,9 @@ class OpenRouter:
         while True:
             outcome: _Outcome
             try:
-                deadline = _deadline(request)
+                deadline = _transport.deadline(request)
                 response = client.send(request, stream=True, follow_redirects=False)
-                outcome = _read(response, deadline)
+                outcome = _transport.read(response, deadline)
             except (httpx.TransportError, errors.ResponseValidationError) as exc:
                 outcome = exc
             step = _decide(state, outcome, request)
@@ -220,9 +219,9 @@ class OpenRouter:
         while True:
             outcome: _Outcome
             try:
-                deadline = _deadline(request)
+                deadline = _transport.deadline(request)
                 response = await client.send(request, stream=True, follow_redirects=False)
-                outcome = await _aread(response, deadline)
+                outcome = await _transport.aread(response, deadline)
             except (httpx.TransportError, errors.ResponseValidationError) as exc:
                 outcome = exc
             step = _decide(state, outcome, request)
@@ -361,181 +360,6 @@ def _check_server_url(url: str) -> str:
     return url
 
 
-def _declared_size(response: httpx.Response) -> int:
-    try:
-        return int(response.headers.get("content-length", "0"))
-    except ValueError:
-        return 0
-
-
-class _Bounded(httpx.SyncByteStream, httpx.AsyncByteStream):
-    """One attempt's raw body stream, cut off past MAX_BODY_BYTES or past its deadline.
-
-    httpx's read timeout applies to each read; the deadline (now + that timeout, taken when
-    the attempt starts) bounds the whole body, so a trickling server cannot hold a call.
-    A content-encoded body is handed on in pieces of 256 bytes, so that one decoder step
-    yields at most ~256 KiB (deflate's ratio) and _Decoded can stop a gzip bomb in time.
-    """
-
-    def __init__(self, response: httpx.Response, deadline: float | None) -> None:
-        self._response = response
-        self._stream = response.stream
-        self._deadline = deadline
-        self._size = 0
-        self._piece = 256 if "content-encoding" in response.headers else 0
-        declared = _declared_size(response)
-        if declared > MAX_BODY_BYTES:
-            raise _too_large(response, declared, "")
-
-    def _count(self, chunk: bytes) -> Iterator[bytes]:
-        if self._deadline is not None and time.monotonic() > self._deadline:
-            raise httpx.ReadTimeout(
-                "the response body took longer than the timeout", request=self._response.request
-            )
-        self._size += len(chunk)
-        if self._size > MAX_BODY_BYTES:
-            raise _too_large(self._response, self._size, "")
-        if not self._piece:
-            yield chunk
-            return
-        for start in range(0, len(chunk), self._piece):
-            yield chunk[start : start + self._piece]
-
-    def __iter__(self) -> Iterator[bytes]:
-        assert isinstance(self._stream, httpx.SyncByteStream)
-        for chunk in self._stream:
-            yield from self._count(chunk)
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        assert isinstance(self._stream, httpx.AsyncByteStream)
-        async for chunk in self._stream:
-            for piece in self._count(chunk):
-                yield piece
-
-    def close(self) -> None:
-        if isinstance(self._stream, httpx.SyncByteStream):
-            self._stream.close()
-
-    async def aclose(self) -> None:
-        if isinstance(self._stream, httpx.AsyncByteStream):
-            await self._stream.aclose()
-
-
-def _too_large(response: httpx.Response, size: int, what: str) -> errors.ResponseValidationError:
-    return errors.ResponseValidationError(
-        f"HTTP {response.status_code}: the {what}response body ({size} bytes or more) "
-        f"exceeds this client's {MAX_BODY_BYTES} byte limit; a credits body is tiny",
-        response,
-        "",
-    )
-
-
-class _Decoded:
-    """A content-encoded body, decoded with a bound: a gzip bomb is refused, not inflated."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.response = response
-        self.body = bytearray()
-
-    def add(self, chunk: bytes) -> None:
-        if len(self.body) + len(chunk) > MAX_BODY_BYTES:
-            raise _too_large(self.response, len(self.body) + len(chunk), "decoded ")
-        self.body += chunk
-
-    def finish(self, error: httpx.DecodingError | None = None) -> httpx.Response:
-        """The decoded response; or, after ``error``, a ResponseValidationError saying so."""
-        plain = httpx.Headers(self.response.headers)
-        del plain["content-encoding"]
-        plain.pop("content-length", None)
-        decoded = httpx.Response(
-            self.response.status_code,
-            headers=plain,
-            content=bytes(self.body),
-            request=self.response.request,
-        )
-        if error is None:
-            return decoded
-        encoding = self.response.headers.get("content-encoding")
-        raise errors.ResponseValidationError(
-            f"HTTP {decoded.status_code}: the body does not decode as its "
-            f"Content-Encoding {encoding!r} says",
-            decoded,
-        ) from error
-
-
-def _deadline(request: httpx.Request) -> float | None:
-    """When the attempt that starts now must have its body: now + the read timeout."""
-    read = request.extensions.get("timeout", {}).get("read")
-    return None if read is None else time.monotonic() + read
-
-
-def _read(response: httpx.Response, deadline: float | None) -> httpx.Response:
-    """Read a streamed response within the bounds (see _Bounded, _Decoded); always closes it."""
-    try:
-        response.stream = _Bounded(response, deadline)
-        if "content-encoding" not in response.headers:
-            response.read()
-            return response
-        body = _Decoded(response)
-        try:
-            for chunk in response.iter_bytes():
-                body.add(chunk)
-        except httpx.DecodingError as exc:
-            return body.finish(exc)
-        return body.finish()
-    finally:
-        response.close()
-
-
-async def _aread(response: httpx.Response, deadline: float | None) -> httpx.Response:
-    """The async form of :func:`_read`."""
-    try:
-        response.stream = _Bounded(response, deadline)
-        if "content-encoding" not in response.headers:
-            await response.aread()
-            return response
-        body = _Decoded(response)
-        try:
-            async for chunk in response.aiter_bytes():
-                body.add(chunk)
-        except httpx.DecodingError as exc:
-            return body.finish(exc)
-        return body.finish()
-    finally:
-        await response.aclose()
-
-
-def _retryable(exc: httpx.TransportError) -> bool:
-    """Connection failures, broken responses and timeouts are; these are not."""
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError)):
-        return False
-    seen: BaseException | None = exc
-    while seen is not None:  # a certificate that failed verification will not heal
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return False
-        seen = seen.__cause__ or seen.__context__
-    return "CERTIFICATE_VERIFY_FAILED" not in str(exc)
-
-
-def _no_response(
-    exc: httpx.TransportError, state: RetryState, request: httpx.Request
-) -> errors.NoResponseError:
-    kind = (
-        errors.APITimeoutError
-        if isinstance(exc, httpx.TimeoutException)
-        else errors.APIConnectionError
-    )
-    what = "timed out" if kind is errors.APITimeoutError else "failed"
-    detail = str(exc) or type(exc).__name__
-    if not _retryable(exc) and "CERTIFICATE_VERIFY_FAILED" in detail:
-        detail += " (the server's TLS certificate is not trusted: pass a client with verify=...)"
-    tries = f"{state.attempts} attempt" + ("s" if state.attempts != 1 else "")
-    return kind(
-        f"{request.method} {request.url} {what} after {tries}: {type(exc).__name__}: {detail}",
-        state.attempts,
-    )
-
-
 #: What one attempt gives: a read response, a transport failure, or a response whose body
 #: could not be taken (too large, undecodable) but whose status still counts for retries.
 _Outcome = httpx.Response | httpx.TransportError | errors.ResponseValidationError
@@ -548,9 +372,10 @@ def _decide(state: RetryState, outcome: _Outcome, request: httpx.Request) -> htt
     NoResponseError, an unreadable body as its ResponseValidationError.
     """
     if isinstance(outcome, httpx.TransportError):
-        wait = state.after_error(outcome, _retryable(outcome))
+        failure = _transport.classify(outcome)
+        wait = state.after_failure(failure, type(outcome).__name__)
         if wait is None:
-            raise _no_response(outcome, state, request) from outcome
+            raise _transport.no_response(outcome, failure, state.attempts, request) from outcome
     elif isinstance(outcome, errors.ResponseValidationError):
         wait = state.after_status(outcome.status_code, outcome.headers)
         if wait is None:

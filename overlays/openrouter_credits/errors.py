@@ -41,9 +41,6 @@ __all__ = [
     "UnauthorizedResponseError",
 ]
 
-#: How much of a response body an error message quotes.
-BODY_EXCERPT_CHARS = 200
-
 
 class OpenRouterBaseError(Exception):
     """The base of every exception this package raises."""

@@ -1,8 +1,7 @@
-"""The retry policy: configuration objects and the one decision core.
+"""The retry policy's public side: configuration objects and the testing switch.
 
-Nothing in this module does I/O. :class:`RetryState` is asked, after every attempt, whether
-to try again and how long to wait first; the sync and the async call paths in
-:mod:`openrouter_credits._transport` only send, sleep and ask.
+The decisions themselves are made by the sans-IO core in :mod:`._retry_core`, which the
+sync and async call paths of :mod:`.client` ask after every attempt.
 
 The defaults are those of ``openapi.yaml``'s root extensions ``x-speakeasy-retries``
 (backoff intervals, retried statuses, connection errors) and ``x-retry-strategy``
@@ -20,17 +19,15 @@ Differences from the official SDK, on purpose:
   exceeds the computed backoff);
 - TLS certificate failures are not retried: they will not heal by waiting;
 - :func:`set_testing` makes every wait zero for users' own test suites.
+
+The README's "Retries" section is the user's guide to all of this.
 """
 
 from __future__ import annotations
 
-import email.utils
-import math
-import random
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Final
 
 import attrs
 
@@ -39,11 +36,8 @@ __all__ = [
     "NO_RETRIES",
     "BackoffStrategy",
     "RetryConfig",
-    "RetryState",
     "is_testing",
-    "parse_retry_after",
     "set_testing",
-    "testing",
 ]
 
 
@@ -130,115 +124,46 @@ class RetryConfig:
             raise ValueError(f"max_attempts must be an integer >= 1, got {value!r}")
 
     def retries_status(self, status: int) -> bool:
+        """Whether ``status`` is one of ``status_codes`` (exactly, or by its ``NXX`` pattern)."""
         code = str(status)
         return any(p == code or (p.endswith("XX") and p[0] == code[0]) for p in self.status_codes)
 
 
 #: The defaults, from openapi.yaml's x-speakeasy-retries and x-retry-strategy.
-DEFAULT_RETRY_CONFIG = RetryConfig()
+DEFAULT_RETRY_CONFIG: Final = RetryConfig()
 #: Pass as ``retry_config=`` or ``retries=`` to send exactly one attempt.
-NO_RETRIES = RetryConfig("none")
+NO_RETRIES: Final = RetryConfig("none")
 
 _testing = False
 
 
-def set_testing(on: bool) -> None:
-    """Make every backoff wait zero (for test suites); decisions are otherwise unchanged."""
-    global _testing
-    _testing = bool(on)
+class set_testing:
+    """Make every backoff wait zero (for test suites); decisions are otherwise unchanged.
+
+    Takes effect at once, and returns a context manager that restores the previous state,
+    so it serves both ``set_testing(True)`` and ``with set_testing(True): ...``.
+    """
+
+    __slots__ = ("_before",)
+
+    def __init__(self, on: bool) -> None:
+        global _testing
+        self._before = _testing
+        _testing = bool(on)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        global _testing
+        _testing = self._before
 
 
 def is_testing() -> bool:
+    """Whether :func:`set_testing` has made every wait zero."""
     return _testing
-
-
-@contextmanager
-def testing(on: bool = True) -> Iterator[None]:
-    """``with retries.testing(): ...``: :func:`set_testing` for a block, then restore."""
-    before = _testing
-    set_testing(on)
-    try:
-        yield
-    finally:
-        set_testing(before)
-
-
-def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
-    """Seconds the server asks to wait, from ``retry-after-ms`` or ``Retry-After``.
-
-    ``Retry-After`` may be seconds or an HTTP date. Negative, non-finite and unparsable
-    values are ignored (``None``): the backoff applies.
-    """
-    value = headers.get("retry-after-ms")
-    if value is not None:
-        try:
-            ms = float(value)
-        except ValueError:
-            ms = math.nan
-        if math.isfinite(ms) and ms >= 0:
-            return ms / 1000.0
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-        return max(seconds, 0.0)
-    if math.isfinite(seconds) and seconds >= 0:
-        return seconds
-    return None
-
-
-@attrs.define
-class RetryState:
-    """The retry decisions of one call. No I/O: the caller sends, sleeps and reports.
-
-    After each attempt call :meth:`after_status` or :meth:`after_error`; each returns the
-    seconds to wait before the next attempt, or ``None`` for "stop, use this outcome".
-    """
-
-    config: RetryConfig
-    clock: Callable[[], float] = time.monotonic
-    rand: Callable[[], float] = random.random
-    attempts: int = 0
-    started: float = attrs.field(default=0.0)
-    last_reason: str = ""
-
-    def start(self) -> None:
-        """Call once, right before the first attempt."""
-        self.started = self.clock()
-        self.attempts = 1
-
-    def after_status(self, status: int, headers: Mapping[str, str]) -> float | None:
-        if not (status >= 400 and self.config.retries_status(status)):
-            return None
-        self.last_reason = f"HTTP {status}"
-        return self._next_wait(parse_retry_after(headers))
-
-    def after_error(self, error: BaseException, retryable: bool) -> float | None:
-        if not (retryable and self.config.retry_connection_errors):
-            return None
-        self.last_reason = type(error).__name__
-        return self._next_wait(None)
-
-    def _next_wait(self, server_hint: float | None) -> float | None:
-        config = self.config
-        if config.strategy == "none" or self.attempts >= config.max_attempts:
-            return None
-        backoff = config.backoff
-        wait = backoff.interval(self.attempts, self.rand())
-        if server_hint is not None:
-            wait = min(server_hint, backoff.max_interval / 1000.0)
-        remaining = backoff.max_elapsed_time / 1000.0 - (self.clock() - self.started)
-        if wait > remaining:
-            return None
-        self.attempts += 1
-        return 0.0 if _testing else wait

@@ -5,30 +5,24 @@ not check types (``from_dict`` takes ``"abc"`` for a number) and raise ``KeyErro
 ``TypeError`` or ``JSONDecodeError`` on bad input; here every such failure becomes a
 :class:`~openrouter_credits.errors.ResponseValidationError` (success statuses) or a typed
 error with ``.data = None`` (documented error statuses), with the cause chained. Model
-fields are checked against the generated classes' own annotations, so a property added to
-the spec is checked without touching this file.
+fields are checked by :mod:`._checks`.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import types
-import typing
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
-import attrs
 import httpx
 
 from . import errors
-from ._generated import models as _models
-from ._generated import types as _gen_types
+from ._checks import ModelMismatch, check_model, check_objects
+from ._constants import BODY_EXCERPT_CHARS
 from ._generated.api.credits_ import get_credits as _op
 from ._generated.client import Client as _GeneratedClient
 from ._generated.models import GetCreditsResponse
 
-__all__ = ["ModelMismatch", "check_model", "result_or_raise"]
+__all__ = ["result_or_raise"]
 
 _MANAGEMENT_KEY_HINT = (
     "GET /credits needs a management key, not an inference key: see "
@@ -41,10 +35,6 @@ _PARSE_CLIENT = _GeneratedClient(base_url="http://unused.invalid")
 #: What the generated parsers, json and check_model raise on a body that is not the schema:
 #: OverflowError (an integer beyond float range), RecursionError (JSON nested too deeply).
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError)
-
-
-class ModelMismatch(ValueError):
-    """A parsed model field does not have the type the schema gives it."""
 
 
 def result_or_raise(response: httpx.Response, redact: str | None = None) -> GetCreditsResponse:
@@ -122,7 +112,7 @@ def _body(response: httpx.Response, redact: str | None) -> str:
 def _excerpt(response: httpx.Response, redact: str | None) -> str:
     """``content-type text/html, body '<html>…' (1234 bytes)``: bounded, key redacted."""
     text = _body(response, redact)
-    limit = errors.BODY_EXCERPT_CHARS
+    limit = BODY_EXCERPT_CHARS
     excerpt = text[:limit] + ("…" if len(text) > limit else "")
     ctype = response.headers.get("content-type", "none")
     return f"content-type {ctype}, body {excerpt!r} ({len(response.content)} bytes)"
@@ -135,115 +125,3 @@ def _describe(response: httpx.Response, redact: str | None) -> str:
         where = f", redirect to {response.headers.get('location', '?')!r} not followed"
     status = response.status_code
     return f"HTTP {status} {_phrase(status)}{where}, {_excerpt(response, redact)}"
-
-
-# --- checking parsed models against the generated annotations --------------------------
-
-
-class _Field(NamedTuple):
-    """How to check one model field, worked out once per class from its annotation."""
-
-    name: str
-    expected: Any
-    matches: Callable[[object], bool]
-    models: tuple[type[Any], ...]
-    """The attrs model classes the annotation allows (to check their JSON shape)."""
-    required_model: bool
-    """The annotation is exactly one model class (not a union arm)."""
-
-
-_PLANS: dict[type[Any], tuple[_Field, ...]] = {}
-
-
-def _plan(cls: type[Any]) -> tuple[_Field, ...]:
-    plan = _PLANS.get(cls)
-    if plan is None:
-        namespace = {**vars(_gen_types), **vars(_models)}
-        hints = typing.get_type_hints(cls, localns=namespace)
-        plan = tuple(
-            _Field(
-                field.name,
-                hints[field.name],
-                _matcher(hints[field.name]),
-                tuple(
-                    arm
-                    for arm in typing.get_args(hints[field.name]) or (hints[field.name],)
-                    if isinstance(arm, type) and attrs.has(arm)
-                ),
-                isinstance(hints[field.name], type) and attrs.has(hints[field.name]),
-            )
-            for field in attrs.fields(cls)
-            if field.name != "additional_properties"
-        )
-        _PLANS[cls] = plan
-    return plan
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _matcher(expected: Any) -> Callable[[object], bool]:
-    """A test for values of the annotation ``expected`` (models: their type only)."""
-    origin = typing.get_origin(expected)
-    if expected is Any:
-        return lambda value: True
-    if origin in (typing.Union, types.UnionType):
-        arms = tuple(_matcher(arm) for arm in typing.get_args(expected))
-        return lambda value: any(arm(value) for arm in arms)
-    if origin is dict:
-        return lambda value: isinstance(value, dict)
-    if origin is list:
-        item = _matcher(typing.get_args(expected)[0])
-        return lambda value: isinstance(value, list) and all(item(v) for v in value)
-    if expected is type(None):
-        return lambda value: value is None
-    if expected is float:
-        return _is_number
-    if expected is int:
-        return lambda value: isinstance(value, int) and not isinstance(value, bool)
-    if isinstance(expected, type):
-        return lambda value: isinstance(value, expected)
-    return lambda value: False
-
-
-def check_model(model: object, path: str = "$") -> None:
-    """Raise :class:`ModelMismatch` if a field of ``model`` (recursively) is mistyped."""
-    for field in _plan(type(model)):
-        value = getattr(model, field.name)
-        where = f"{path}.{field.name}"
-        if not field.matches(value):
-            raise ModelMismatch(
-                f"{where} should be {_name(field.expected)}, got {type(value).__name__} {value!r}"
-            )
-        if field.models and attrs.has(type(value)):
-            check_model(value, where)
-
-
-def check_objects(raw: object, cls: type[Any], path: str = "$") -> None:
-    """Raise :class:`ModelMismatch` unless ``raw`` and every nested model's JSON are objects.
-
-    The generated ``from_dict`` calls ``dict()`` on its input, so a JSON array of pairs
-    would otherwise pass for an object.
-    """
-    if not isinstance(raw, dict):
-        raise ModelMismatch(f"{path} should be an object, got {type(raw).__name__}")
-    for field in _plan(cls):
-        if not field.models or field.name not in raw:
-            continue
-        value = raw[field.name]
-        if isinstance(value, dict):
-            for model in field.models:
-                check_objects(value, model, f"{path}.{field.name}")
-        elif field.required_model:
-            raise ModelMismatch(
-                f"{path}.{field.name} should be an object, got {type(value).__name__}"
-            )
-
-
-def _name(expected: Any) -> str:
-    if isinstance(expected, type):
-        return {"float": "a number", "int": "an integer", "str": "a string"}.get(
-            expected.__name__, expected.__name__
-        )
-    return str(expected).replace("openrouter_credits._generated.models.", "")

@@ -1,0 +1,28 @@
+"""Every default of this package in one place (what each means: README "The client").
+
+Nothing here does anything; the modules that use a value import it from here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: The production server, as openapi.yaml's ``servers`` gives it.
+DEFAULT_SERVER_URL: Final = "https://openrouter.ai/api/v1"
+#: Per-attempt timeout when neither the client nor the call sets one (and no client of
+#: yours is used): nothing waits forever.
+DEFAULT_TIMEOUT_MS: Final = 30_000
+#: A larger response body (on the wire, or once decoded) is refused.
+MAX_BODY_BYTES: Final = 1 << 20
+#: A content-encoded body is handed to the decoder in pieces this small, so one decoder
+#: step yields at most ~256 KiB (deflate's ratio) and a gzip bomb is stopped in time.
+DECODE_PIECE_BYTES: Final = 256
+#: Where the key comes from when ``api_key`` is not given.
+API_KEY_ENV: Final = "OPENROUTER_API_KEY"
+#: Connections per client: as many kept idle as may be open, so a burst of concurrent
+#: calls reuses them instead of churning (httpx keeps only 20 idle by default).
+MAX_CONNECTIONS: Final = 100
+#: The logger every record of this package goes to (retries at INFO).
+LOGGER_NAME: Final = "openrouter_credits"
+#: How much of a response body an error message quotes.
+BODY_EXCERPT_CHARS: Final = 200
