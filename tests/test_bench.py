@@ -1,4 +1,5 @@
-"""bench/bench.py itself: a ``--quick`` run completes and prints every table row.
+"""The benchmarks (``python -m bench``) themselves: a ``--quick`` run completes and prints
+every table row.
 
 No timing is asserted (the quick run's figures mean nothing). The server is nginx when it
 is installed, else the stand-in fallback; the official SDK's rows say "not installed" when
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench.py"
+ROOT = Path(__file__).resolve().parent.parent  # bench/ is a package there
 SDK_INSTALLED = importlib.util.find_spec("openrouter") is not None
 NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"
 RATIO = NUMBER + "\N{MULTIPLICATION SIGN}"
@@ -24,7 +25,8 @@ RATIO = NUMBER + "\N{MULTIPLICATION SIGN}"
 @pytest.fixture(scope="module")
 def report() -> str:
     done = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
+        [sys.executable, "-m", "bench", "--quick"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
