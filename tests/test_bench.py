@@ -104,6 +104,20 @@ def test_memory_rows(report: str) -> None:
 
 def test_targets_are_listed_but_not_judged(report: str) -> None:
     targets = report.split("## Ratios and targets", 1)[1]
-    for label in ("per call, wall", "per call, CPU", "import, user install", "official SDK"):
-        assert label in targets
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in targets.splitlines()
+        if line.startswith("| ")
+    ][1:]  # the header row left out
+    assert [re.sub(NUMBER, "N", cells[0]) for cells in rows] == [
+        "per call, wall: `get_credits()` ≤ N\N{MULTIPLICATION SIGN} raw httpx",
+        "per call, CPU: `get_credits()` ≤ N\N{MULTIPLICATION SIGN} raw httpx",
+        "import, user install: `openrouter_credits` ≤ N\N{MULTIPLICATION SIGN} `httpx`",
+        "import, this .venv: `openrouter_credits` ≤ N\N{MULTIPLICATION SIGN} `httpx`",
+        "official SDK ≥ N\N{MULTIPLICATION SIGN} slower per call, wall",
+        "official SDK ≥ N\N{MULTIPLICATION SIGN} slower per call, CPU",
+    ]
+    sdk_verdict = "(quick run: not judged)" if SDK_INSTALLED else "not measured"
+    verdicts = ["(quick run: not judged)"] * 4 + [sdk_verdict] * 2
+    assert [cells[2] for cells in rows] == verdicts, rows
     assert "**met**" not in targets and "**missed**" not in targets
