@@ -116,7 +116,7 @@ demo: $(STAMP) ## Run the command line against the stand-in server (no key, no i
 
 # Benchmarks (BENCHMARKS.md), not part of make test. Adds the official SDK and pyinstrument
 # to .venv (bench/requirements.txt changes none of requirements-dev.txt's pins) and nginx from
-# Debian via make system-deps (without it bench.py falls back to the stand-in server).
+# Debian via make system-deps (without it, python -m bench falls back to the stand-in server).
 # BENCH_ARGS: e.g. --quick, --only per-call,import, --profile.
 BENCH_STAMP := $(VENV)/.bench-stamp
 
@@ -126,9 +126,9 @@ $(BENCH_STAMP): bench/requirements.txt $(STAMP)
 
 bench: $(BENCH_STAMP) ## Benchmarks vs raw httpx and the official SDK, against nginx (see BENCHMARKS.md)
 	@if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then \
-	  echo "nginx not found: bench.py falls back to the stand-in server ('make system-deps' installs nginx-light)" >&2; \
+	  echo "nginx not found: the benchmarks fall back to the stand-in server ('make system-deps' installs nginx-light)" >&2; \
 	fi
-	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Debian packages that tests and benchmarks use when present (nginx for make bench,
 # node_exporter and promtool for the Prometheus tests). The one target that installs

@@ -1,4 +1,5 @@
-"""bench/bench.py itself: a ``--quick`` run completes and prints every table row.
+"""The benchmarks (``python -m bench``) themselves: a ``--quick`` run completes and prints
+every table row.
 
 No timing is asserted (the quick run's figures mean nothing). The server is nginx when it
 is installed, else the stand-in fallback; the official SDK's rows say "not installed" when
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "bench.py"
+ROOT = Path(__file__).resolve().parent.parent  # bench/ is a package there
 SDK_INSTALLED = importlib.util.find_spec("openrouter") is not None
 NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"
 RATIO = NUMBER + "\N{MULTIPLICATION SIGN}"
@@ -24,7 +25,8 @@ RATIO = NUMBER + "\N{MULTIPLICATION SIGN}"
 @pytest.fixture(scope="module")
 def report() -> str:
     done = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
+        [sys.executable, "-m", "bench", "--quick"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
@@ -102,6 +104,20 @@ def test_memory_rows(report: str) -> None:
 
 def test_targets_are_listed_but_not_judged(report: str) -> None:
     targets = report.split("## Ratios and targets", 1)[1]
-    for label in ("per call, wall", "per call, CPU", "import, user install", "official SDK"):
-        assert label in targets
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in targets.splitlines()
+        if line.startswith("| ")
+    ][1:]  # the header row left out
+    assert [re.sub(NUMBER, "N", cells[0]) for cells in rows] == [
+        "per call, wall: `get_credits()` ≤ N\N{MULTIPLICATION SIGN} raw httpx",
+        "per call, CPU: `get_credits()` ≤ N\N{MULTIPLICATION SIGN} raw httpx",
+        "import, user install: `openrouter_credits` ≤ N\N{MULTIPLICATION SIGN} `httpx`",
+        "import, this .venv: `openrouter_credits` ≤ N\N{MULTIPLICATION SIGN} `httpx`",
+        "official SDK ≥ N\N{MULTIPLICATION SIGN} slower per call, wall",
+        "official SDK ≥ N\N{MULTIPLICATION SIGN} slower per call, CPU",
+    ]
+    sdk_verdict = "(quick run: not judged)" if SDK_INSTALLED else "not measured"
+    verdicts = ["(quick run: not judged)"] * 4 + [sdk_verdict] * 2
+    assert [cells[2] for cells in rows] == verdicts, rows
     assert "**met**" not in targets and "**missed**" not in targets
