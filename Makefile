@@ -1,5 +1,5 @@
 # The single entry point. Every target bootstraps what it needs (the .venv with the
-# pinned toolchain from requirements-dev.txt), so any of them works first on a fresh clone.
+# pinned toolchain from requirements/dev.txt), so any of them works first on a fresh clone.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -16,7 +16,7 @@ WHEELHOUSE := $(VENV)/wheelhouse
 GENERATE = $(BIN)/openapi-python-client generate --path openapi.yaml \
 	--config generator-config.yaml --meta none --overwrite
 
-.PHONY: help setup generate spec check check-generated check-spec lint typecheck test wheel demo clean
+.PHONY: help setup lock generate spec check check-generated check-spec lint typecheck test wheel demo clean
 .PHONY: publish vendor wheelhouse contract-setup
 .PHONY: bench system-deps
 
@@ -25,11 +25,24 @@ help: ## List the targets
 
 setup: $(STAMP) ## Create .venv with the pinned toolchain (fast when up to date)
 
-$(STAMP): requirements-dev.txt pyproject.toml
+# uv (itself installed by pip from a hashed lock) installs the hashed lock of the toolchain;
+# both refuse any file whose hash is not in the lock.
+UV := $(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes
+LOCKS := requirements/uv.txt requirements/dev.txt
+
+$(STAMP): $(LOCKS) pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/uv.txt
+	$(UV) -r requirements/dev.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@touch $@
+
+# Recompile the locks from requirements/*.in (the chosen tools) after editing those files.
+# Pins already in a lock are kept unless an .in file asks otherwise.
+COMPILE := $(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
+lock: $(STAMP) ## Compile requirements/*.txt (pinned, with hashes) from requirements/*.in
+	$(COMPILE) --universal requirements/uv.in -o requirements/uv.txt
+	$(COMPILE) --python-platform x86_64-unknown-linux-gnu requirements/dev.in -o requirements/dev.txt
 
 generate: $(STAMP) ## Regenerate generated/ from openapi.yaml + generator-config.yaml
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -92,13 +105,13 @@ vendor: ## Copy the package into DEST as PACKAGE (default openrouter_credits): m
 	@test -n "$(DEST)" || { echo "usage: make vendor DEST=<dir> [PACKAGE=<name>]" >&2; exit 2; }
 	$(PYTHON) tools/vendor.py "$(DEST)" $(if $(PACKAGE),--package "$(PACKAGE)")
 
-# The run-time dependencies as wheels, pinned by requirements-dev.txt: the publish test
+# The run-time dependencies as wheels, pinned by requirements/dev.txt: the publish test
 # serves them from its local index next to the package (no other index is reached then).
 wheelhouse: $(WHEELHOUSE)/.stamp
-$(WHEELHOUSE)/.stamp: $(STAMP) requirements-dev.txt pyproject.toml
+$(WHEELHOUSE)/.stamp: $(STAMP) requirements/dev.txt pyproject.toml
 	rm -rf $(WHEELHOUSE)
 	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-build-isolation \
-	  --only-binary=:all: -c requirements-dev.txt --dest $(WHEELHOUSE) .
+	  --only-binary=:all: -c requirements/dev.txt --dest $(WHEELHOUSE) .
 	@touch $@
 
 # The Prism mock server for tests/test_contract.py, pinned by package-lock.json. Without
@@ -114,8 +127,8 @@ contract-setup: ## Install the pinned Prism mock server (npm ci) when Node.js is
 demo: $(STAMP) ## Run the command line against the stand-in server (no key, no internet)
 	@$(BIN)/python tools/demo.py $(DEMO_ARGS)
 
-# Benchmarks (BENCHMARKS.md), not part of make test. Adds the official SDK and pyinstrument
-# to .venv (bench/requirements.txt changes none of requirements-dev.txt's pins) and nginx from
+# Benchmarks (BENCHMARKS.md), not part of make test. Adds pyinstrument to .venv
+# (bench/requirements.txt; the official SDK is in the lock already); nginx comes from
 # Debian via make system-deps (without it, python -m bench falls back to the stand-in server).
 # BENCH_ARGS: e.g. --quick, --only per-call,import, --profile.
 BENCH_STAMP := $(VENV)/.bench-stamp

@@ -2,7 +2,7 @@
 
 A pypiserver runs on 127.0.0.1 with uploads behind a generated htpasswd file (passlib)
 and no fallback to any other index. The run-time dependencies (``make wheelhouse``:
-wheels pinned by requirements-dev.txt) are put on it beside the package, as an internal
+wheels pinned by requirements/dev.txt) are put on it beside the package, as an internal
 index would mirror them, so the fresh virtual environment installs everything from this
 one index and nothing else: pip runs with no configuration files and no ``PIP_*``
 variables. The installed ``openrouter-credits`` command then calls the stand-in server.

@@ -175,8 +175,8 @@ def test_vendored_note_names_version_spec_and_generator(project: Path) -> None:
     note = (project / "acme_vendor" / "orc" / vendor.NOTE).read_text()
     spec_sha = hashlib.sha256((ROOT / "openapi.yaml").read_bytes()).hexdigest()
     generator = next(
-        line.split("==")[1]
-        for line in (ROOT / "requirements-dev.txt").read_text().splitlines()
+        line.split("==")[1].split()[0]
+        for line in (ROOT / "requirements" / "dev.txt").read_text().splitlines()
         if line.startswith("openapi-python-client==")
     )
     assert f"# Vendored: openrouter-credits {__version__}" in note
@@ -273,5 +273,6 @@ def copy_repo(root: Path) -> None:
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         symlinks=False,
     )
-    for name in ("openapi.yaml", "pyproject.toml", "requirements-dev.txt", "LICENSE"):
+    for name in ("openapi.yaml", "pyproject.toml", "requirements/dev.txt", "LICENSE"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / name, root / name)

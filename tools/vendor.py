@@ -149,11 +149,11 @@ def _read_version(package_dir: Path) -> str:
 
 
 def _generator_version(root: Path) -> str:
-    requirements = root / "requirements-dev.txt"
+    requirements = root / "requirements" / "dev.txt"
     for line in requirements.read_text(encoding="utf-8").splitlines():
         name, _, version = line.strip().partition("==")
         if name.strip().lower().replace("_", "-") == "openapi-python-client" and version:
-            return f"openapi-python-client {version.strip()}"
+            return f"openapi-python-client {version.split()[0]}"
     raise VendorError(f"{requirements}: openapi-python-client is not pinned there")
 
 
