@@ -110,8 +110,11 @@ vendor: ## Copy the package into DEST as PACKAGE (default openrouter_credits): m
 wheelhouse: $(WHEELHOUSE)/.stamp
 $(WHEELHOUSE)/.stamp: $(STAMP) requirements/dev.txt pyproject.toml
 	rm -rf $(WHEELHOUSE)
+	@mkdir -p $(WHEELHOUSE)
+	@# the lock's pins without its hashes: pip cannot hash the package's own directory
+	@sed -nE 's/^([A-Za-z0-9_.-]+==[^ ]+).*/\1/p' requirements/dev.txt > $(WHEELHOUSE)/pins.txt
 	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-build-isolation \
-	  --only-binary=:all: -c requirements/dev.txt --dest $(WHEELHOUSE) .
+	  --only-binary=:all: -c $(WHEELHOUSE)/pins.txt --dest $(WHEELHOUSE) .
 	@touch $@
 
 # The Prism mock server for tests/test_contract.py, pinned by package-lock.json. Without
