@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
-import openrouter_credits
 import pytest
 from openrouter_credits.testing import (
     EXAMPLE_CREDITS,
@@ -169,9 +163,10 @@ def test_head_and_other_methods_and_paths(server: StandInServer, client: httpx.C
     assert missing.json()["error"]["code"] == 404
 
     server.script(Reply(status=500))  # not used by 404s and 405s
-    post = client.post(credits_url(server), json={"x": 1})
+    post = client.post(credits_url(server))
     assert post.status_code == 405
     assert post.headers["allow"] == "GET, HEAD"
+    assert "connection" not in post.headers
     assert server.pending == 1
     assert client.get(credits_url(server)).status_code == 500
     assert server.connections == 1  # the errors kept the connection alive
@@ -179,25 +174,57 @@ def test_head_and_other_methods_and_paths(server: StandInServer, client: httpx.C
 
 def test_requests_are_recorded(server: StandInServer, client: httpx.Client) -> None:
     client.get(credits_url(server) + "?x=1", headers={"X-OpenRouter-Title": "demo"})
-    client.post(credits_url(server), content=b"payload")
+    client.delete(credits_url(server))
     first, second = server.requests
-    assert (first.method, first.path, first.body) == ("GET", "/api/v1/credits?x=1", b"")
+    assert (first.method, first.path) == ("GET", "/api/v1/credits?x=1")
     assert first.headers["authorization"] == "Bearer sk-or-test"
     assert first.headers["AUTHORIZATION"] == "Bearer sk-or-test"
     assert first.headers["x-openrouter-title"] == "demo"
-    assert (second.method, second.body) == ("POST", b"payload")
+    assert second.method == "DELETE"
     assert first.received_at <= second.received_at <= time.monotonic()
     assert first.connection == second.connection == 1
 
 
-def test_chunked_request_body_is_read(server: StandInServer, client: httpx.Client) -> None:
-    def chunks() -> Iterator[bytes]:
-        yield b"ab"
-        yield b"cd"
+def chunks() -> Iterator[bytes]:
+    yield b"ab"
+    yield b"cd"
 
-    client.post(credits_url(server), content=chunks())
-    assert client.get(credits_url(server)).status_code == 200  # framing was kept
-    assert server.requests[0].body == b"abcd"
+
+@pytest.mark.parametrize("content", [b"payload", chunks], ids=["content-length", "chunked"])
+def test_a_request_body_is_not_read_the_connection_closes(
+    server: StandInServer, client: httpx.Client, content: bytes | Callable[[], Iterator[bytes]]
+) -> None:
+    post = client.post(
+        credits_url(server), content=content if isinstance(content, bytes) else content()
+    )
+    assert (post.status_code, post.headers["connection"]) == (405, "close")
+    assert client.get(credits_url(server)).status_code == 200  # on a new connection
+    assert [request.connection for request in server.requests] == [1, 2]
+
+
+def test_statuses_without_a_body(server: StandInServer) -> None:
+    server.script(Reply(status=204, body="ignored"), Reply(status=304))
+    for status in (204, 304):
+        raw = raw_exchange(
+            server, GET_CREDITS.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+        )
+        got, headers, body = split_response(raw)
+        assert (got, body) == (status, b"")
+        assert "content-length" not in headers
+
+
+def test_reply_headers_replace_computed_ones(server: StandInServer, client: httpx.Client) -> None:
+    server.script(Reply(headers={"content-type": "text/x-mine", "Server": "nginx"}))
+    response = client.get(credits_url(server))
+    assert (response.headers["content-type"], response.headers["server"]) == (
+        "text/x-mine",
+        "nginx",
+    )
+    assert response.headers.get_list("server") == ["nginx"]
+    server.script(Reply(headers={"Connection": "close"}))
+    assert client.get(credits_url(server)).headers["connection"] == "close"
+    client.get(credits_url(server))
+    assert server.connections == 2  # the server closed after the reply that said so
 
 
 def test_recording_happens_before_the_reply(server: StandInServer) -> None:
@@ -450,32 +477,3 @@ async def test_many_async_calls(server: StandInServer) -> None:
     assert [response.json() for response in responses] == [EXAMPLE_CREDITS] * 200
     assert len(server.requests) == 200
     assert server.connections <= 20  # connections were reused
-
-
-# -- python -m openrouter_credits.testing ----------------------------------------------------
-
-
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
-def test_entry_point(stop_signal: signal.Signals) -> None:
-    overlays = Path(openrouter_credits.__file__).resolve().parent.parent
-    pythonpath = [str(overlays), *filter(None, [os.environ.get("PYTHONPATH")])]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(pythonpath)}
-    command = [sys.executable, "-m", "openrouter_credits.testing", "--port", "0"]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    ) as process:
-        try:
-            assert process.stdout is not None
-            base_url = process.stdout.readline().strip()
-            assert base_url.startswith("http://127.0.0.1:")
-            assert base_url.endswith("/api/v1")
-            response = httpx.get(base_url + "/credits", headers=AUTH, timeout=5.0)
-            assert response.json() == EXAMPLE_CREDITS
-            assert httpx.get(base_url + "/nope", timeout=5.0).status_code == 404
-            process.send_signal(stop_signal)
-            out, err = process.communicate(timeout=5.0)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    assert process.returncode == 0
-    assert (out, err) == ("", "")  # quiet: nothing per request, no traceback
