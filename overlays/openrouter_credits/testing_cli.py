@@ -64,27 +64,49 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     server = parser.add_argument_group("server (before the first --then)")
-    server.add_argument("--host", help="IPv4 address to listen on (default: 127.0.0.1)")
+    server.add_argument(
+        "--host", metavar="H", help="IPv4 address to listen on (default: 127.0.0.1)"
+    )
     port = _checked(int, "a port number (0-65535)", 0, 65535)
-    server.add_argument("--port", type=port, help="port (default: a free one)")
+    server.add_argument("--port", type=port, metavar="N", help="port (default: a free one)")
     reply = parser.add_argument_group("reply options")
-    reply.add_argument("--status", type=int, default=200, help="HTTP status (default: 200)")
-    number = _checked(float, "a finite number", -math.inf)
-    reply.add_argument("--credits", type=number, help="total_credits in the body (100.5)")
-    reply.add_argument("--usage", type=number, help="total_usage in the body (25.75)")
-    reply.add_argument("--body", help="the body, as given (text/plain unless --content-type)")
-    reply.add_argument("--content-type", help="the Content-Type header")
     reply.add_argument(
-        "--header", type=_header, action="append", default=[], help="'Name: value' (repeatable)"
+        "--status", type=int, default=200, metavar="CODE", help="HTTP status (default: 200)"
+    )
+    number = _checked(float, "a finite number", -math.inf)
+    reply.add_argument(
+        "--credits", type=number, metavar="X", help="total_credits in the body (100.5)"
+    )
+    reply.add_argument("--usage", type=number, metavar="X", help="total_usage in the body (25.75)")
+    reply.add_argument(
+        "--body", metavar="TEXT", help="the body, as given (text/plain unless --content-type)"
+    )
+    reply.add_argument("--content-type", metavar="TYPE", help="the Content-Type header")
+    reply.add_argument(
+        "--header",
+        type=_header,
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="an extra header (repeatable)",
     )
     seconds = _checked(float, "a number of seconds (0 or more)", 0)
-    reply.add_argument("--delay", type=seconds, default=0.0, help="seconds before the headers")
-    faults = [fault.value for fault in Fault]
-    reply.add_argument("--fault", choices=faults, help="misbehave on the wire (README.md)")
     reply.add_argument(
-        "--trickle-interval", type=seconds, default=0.2, help="seconds per byte (--fault trickle)"
+        "--delay", type=seconds, default=0.0, metavar="SECONDS", help="seconds before the headers"
     )
-    reply.add_argument("--times", type=_checked(int, "a count (1 or more)", 1), help="repeat")
+    faults = [fault.value for fault in Fault]
+    reply.add_argument(
+        "--fault", choices=faults, metavar="NAME", help=f"misbehave: {', '.join(faults)}"
+    )
+    reply.add_argument(
+        "--trickle-interval",
+        type=seconds,
+        default=0.2,
+        metavar="SECONDS",
+        help="seconds per byte (--fault trickle)",
+    )
+    count = _checked(int, "a count (1 or more)", 1)
+    reply.add_argument("--times", type=count, metavar="N", help="serve this reply N times")
     return parser
 
 
