@@ -46,7 +46,7 @@ EXAMPLE_CREDITS: Final[dict[str, Any]] = {"data": {"total_credits": 100.5, "tota
 
 _BASE_PATH: Final = "/api/v1"
 _CREDITS_PATH: Final = _BASE_PATH + "/credits"
-_POLL_SECONDS: Final = 0.05  # serve_forever's shutdown poll: how long stop() may wait for it
+_POLL_SECONDS: Final = 0.01  # serve_forever polls for shutdown(): stop() waits this at most
 _JSON: Final = "application/json"
 
 
