@@ -1,21 +1,16 @@
-"""The stand-in server (openrouter_credits.testing), exercised with plain httpx and raw sockets."""
+"""The stand-in server (openrouter_credits.testing), exercised with plain httpx and raw sockets:
+replies, recording, connections, load. Its faults: test_testing_faults.py; its command
+line: test_testing_cli.py. The ``server`` fixture is conftest's."""
 
 from __future__ import annotations
 
 import asyncio
-import gzip
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
-import openrouter_credits
 import pytest
 from openrouter_credits.testing import (
     EXAMPLE_CREDITS,
@@ -28,12 +23,6 @@ from openrouter_credits.testing import (
 AUTH = {"Authorization": "Bearer sk-or-test"}
 SHORT_READ = httpx.Timeout(5.0, read=0.2)
 GET_CREDITS = b"GET /api/v1/credits HTTP/1.1\r\nHost: stand-in\r\n\r\n"
-
-
-@pytest.fixture
-def server() -> Iterator[StandInServer]:
-    with StandInServer() as server:
-        yield server
 
 
 @pytest.fixture
@@ -169,9 +158,10 @@ def test_head_and_other_methods_and_paths(server: StandInServer, client: httpx.C
     assert missing.json()["error"]["code"] == 404
 
     server.script(Reply(status=500))  # not used by 404s and 405s
-    post = client.post(credits_url(server), json={"x": 1})
+    post = client.post(credits_url(server))
     assert post.status_code == 405
     assert post.headers["allow"] == "GET, HEAD"
+    assert "connection" not in post.headers
     assert server.pending == 1
     assert client.get(credits_url(server)).status_code == 500
     assert server.connections == 1  # the errors kept the connection alive
@@ -179,25 +169,56 @@ def test_head_and_other_methods_and_paths(server: StandInServer, client: httpx.C
 
 def test_requests_are_recorded(server: StandInServer, client: httpx.Client) -> None:
     client.get(credits_url(server) + "?x=1", headers={"X-OpenRouter-Title": "demo"})
-    client.post(credits_url(server), content=b"payload")
+    client.delete(credits_url(server))
     first, second = server.requests
-    assert (first.method, first.path, first.body) == ("GET", "/api/v1/credits?x=1", b"")
+    assert (first.method, first.path) == ("GET", "/api/v1/credits?x=1")
     assert first.headers["authorization"] == "Bearer sk-or-test"
     assert first.headers["AUTHORIZATION"] == "Bearer sk-or-test"
     assert first.headers["x-openrouter-title"] == "demo"
-    assert (second.method, second.body) == ("POST", b"payload")
+    assert second.method == "DELETE"
     assert first.received_at <= second.received_at <= time.monotonic()
     assert first.connection == second.connection == 1
 
 
-def test_chunked_request_body_is_read(server: StandInServer, client: httpx.Client) -> None:
-    def chunks() -> Iterator[bytes]:
-        yield b"ab"
-        yield b"cd"
+def chunks() -> Iterator[bytes]:
+    yield b"ab"
+    yield b"cd"
 
-    client.post(credits_url(server), content=chunks())
-    assert client.get(credits_url(server)).status_code == 200  # framing was kept
-    assert server.requests[0].body == b"abcd"
+
+@pytest.mark.parametrize("content", [b"payload", chunks], ids=["content-length", "chunked"])
+def test_a_request_body_is_not_read_the_connection_closes(
+    server: StandInServer, client: httpx.Client, content: bytes | Callable[[], Iterator[bytes]]
+) -> None:
+    post = client.post(
+        credits_url(server), content=content if isinstance(content, bytes) else content()
+    )
+    assert (post.status_code, post.headers["connection"]) == (405, "close")
+    assert client.get(credits_url(server)).status_code == 200  # on a new connection
+    assert [request.connection for request in server.requests] == [1, 2]
+
+
+def test_statuses_without_a_body(server: StandInServer) -> None:
+    server.script(Reply(status=204, body="ignored"), Reply(status=304))
+    for status in (204, 304):
+        raw = raw_exchange(
+            server, GET_CREDITS.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+        )
+        got, headers, body = split_response(raw)
+        assert (got, body) == (status, b"")
+        assert "content-length" not in headers
+
+
+def test_reply_headers_replace_computed_ones(server: StandInServer, client: httpx.Client) -> None:
+    server.script(Reply(headers={"content-type": "text/x-mine", "Server": "nginx"}))
+    response = client.get(credits_url(server))
+    assert (response.headers["content-type"], response.headers["server"]) == (
+        "text/x-mine",
+        "nginx",
+    )
+    assert response.headers.get_list("server") == ["nginx"]
+    server.script(Reply(headers={"Connection": "close"}))
+    status, headers, _ = split_response(raw_exchange(server))  # returns: the server closed
+    assert (status, headers["connection"]) == (200, "close")
 
 
 def test_recording_happens_before_the_reply(server: StandInServer) -> None:
@@ -288,136 +309,9 @@ def test_port_in_use_raises() -> None:
             StandInServer(port=taken.getsockname()[1]).start()
 
 
-# -- faults -------------------------------------------------------------------------------
-
-
-def test_reset_is_an_rst(server: StandInServer) -> None:
-    server.script(Reply(fault=Fault.RESET))
-    with pytest.raises(ConnectionResetError):
-        raw_exchange(server)
-
-
-def test_reset_seen_by_httpx_then_recovery(server: StandInServer, client: httpx.Client) -> None:
-    server.script(Reply(fault=Fault.RESET))
-    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
-        client.get(credits_url(server))
-    assert client.get(credits_url(server)).status_code == 200
-    assert server.connections == 2
-
-
-@pytest.mark.parametrize(
-    ("fault", "received"),
-    [
-        (Fault.CLOSE_AFTER_HEADERS, lambda declared: 0),
-        (Fault.CLOSE_MID_BODY, lambda declared: declared // 2),
-        (Fault.SHORT_BODY, lambda declared: declared // 2),
-    ],
-)
-def test_premature_close_on_the_wire(
-    server: StandInServer, fault: Fault, received: Callable[[int], int]
-) -> None:
-    server.script(Reply(fault=fault))
-    status, headers, body = split_response(raw_exchange(server))
-    assert status == 200
-    declared = int(headers["content-length"])
-    assert declared > 0
-    assert len(body) == received(declared)
-
-
-@pytest.mark.parametrize(
-    "fault", [Fault.CLOSE_AFTER_HEADERS, Fault.CLOSE_MID_BODY, Fault.SHORT_BODY]
-)
-def test_premature_close_seen_by_httpx(
-    server: StandInServer, client: httpx.Client, fault: Fault
-) -> None:
-    server.script(Reply(fault=fault))
-    with pytest.raises(httpx.RemoteProtocolError):
-        client.get(credits_url(server))
-    assert client.get(credits_url(server)).status_code == 200
-
-
-def test_no_headers_times_out(server: StandInServer) -> None:
-    server.script(Reply(fault=Fault.NO_HEADERS))
-    with httpx.Client(timeout=SHORT_READ) as client:
-        started = time.monotonic()
-        with pytest.raises(httpx.ReadTimeout):
-            client.get(credits_url(server))
-        assert time.monotonic() - started < 2.0
-        assert client.get(credits_url(server)).status_code == 200
-
-
-def test_trickle_times_out_between_bytes(server: StandInServer) -> None:
-    server.script(Reply(fault=Fault.TRICKLE, trickle_interval=0.5))
-    with httpx.Client(timeout=SHORT_READ) as client:
-        with client.stream("GET", credits_url(server)) as response:
-            assert response.status_code == 200  # the headers came at once
-            with pytest.raises(httpx.ReadTimeout):
-                response.read()
-        assert client.get(credits_url(server)).status_code == 200
-
-
-def test_trickle_completes_slowly(server: StandInServer, client: httpx.Client) -> None:
-    server.script(Reply(body="hello", fault=Fault.TRICKLE, trickle_interval=0.03))
-    started = time.monotonic()
-    assert client.get(credits_url(server)).text == "hello"
-    assert time.monotonic() - started >= 0.12
-    assert client.get(credits_url(server)).status_code == 200
-    assert server.connections == 1  # a complete trickle keeps the connection
-
-
-def test_gzip_is_valid(server: StandInServer, client: httpx.Client) -> None:
-    server.script(Reply(fault=Fault.GZIP))
-    response = client.get(credits_url(server))
-    assert response.headers["content-encoding"] == "gzip"
-    assert response.json() == EXAMPLE_CREDITS
-    server.script(Reply(fault=Fault.GZIP))
-    status, headers, body = split_response(
-        raw_exchange(server, GET_CREDITS.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n"))
-    )
-    assert (status, headers["content-encoding"]) == (200, "gzip")
-    assert gzip.decompress(body) == b'{"data":{"total_credits":100.5,"total_usage":25.75}}'
-
-
-def test_delay_before_headers(server: StandInServer, client: httpx.Client) -> None:
-    server.script(Reply(delay=0.5), Reply(delay=0.1))
-    with httpx.Client(timeout=SHORT_READ) as impatient, pytest.raises(httpx.ReadTimeout):
-        impatient.get(credits_url(server))
-    started = time.monotonic()
-    assert client.get(credits_url(server)).status_code == 200
-    assert time.monotonic() - started >= 0.09
-
-
-def test_stop_is_prompt_with_hung_connections() -> None:
-    errors: list[Exception] = []
-
-    def call(url: str) -> None:
-        try:
-            with httpx.Client(timeout=30.0) as client:
-                client.get(url)
-        except httpx.HTTPError as error:
-            errors.append(error)
-
-    with httpx.Client(timeout=5.0) as idle_client:
-        with StandInServer() as server:
-            idle_client.get(credits_url(server))  # an idle keep-alive connection stays open
-            server.script(
-                Reply(fault=Fault.NO_HEADERS),
-                Reply(fault=Fault.TRICKLE, trickle_interval=10.0),
-                Reply(delay=30.0),
-            )
-            url = credits_url(server)
-            threads = [threading.Thread(target=call, args=(url,)) for _ in range(3)]
-            for thread in threads:
-                thread.start()
-            silent = socket.create_connection((server.host, server.port))  # sends nothing
-            wait_for(lambda: len(server.requests) == 4 and server.connections == 5)
-            started = time.monotonic()
-        elapsed = time.monotonic() - started  # how long __exit__ took
-    for thread in threads:
-        thread.join(5.0)
-    silent.close()
-    assert elapsed < 2.0
-    assert len(errors) == 3
+def test_ipv4_only() -> None:
+    with pytest.raises(OSError, match="ddress family"):
+        StandInServer(host="::1").start()
 
 
 # -- load ---------------------------------------------------------------------------------
@@ -450,32 +344,3 @@ async def test_many_async_calls(server: StandInServer) -> None:
     assert [response.json() for response in responses] == [EXAMPLE_CREDITS] * 200
     assert len(server.requests) == 200
     assert server.connections <= 20  # connections were reused
-
-
-# -- python -m openrouter_credits.testing ----------------------------------------------------
-
-
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
-def test_entry_point(stop_signal: signal.Signals) -> None:
-    overlays = Path(openrouter_credits.__file__).resolve().parent.parent
-    pythonpath = [str(overlays), *filter(None, [os.environ.get("PYTHONPATH")])]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(pythonpath)}
-    command = [sys.executable, "-m", "openrouter_credits.testing", "--port", "0"]
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    ) as process:
-        try:
-            assert process.stdout is not None
-            base_url = process.stdout.readline().strip()
-            assert base_url.startswith("http://127.0.0.1:")
-            assert base_url.endswith("/api/v1")
-            response = httpx.get(base_url + "/credits", headers=AUTH, timeout=5.0)
-            assert response.json() == EXAMPLE_CREDITS
-            assert httpx.get(base_url + "/nope", timeout=5.0).status_code == 404
-            process.send_signal(stop_signal)
-            out, err = process.communicate(timeout=5.0)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    assert process.returncode == 0
-    assert (out, err) == ("", "")  # quiet: nothing per request, no traceback

@@ -10,7 +10,8 @@ import. Nothing is rewritten.
 
 Left out: ``cli.py`` and ``__main__.py`` (the ``openrouter-credits`` command belongs to the
 installed distribution, not to a library copy), ``__pycache__`` and compiled files. Kept:
-``testing.py``, the stand-in server, for the vendoring project's own tests.
+``testing.py`` (with ``_testing_wire.py`` and ``_testing_cli.py``), the stand-in server, for
+the vendoring project's own tests.
 
 Added: ``VENDORED.md`` (the package version, the ``openapi.yaml`` sha256, the generator
 version, the source commit and date, the run-time dependencies, a sha256 per file) and
