@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
-import pytest
 import openrouter_credits
+import pytest
 from openrouter_credits import errors
 from openrouter_credits.testing import Reply, StandInServer, free_port
 
@@ -38,8 +38,13 @@ ENV = (
     "OPENROUTER_X_OPEN_ROUTER_CATEGORIES",
     "OPENROUTER_DEBUG",
 )
-SEEN_HEADERS = ("authorization", "http-referer", "x-openrouter-title", "x-openrouter-categories")
-SEEN_HEADERS += ("x-trace",)
+SEEN_HEADERS = (
+    "authorization",
+    "http-referer",
+    "x-openrouter-title",
+    "x-openrouter-categories",
+    "x-trace",
+)
 ERROR_CLASSES = (
     "OpenRouterError",
     "OpenRouterDefaultError",
@@ -212,11 +217,11 @@ def describe_error(sdk_module: Any, exc: Exception) -> dict[str, Any]:
         "httpx": [cls.__name__ for cls in HTTPX_CLASSES if isinstance(exc, cls)],
     }
     if isinstance(exc, getattr(sdk_module.errors, "OpenRouterError")):  # noqa: B009
-        out["message"] = exc.message  # type: ignore[attr-defined]
-        out["status_code"] = exc.status_code  # type: ignore[attr-defined]
-        out["body"] = exc.body  # type: ignore[attr-defined]
-        out["headers"] = {k: v for k, v in exc.headers.items() if k != "date"}  # type: ignore[attr-defined]
-        out["raw_response"] = exc.raw_response.status_code  # type: ignore[attr-defined]
+        out["message"] = exc.message
+        out["status_code"] = exc.status_code
+        out["body"] = exc.body
+        out["headers"] = {k: v for k, v in exc.headers.items() if k != "date"}
+        out["raw_response"] = exc.raw_response.status_code
         data = getattr(exc, "data", None)
         out["data"] = None if data is None else (data.error.code, data.error.message)
     return out
@@ -240,9 +245,9 @@ def test_both_sdks_agree(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_malformed_body_message_starts_like_the_official_one(server: StandInServer) -> None:
     server.default = Reply(body=b"{not json", content_type="application/json")
-    with openrouter_credits.OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk:
-        with pytest.raises(errors.ResponseValidationError) as info:
-            sdk.credits.get_credits()
+    sdk = openrouter_credits.OpenRouter(api_key=SECRET, server_url=server.base_url)
+    with sdk, pytest.raises(errors.ResponseValidationError) as info:
+        sdk.credits.get_credits()
     assert info.value.message.startswith("Response validation failed: ")
 
 
