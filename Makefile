@@ -14,6 +14,7 @@ DIST ?= dist
 WHEELHOUSE := $(VENV)/wheelhouse
 
 GENERATE = $(BIN)/openapi-python-client generate --path openapi.yaml \
+	--custom-template-path templates \
 	--config generator-config.yaml --meta none --overwrite
 
 .PHONY: help setup lock generate spec check check-generated check-spec lint typecheck test wheel demo clean

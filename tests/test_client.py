@@ -139,11 +139,8 @@ def test_missing_key_fails_before_any_request(
         ({"x_open_router_title": "caf\u00e9"}, "X-OpenRouter-Title"),
         ({"http_headers": {"X-Trace": "a\x00b"}}, "X-Trace"),
         ({"http_headers": {"Bad Name": "v"}}, "Bad Name"),
-        ({"x_open_router_categories": "CLI-Agent"}, "X-OpenRouter-Categories"),
-        ({"x_open_router_categories": "a,b,c"}, "X-OpenRouter-Categories"),
-        ({"x_open_router_categories": "x" * 31}, "X-OpenRouter-Categories"),
-        ({"x_open_router_categories": "cli--agent"}, "X-OpenRouter-Categories"),
-        ({"x_open_router_categories": ""}, "X-OpenRouter-Categories"),
+        ({"x_open_router_categories": "cli-agent\r\nX-Evil: 1"}, "X-OpenRouter-Categories"),
+        ({"x_open_router_title": " padded"}, "X-OpenRouter-Title"),
     ],
 )
 def test_bad_header_values_are_value_errors_and_nothing_is_sent(

@@ -606,7 +606,7 @@ def test_an_upstream_change_flows_through_spec_generate_and_check(tmp_path: Path
     for name in ("openapi.yaml", "generator-config.yaml"):
         shutil.copy2(ROOT / name, repo / name)
     ignore = shutil.ignore_patterns("__pycache__")
-    for name in ("generated", "tools", "spec"):
+    for name in ("generated", "templates", "tools", "spec"):
         shutil.copytree(ROOT / name, repo / name, ignore=ignore)
     (repo / ".venv").symlink_to(ROOT / ".venv")
 

@@ -35,6 +35,7 @@ SDIST_TOP = {
     "generated",
     "openapi.yaml",
     "generator-config.yaml",
+    "templates",
     "README.md",
     "CHANGELOG.md",
     "LICENSE",

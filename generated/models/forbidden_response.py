@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.forbidden_response_error_data import ForbiddenResponseErrorData
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ForbiddenResponse")
 
 
-@_attrs_define
-class ForbiddenResponse:
+@_attrs_define(repr=False)
+class ForbiddenResponse(Model):
     """Forbidden - Authentication successful but insufficient permissions
 
     Example:

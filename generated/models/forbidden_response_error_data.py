@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.forbidden_response_error_data_metadata import (
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="ForbiddenResponseErrorData")
 
 
-@_attrs_define
-class ForbiddenResponseErrorData:
+@_attrs_define(repr=False)
+class ForbiddenResponseErrorData(Model):
     """Error data for ForbiddenResponse
 
     Example:

@@ -6,11 +6,13 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import Model
+
 T = TypeVar("T", bound="GetCreditsData")
 
 
-@_attrs_define
-class GetCreditsData:
+@_attrs_define(repr=False)
+class GetCreditsData(Model):
     """
     Example:
         {'total_credits': 100.5, 'total_usage': 25.75}

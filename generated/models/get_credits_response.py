@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import Model
+
 if TYPE_CHECKING:
     from ..models.get_credits_data import GetCreditsData
 
@@ -13,8 +15,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="GetCreditsResponse")
 
 
-@_attrs_define
-class GetCreditsResponse:
+@_attrs_define(repr=False)
+class GetCreditsResponse(Model):
     """Total credits purchased and used
 
     Example:

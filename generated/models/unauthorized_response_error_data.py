@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
+from ..types import UNSET, Model, Unset
 
 if TYPE_CHECKING:
     from ..models.unauthorized_response_error_data_metadata import (
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="UnauthorizedResponseErrorData")
 
 
-@_attrs_define
-class UnauthorizedResponseErrorData:
+@_attrs_define(repr=False)
+class UnauthorizedResponseErrorData(Model):
     """Error data for UnauthorizedResponse
 
     Example:

@@ -94,7 +94,11 @@ def _matcher(expected: Any) -> Callable[[object], bool]:
 
 
 def check_model(model: object, path: str = "$") -> None:
-    """Raise :class:`ModelMismatch` if a field of ``model`` (recursively) is mistyped."""
+    """Raise :class:`ModelMismatch` if a field of ``model`` (recursively) is mistyped.
+
+    A JSON integer in a ``float`` field becomes a float, as pydantic (the official SDK's
+    models) makes it: ``100`` reads as ``100.0``.
+    """
     for field in _plan(type(model)):
         value = getattr(model, field.name)
         where = f"{path}.{field.name}"
@@ -102,6 +106,8 @@ def check_model(model: object, path: str = "$") -> None:
             raise ModelMismatch(
                 f"{where} should be {_name(field.expected)}, got {type(value).__name__} {value!r}"
             )
+        if field.expected is float and isinstance(value, int):
+            setattr(model, field.name, float(value))
         if field.models and attrs.has(type(value)):
             check_model(value, where)
 

@@ -26,3 +26,8 @@ MAX_CONNECTIONS: Final = 100
 LOGGER_NAME: Final = "openrouter_credits"
 #: How much of a response body an error message quotes.
 BODY_EXCERPT_CHARS: Final = 200
+#: The official SDK's named servers (openapi.yaml's ``servers``), for ``server=``.
+SERVERS: Final = {"production": DEFAULT_SERVER_URL}
+#: Set (to anything non-empty) and no ``debug_logger`` given: debug records go to the
+#: package logger, and logging is configured at DEBUG, as in the official SDK.
+DEBUG_ENV: Final = "OPENROUTER_DEBUG"

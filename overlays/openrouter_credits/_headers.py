@@ -1,31 +1,44 @@
-"""Request headers: attribution defaults, validation, User-Agent.
+"""Request headers: attribution values, validation, User-Agent.
 
-Everything here runs before a request is built, so a bad value never reaches the wire:
-a header value with CR, LF, NUL or any other character HTTP forbids is a ``ValueError``
-naming the header. Values must be visible ASCII (plus space and tab): httpx would
-otherwise encode them in a way the server may not read back.
+Everything here runs before a request is built, so a value HTTP cannot carry never
+reaches the wire: CR, LF, NUL, any other character outside visible ASCII, space and tab,
+or surrounding whitespace is a ``ValueError`` naming the header (and the environment
+variable it came from). Anything else the official SDK sends is sent too: a category that
+breaks OpenRouter's naming rules is sent as given, with a warning on the package logger
+naming the rule (README "Attribution headers").
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from typing import Final
 
+from ._constants import LOGGER_NAME
 from ._version import __version__
 
 __all__ = [
+    "ATTRIBUTION_ENV",
     "ATTRIBUTION_HEADERS",
     "USER_AGENT",
+    "attribution",
     "check_header",
-    "normalize_categories",
 ]
 
-#: The official SDK's keyword → the HTTP header it sends.
-ATTRIBUTION_HEADERS: Mapping[str, str] = {
+#: The official SDK's keyword → the HTTP header it sends (the one mapping between them).
+ATTRIBUTION_HEADERS: Final[Mapping[str, str]] = {
     "http_referer": "HTTP-Referer",
     "x_open_router_title": "X-OpenRouter-Title",
     "x_open_router_categories": "X-OpenRouter-Categories",
+}
+#: The environment variable the official SDK's constructor falls back to, per keyword.
+ATTRIBUTION_ENV: Final[Mapping[str, str]] = {
+    "http_referer": "OPENROUTER_HTTP_REFERER",
+    "x_open_router_title": "OPENROUTER_X_OPEN_ROUTER_TITLE",
+    "x_open_router_categories": "OPENROUTER_X_OPEN_ROUTER_CATEGORIES",
 }
 
 USER_AGENT = f"openrouter-credits/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))}"
@@ -36,63 +49,89 @@ _CATEGORY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_CATEGORIES = 2
 MAX_CATEGORY_LENGTH = 30
 
+logger = logging.getLogger(LOGGER_NAME)
 
-def check_header(name: str, value: str) -> str:
-    """Return ``value`` if it may be sent as header ``name``; else raise ``ValueError``."""
+
+def check_header(name: str, value: str, source: str = "") -> str:
+    """Return ``value`` if it may be sent as header ``name``; else raise ``ValueError``.
+
+    ``source``: where the value came from (``" (from OPENROUTER_...)"``), for the message.
+    """
     if not isinstance(name, str) or not _TOKEN.fullmatch(name):
         raise ValueError(f"invalid HTTP header name {name!r}")
     if not isinstance(value, str):
-        raise TypeError(f"header {name}: value must be a str, got {type(value).__name__}")
+        raise TypeError(f"header {name}{source}: value must be a str, got {type(value).__name__}")
     if not _VALUE.fullmatch(value):
         bad = next(c for c in value if not _VALUE.fullmatch(c))
         raise ValueError(
-            f"header {name}: value contains {bad!r}, which HTTP does not allow "
+            f"header {name}{source}: value contains {bad!r}, which HTTP does not allow "
             "(only visible ASCII, space and tab)"
         )
+    if value != value.strip(" \t"):
+        raise ValueError(f"header {name}{source}: value starts or ends with whitespace")
     return value
 
 
-def normalize_categories(value: str | Sequence[str]) -> str:
-    """Validate ``X-OpenRouter-Categories`` by OpenRouter's rules; return the header value.
+def _categories(value: str | Sequence[str], source: str) -> str:
+    """The ``X-OpenRouter-Categories`` value: as given, spaces around commas removed.
 
-    Categories are lowercase, hyphen-separated words (``cli-agent``), at most 30 characters
-    each, at most 2 per request. A well-formed category OpenRouter does not know is sent
-    as it is (the server drops unknown ones). Takes ``"a,b"`` or ``["a", "b"]``; spaces
-    around commas are removed.
+    Logs a warning naming each of OpenRouter's rules the value breaks (lowercase words
+    joined by single hyphens, at most 30 characters each, at most 2 per request).
     """
-    items = value.split(",") if isinstance(value, str) else list(value)
-    cats = [item.strip() if isinstance(item, str) else item for item in items]
     name = ATTRIBUTION_HEADERS["x_open_router_categories"]
-    if not cats or cats == [""]:
-        raise ValueError(f"header {name}: no category given")
-    if len(cats) > MAX_CATEGORIES:
-        raise ValueError(
-            f"header {name}: at most {MAX_CATEGORIES} categories per request, got {len(cats)}"
-        )
+    items = value.split(",") if isinstance(value, str) else list(value)
+    cats = [item.strip(" \t") if isinstance(item, str) else item for item in items]
     for cat in cats:
-        if not isinstance(cat, str) or not _CATEGORY.fullmatch(cat):
-            raise ValueError(
-                f"header {name}: {cat!r} is not a category (lowercase letters and digits, "
-                "words joined by single hyphens, e.g. 'cli-agent')"
-            )
-        if len(cat) > MAX_CATEGORY_LENGTH:
-            raise ValueError(
-                f"header {name}: {cat!r} is longer than {MAX_CATEGORY_LENGTH} characters"
-            )
-    return ",".join(cats)
+        if not isinstance(cat, str):
+            raise TypeError(f"header {name}{source}: categories must be str, got {cat!r}")
+    joined = check_header(name, ",".join(cats), source)
+    if joined:
+        for rule in _broken_rules(cats):
+            logger.warning("header %s%s: sent as given, but %s", name, source, rule)
+    return joined
+
+
+def _broken_rules(cats: list[str]) -> list[str]:
+    broken = [
+        f"{cat!r} is not a category name (lowercase letters and digits, words joined by "
+        "single hyphens, e.g. 'cli-agent'): OpenRouter may ignore it"
+        for cat in cats
+        if not _CATEGORY.fullmatch(cat)
+    ]
+    broken += [
+        f"{cat!r} is longer than {MAX_CATEGORY_LENGTH} characters: OpenRouter may ignore it"
+        for cat in cats
+        if len(cat) > MAX_CATEGORY_LENGTH
+    ]
+    if len(cats) > MAX_CATEGORIES:
+        broken.append(
+            f"OpenRouter takes at most {MAX_CATEGORIES} categories per request, got {len(cats)}"
+        )
+    return broken
 
 
 def attribution(
-    http_referer: str | None,
-    x_open_router_title: str | None,
-    x_open_router_categories: str | Sequence[str] | None,
+    values: Mapping[str, str | Sequence[str] | None], *, from_env: bool = False
 ) -> dict[str, str]:
-    """The attribution headers for the given values (``None`` = not sent), validated."""
+    """The attribution values to send, keyed by keyword (see ATTRIBUTION_HEADERS), checked.
+
+    ``None`` is "not given": with ``from_env`` the official SDK's environment variable
+    applies then. An empty value is "none" (not sent), as in the official SDK.
+    """
     out: dict[str, str] = {}
-    if http_referer is not None:
-        out["HTTP-Referer"] = check_header("HTTP-Referer", http_referer)
-    if x_open_router_title is not None:
-        out["X-OpenRouter-Title"] = check_header("X-OpenRouter-Title", x_open_router_title)
-    if x_open_router_categories is not None:
-        out["X-OpenRouter-Categories"] = normalize_categories(x_open_router_categories)
+    for keyword, header in ATTRIBUTION_HEADERS.items():
+        value, source = values.get(keyword), ""
+        if value is None and from_env:
+            value = os.environ.get(ATTRIBUTION_ENV[keyword])
+            source = f" (from {ATTRIBUTION_ENV[keyword]})"
+        if value is None:
+            continue
+        if keyword == "x_open_router_categories":
+            value = _categories(value, source)
+        elif isinstance(value, str):
+            value = check_header(header, value, source)
+        else:
+            raise TypeError(f"{keyword} must be a str, got {type(value).__name__}")
+        if value:
+            out[keyword] = value
     return out

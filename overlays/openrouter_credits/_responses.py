@@ -11,7 +11,7 @@ fields are checked by :mod:`._checks`.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -21,6 +21,7 @@ from ._constants import BODY_EXCERPT_CHARS
 from ._generated.api.credits_ import get_credits as _op
 from ._generated.client import Client as _GeneratedClient
 from ._generated.models import GetCreditsResponse
+from ._redact import redact, redact_model
 
 __all__ = ["result_or_raise"]
 
@@ -37,12 +38,14 @@ _PARSE_CLIENT = _GeneratedClient(base_url="http://unused.invalid")
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError)
 
 
-def result_or_raise(response: httpx.Response, redact: str | None = None) -> GetCreditsResponse:
+def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCreditsResponse:
     """The credits from a read ``response``, or the exception its status and body call for.
 
-    ``redact``: a secret to blank out of any body excerpt a message quotes.
+    ``key``: the API key, blanked out of every server-supplied text the exception holds
+    (``message``, ``body``, ``data``, ``str(e)``; see :mod:`._redact`).
     """
     status = response.status_code
+    body = _body(response, key)
     if status == 200:
         try:
             parsed = _op._parse_response(client=_PARSE_CLIENT, response=response)
@@ -51,31 +54,63 @@ def result_or_raise(response: httpx.Response, redact: str | None = None) -> GetC
             check_model(parsed)
             check_objects(response.json(), type(parsed))
         except _PARSE_ERRORS as exc:
+            why = _why(exc)
             raise errors.ResponseValidationError(
-                f"HTTP 200 but the body is not the documented credits JSON: {_why(exc)}; "
-                + _describe(response, redact),
+                f"Response validation failed: {why}",
                 response,
-                _body(response, redact),
+                body,
+                explanation=f"HTTP 200 but the body is not the documented credits JSON: {why}; "
+                + _describe(response, key),
             ) from exc
         return parsed
     error_class, reason = _ERRORS.get(status, (errors.OpenRouterDefaultError, ""))
     if error_class is errors.OpenRouterDefaultError:
         raise errors.OpenRouterDefaultError(
-            f"unexpected response: {_describe(response, redact)}", response, _body(response, redact)
+            _official_message(response, body),
+            response,
+            body,
+            explanation=f"unexpected response: {_describe(response, key)}",
         )
     data: Any = None
     try:
         data = _op._parse_response(client=_PARSE_CLIENT, response=response)
         check_model(data)
         check_objects(response.json(), type(data))
-        detail = str(data.error.message)
+        data = redact_model(data, key)
+        message = str(data.error.message) or body
+        detail = message
     except _PARSE_ERRORS:
         data = None
-        detail = f"the body is not the documented error JSON ({_excerpt(response, redact)})"
-    message = f"HTTP {status} {_phrase(status)}: {_redacted(detail, redact)}"
+        message = _official_message(response, body)
+        detail = f"the body is not the documented error JSON ({_excerpt(response, key)})"
+    explanation = f"HTTP {status} {_phrase(status)}: {detail}"
     if reason:
-        message += f" ({reason})"
-    raise error_class(message, response, data, _body(response, redact))  # type: ignore[call-arg]
+        explanation += f" ({reason})"
+    documented = cast(type[errors._DocumentedError[Any]], error_class)
+    raise documented(message, response, data, body, explanation=explanation)
+
+
+#: The official SDK's OpenRouterDefaultError cuts the quoted body here.
+_OFFICIAL_MAX_MESSAGE_LEN = 10_000
+
+
+def _official_message(response: httpx.Response, body: str) -> str:
+    """The ``message`` the official SDK's OpenRouterDefaultError gives for ``response``."""
+    status = response.status_code
+    prefix = "API error occurred" if 400 <= status < 600 else "Unexpected response received"
+    message = f"{prefix}: Status {status}"
+    content_type = response.headers.get("content-type", '""')
+    if content_type != "application/json":
+        message += (
+            f' Content-Type "{content_type}"'
+            if " " in content_type
+            else (f" Content-Type {content_type}")
+        )
+    shown = body or '""'
+    if len(shown) > _OFFICIAL_MAX_MESSAGE_LEN:
+        rest = len(shown) - _OFFICIAL_MAX_MESSAGE_LEN
+        shown = f"{shown[:_OFFICIAL_MAX_MESSAGE_LEN]}...and {rest} more chars"
+    return f"{message}. Body: {shown}".strip()
 
 
 _ERRORS: dict[int, tuple[type[errors.OpenRouterError], str]] = {
@@ -101,27 +136,24 @@ def _why(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _redacted(text: str, secret: str | None) -> str:
-    return text.replace(secret, "[redacted]") if secret else text
+def _body(response: httpx.Response, key: str | None) -> str:
+    return redact(errors._text(response), key)
 
 
-def _body(response: httpx.Response, redact: str | None) -> str:
-    return _redacted(errors._text(response), redact)
-
-
-def _excerpt(response: httpx.Response, redact: str | None) -> str:
+def _excerpt(response: httpx.Response, key: str | None) -> str:
     """``content-type text/html, body '<html>…' (1234 bytes)``: bounded, key redacted."""
-    text = _body(response, redact)
+    text = _body(response, key)
     limit = BODY_EXCERPT_CHARS
     excerpt = text[:limit] + ("…" if len(text) > limit else "")
     ctype = response.headers.get("content-type", "none")
     return f"content-type {ctype}, body {excerpt!r} ({len(response.content)} bytes)"
 
 
-def _describe(response: httpx.Response, redact: str | None) -> str:
+def _describe(response: httpx.Response, key: str | None) -> str:
     """``HTTP 418 I'm a teapot, content-type text/html, body '<html>…' (1234 bytes)``."""
     where = ""
     if response.is_redirect:
-        where = f", redirect to {response.headers.get('location', '?')!r} not followed"
+        location = redact(response.headers.get("location", "?"), key)
+        where = f", redirect to {location!r} not followed"
     status = response.status_code
-    return f"HTTP {status} {_phrase(status)}{where}, {_excerpt(response, redact)}"
+    return f"HTTP {status} {_phrase(status)}{where}, {_excerpt(response, key)}"

@@ -13,6 +13,8 @@ transport.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import math
 import os
@@ -20,19 +22,20 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Final, Self
+from typing import Any, Concatenate, Final, ParamSpec, Protocol, Self, TypeVar, cast
 
+import attrs
 import httpx
 
 from . import _transport, errors
 from ._constants import (
     API_KEY_ENV,
-    DEFAULT_SERVER_URL,
+    DEBUG_ENV,
     DEFAULT_TIMEOUT_MS,
     LOGGER_NAME,
     MAX_CONNECTIONS,
+    SERVERS,
 )
-from ._generated import types as _gen_types
 from ._generated.api.credits_ import get_credits as _op
 from ._generated.models import GetCreditsResponse
 from ._headers import USER_AGENT, attribution, check_header
@@ -52,39 +55,62 @@ logger = logging.getLogger(LOGGER_NAME)
 ApiKey = str | Callable[[], str]
 
 
+class DebugLogger(Protocol):
+    """What ``debug_logger`` must offer (a ``logging.Logger`` does), as in the official SDK."""
+
+    def debug(self, msg: str, *args: Any, **kwargs: Any) -> None: ...
+
+
 class OpenRouter:
     """A client for OpenRouter's credits API, with the official SDK's names.
 
-    ``api_key``: a string, or a callable returning one (called for every request); by
-    default the ``OPENROUTER_API_KEY`` environment variable, read at each call.
+    Takes the official constructor's keywords, in its order (README "Migrating from the
+    official SDK"). ``api_key``: a string, or a callable returning one (called for every
+    request); by default the ``OPENROUTER_API_KEY`` environment variable, read at each call.
     ``http_referer``, ``x_open_router_title``, ``x_open_router_categories``: attribution
-    headers sent with every call (a call may override them). ``retry_config``: the retry
-    policy (default: from openapi.yaml; ``None`` or ``NO_RETRIES``: one attempt).
-    ``timeout_ms``: per-attempt timeout. ``client`` / ``async_client``: httpx clients of
-    your own (their transports, proxies and TLS settings are used; they are not closed).
+    headers sent with every call (a call may override them); when not given, the official
+    SDK's ``OPENROUTER_HTTP_REFERER``, ``OPENROUTER_X_OPEN_ROUTER_TITLE`` and
+    ``OPENROUTER_X_OPEN_ROUTER_CATEGORIES``. ``server``: a named server (``"production"``);
+    ``server_url`` wins over it; ``url_params`` fills ``{name}`` variables in
+    ``server_url``. ``retry_config``: the retry policy (default: from openapi.yaml;
+    ``None`` or ``NO_RETRIES``: one attempt). ``timeout_ms``: per-attempt timeout.
+    ``client`` / ``async_client``: httpx clients of your own (their transports, proxies and
+    TLS settings are used; they are not closed). ``debug_logger``: receives one debug
+    record per request and per response (never the key); ``OPENROUTER_DEBUG`` set turns
+    this on with the package logger.
     """
 
     def __init__(
         self,
-        *,
         api_key: ApiKey | None = None,
         http_referer: str | None = None,
         x_open_router_title: str | None = None,
         x_open_router_categories: str | Sequence[str] | None = None,
+        server: str | None = None,
+        url_params: Mapping[str, str] | None = None,
         server_url: str | None = None,
-        retry_config: RetryConfig | Unset | None = UNSET,
-        timeout_ms: float | None = None,
         client: httpx.Client | None = None,
         async_client: httpx.AsyncClient | None = None,
+        retry_config: RetryConfig | Unset | None = UNSET,
+        timeout_ms: float | None = None,
+        debug_logger: DebugLogger | None = None,
     ) -> None:
         if api_key is not None and not (isinstance(api_key, str) or callable(api_key)):
             raise TypeError("api_key must be a str or a callable returning one")
         self._api_key = api_key
-        self._attribution = attribution(http_referer, x_open_router_title, x_open_router_categories)
-        self._server_url = _check_server_url(server_url or DEFAULT_SERVER_URL)
+        self._attribution = attribution(
+            {
+                "http_referer": http_referer,
+                "x_open_router_title": x_open_router_title,
+                "x_open_router_categories": x_open_router_categories,
+            },
+            from_env=True,
+        )
+        self._server_url = _check_server_url(_server_url(server, server_url, url_params))
         self._retry_config = _retry_config(retry_config, DEFAULT_RETRY_CONFIG)
         self._timeout = _timeout(_check_timeout(timeout_ms))
         self._url = _credits_url(self._server_url)
+        self._debug = _debug_logger(debug_logger)
         self._client = client
         self._async_client = async_client
         self._owns_client = client is None
@@ -165,12 +191,7 @@ class OpenRouter:
         call: _Call,
     ) -> tuple[httpx.Request, str]:
         """The request for one call (nothing sent), and the key to redact from errors."""
-        values = {**self._attribution, **call.attribution}
-        kwargs = _op._get_kwargs(
-            http_referer=values.get("HTTP-Referer", _gen_types.UNSET),
-            x_open_router_title=values.get("X-OpenRouter-Title", _gen_types.UNSET),
-            x_open_router_categories=values.get("X-OpenRouter-Categories", _gen_types.UNSET),
-        )
+        kwargs = _op._get_kwargs(**{**self._attribution, **call.attribution})
         key = self._resolve_key()
         headers: dict[str, str] = {"User-Agent": USER_AGENT, **kwargs["headers"]}
         headers.update(call.extra_headers)
@@ -180,6 +201,8 @@ class OpenRouter:
         if timeout is None:
             timeout = _DEFAULT_TIMEOUT if self._owns(client) else client.timeout
         request = client.build_request(kwargs["method"], url, headers=headers, timeout=timeout)
+        if self._debug is not None:
+            self._debug.debug("request %s %s (attempt 1)", request.method, _loggable(request.url))
         return request, key
 
     def _owns(self, client: httpx.Client | httpx.AsyncClient) -> bool:
@@ -187,9 +210,9 @@ class OpenRouter:
             return self._owns_async_client
         return self._owns_client
 
-    def _start(self, call: _Call) -> RetryState:
+    def _start(self, call: _Call) -> _Attempts:
         config = self._retry_config if isinstance(call.retries, Unset) else call.retries
-        state = RetryState(config)
+        state = _Attempts(config, debug=self._debug)
         state.start()
         return state
 
@@ -231,21 +254,32 @@ class OpenRouter:
 
 
 class _Call:
-    """The per-call options, validated before anything is sent."""
+    """The per-call options, validated before anything is sent.
+
+    Its keywords are the official ``get_credits`` keywords: written here once, and
+    ``Credits.get_credits`` / ``get_credits_async`` take their signature from here.
+    """
 
     __slots__ = ("attribution", "extra_headers", "retries", "server_url", "timeout_ms")
 
     def __init__(
         self,
-        http_referer: str | None,
-        x_open_router_title: str | None,
-        x_open_router_categories: str | Sequence[str] | None,
-        retries: RetryConfig | Unset | None,
-        server_url: str | None,
-        timeout_ms: float | None,
-        http_headers: Mapping[str, str] | None,
+        *,
+        http_referer: str | None = None,
+        x_open_router_title: str | None = None,
+        x_open_router_categories: str | Sequence[str] | None = None,
+        retries: RetryConfig | Unset | None = UNSET,
+        server_url: str | None = None,
+        timeout_ms: float | None = None,
+        http_headers: Mapping[str, str] | None = None,
     ) -> None:
-        self.attribution = attribution(http_referer, x_open_router_title, x_open_router_categories)
+        self.attribution = attribution(
+            {
+                "http_referer": http_referer,
+                "x_open_router_title": x_open_router_title,
+                "x_open_router_categories": x_open_router_categories,
+            }
+        )
         self.retries: RetryConfig | Unset = (
             retries if isinstance(retries, Unset) else _retry_config(retries, NO_RETRIES)
         )
@@ -258,56 +292,61 @@ class _Call:
             self.extra_headers[name] = check_header(name, value)
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _takes_options(
+    options: Callable[_P, _Call],
+) -> Callable[[Callable[[Credits, _Call], _T]], Callable[Concatenate[Credits, _P], _T]]:
+    """Give a ``(self, call)`` method the keywords of ``options`` (``_Call``).
+
+    The result has the explicit signature ``inspect.signature`` shows and mypy checks
+    (ParamSpec), and stays a coroutine function when ``impl`` is one.
+    """
+
+    def decorate(impl: Callable[[Credits, _Call], _T]) -> Callable[Concatenate[Credits, _P], _T]:
+        method: Callable[..., Any]
+        if inspect.iscoroutinefunction(impl):
+
+            async def method(self: Credits, *args: Any, **kwargs: Any) -> Any:
+                return await cast(Any, impl)(self, options(*args, **kwargs))
+
+        else:
+
+            def method(self: Credits, *args: Any, **kwargs: Any) -> Any:
+                return impl(self, options(*args, **kwargs))
+
+        wrapper: Any = functools.update_wrapper(method, impl)
+        del wrapper.__wrapped__
+        own = inspect.signature(impl)
+        params = list(inspect.signature(options).parameters.values())
+        wrapper.__signature__ = own.replace(
+            parameters=[next(iter(own.parameters.values())), *params]
+        )
+        wrapper.__annotations__ = {
+            **{p.name: p.annotation for p in params},
+            "return": own.return_annotation,
+        }
+        return cast("Callable[Concatenate[Credits, _P], _T]", method)
+
+    return decorate
+
+
 class Credits:
     """``open_router.credits``: the credits operations."""
 
     def __init__(self, sdk: OpenRouter) -> None:
         self._sdk = sdk
 
-    def get_credits(
-        self,
-        *,
-        http_referer: str | None = None,
-        x_open_router_title: str | None = None,
-        x_open_router_categories: str | Sequence[str] | None = None,
-        retries: RetryConfig | Unset | None = UNSET,
-        server_url: str | None = None,
-        timeout_ms: float | None = None,
-        http_headers: Mapping[str, str] | None = None,
-    ) -> GetCreditsResponse:
+    @_takes_options(_Call)
+    def get_credits(self, call: _Call) -> GetCreditsResponse:
         """Total credits purchased and used (``GET /credits``; needs a management key)."""
-        call = _Call(
-            http_referer,
-            x_open_router_title,
-            x_open_router_categories,
-            retries,
-            server_url,
-            timeout_ms,
-            http_headers,
-        )
         return self._sdk._get_credits(call)
 
-    async def get_credits_async(
-        self,
-        *,
-        http_referer: str | None = None,
-        x_open_router_title: str | None = None,
-        x_open_router_categories: str | Sequence[str] | None = None,
-        retries: RetryConfig | Unset | None = UNSET,
-        server_url: str | None = None,
-        timeout_ms: float | None = None,
-        http_headers: Mapping[str, str] | None = None,
-    ) -> GetCreditsResponse:
+    @_takes_options(_Call)
+    async def get_credits_async(self, call: _Call) -> GetCreditsResponse:
         """The async form of :meth:`get_credits`."""
-        call = _Call(
-            http_referer,
-            x_open_router_title,
-            x_open_router_categories,
-            retries,
-            server_url,
-            timeout_ms,
-            http_headers,
-        )
         return await self._sdk._get_credits_async(call)
 
 
@@ -350,6 +389,44 @@ def _credits_url(server_url: str) -> httpx.URL:
     return httpx.URL(server_url.rstrip("/") + _op._get_kwargs()["url"])
 
 
+def _server_url(server: str | None, url: str | None, params: Mapping[str, str] | None) -> str:
+    """The base URL from ``server`` / ``server_url`` / ``url_params``, as the official SDK."""
+    if url is None:
+        if server is not None and server not in SERVERS:
+            raise ValueError(f"server {server!r} is not one of {sorted(SERVERS)}")
+        return SERVERS[server or "production"]
+    for name, value in (params or {}).items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError(f"url_params must map str to str, got {name!r}: {value!r}")
+        url = url.replace("{" + name + "}", value)
+    if "{" in url:
+        raise ValueError(f"server_url {url!r} has a {{variable}} that url_params does not give")
+    return url
+
+
+def _debug_logger(given: DebugLogger | None) -> DebugLogger | None:
+    if given is not None:
+        if not callable(getattr(given, "debug", None)):
+            raise TypeError("debug_logger must have a debug() method, like a logging.Logger")
+        return given
+    if os.environ.get(DEBUG_ENV):
+        logging.basicConfig(level=logging.DEBUG)  # what the official SDK does
+        return logger
+    return None
+
+
+def _loggable(url: httpx.URL) -> str:
+    """``url`` without any userinfo (``netloc`` is host and port only)."""
+    return f"{url.scheme}://{url.netloc.decode('ascii')}{url.raw_path.decode('ascii')}"
+
+
+@attrs.define
+class _Attempts(RetryState):
+    """A call's RetryState, plus where its debug records go."""
+
+    debug: DebugLogger | None = None
+
+
 def _check_server_url(url: str) -> str:
     try:
         parsed = httpx.URL(url)
@@ -365,12 +442,14 @@ def _check_server_url(url: str) -> str:
 _Outcome = httpx.Response | httpx.TransportError | errors.ResponseValidationError
 
 
-def _decide(state: RetryState, outcome: _Outcome, request: httpx.Request) -> httpx.Response | float:
+def _decide(state: _Attempts, outcome: _Outcome, request: httpx.Request) -> httpx.Response | float:
     """Ask the retry core about one attempt: the final response, or seconds to wait.
 
     A failure that is not retried (any more) is raised: a transport error as a
     NoResponseError, an unreadable body as its ResponseValidationError.
     """
+    if state.debug is not None:
+        _debug_outcome(state, outcome, request)
     if isinstance(outcome, httpx.TransportError):
         failure = _transport.classify(outcome)
         wait = state.after_failure(failure, type(outcome).__name__)
@@ -393,4 +472,29 @@ def _decide(state: RetryState, outcome: _Outcome, request: httpx.Request) -> htt
         state.config.max_attempts,
         wait,
     )
+    if state.debug is not None:
+        state.debug.debug(
+            "request %s %s (attempt %d, after %.2f s)",
+            request.method,
+            _loggable(request.url),
+            state.attempts,
+            wait,
+        )
     return wait
+
+
+def _debug_outcome(state: _Attempts, outcome: _Outcome, request: httpx.Request) -> None:
+    assert state.debug is not None
+    what = (
+        f"no response ({type(outcome).__name__})"
+        if isinstance(outcome, httpx.TransportError)
+        else f"response {outcome.status_code}"
+    )
+    state.debug.debug(
+        "%s to %s %s (attempt %d, %.3f s since the call started)",
+        what,
+        request.method,
+        _loggable(request.url),
+        state.attempts,
+        state.clock() - state.started,
+    )

@@ -10,13 +10,19 @@
     │   ├── InternalServerResponseError  500, .data: InternalServerResponse | None
     │   ├── OpenRouterDefaultError       any other status that is not a success
     │   └── ResponseValidationError      a success whose body is not the documented JSON
-    └── NoResponseError              no response after the retries; the httpx error is chained
+    └── NoResponseError              no response after the retries (also httpx.TransportError)
         ├── APIConnectionError       connection refused, reset, TLS failure, broken response
-        └── APITimeoutError          connect, read, write or pool timeout
+        └── APITimeoutError          any timeout (also httpx.TimeoutException)
 
 ``.data`` is ``None`` when a documented error status came with a body that is not the
 documented JSON (a proxy's HTML page, say); the exception type still tells the status.
-No message ever holds the API key: the client redacts it from body excerpts.
+
+The attributes hold what the official SDK's do (``message`` is the server's message, or
+the official ``"API error occurred: Status ..."`` text); ``str(e)`` is the fuller
+explanation. ``NoResponseError`` is also an ``httpx.TransportError`` (and
+``APITimeoutError`` an ``httpx.TimeoutException``), so handlers written for the official
+SDK, which lets httpx's errors through, still catch it. No message, ``body`` or ``data``
+holds the API key (README "Errors"); ``raw_response`` is the untouched response.
 """
 
 from __future__ import annotations
@@ -43,14 +49,19 @@ __all__ = [
 
 
 class OpenRouterBaseError(Exception):
-    """The base of every exception this package raises."""
+    """The base of every exception this package raises.
 
-    def __init__(self, message: str) -> None:
+    ``message``: what the official SDK's exception holds; ``str(e)``: ``explanation`` when
+    given (what went wrong and what to do), else ``message``.
+    """
+
+    def __init__(self, message: str, *, explanation: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self._explanation = explanation or message
 
     def __str__(self) -> str:
-        return self.message
+        return self._explanation
 
 
 class MissingAPIKeyError(OpenRouterBaseError, ValueError):
@@ -60,8 +71,15 @@ class MissingAPIKeyError(OpenRouterBaseError, ValueError):
 class OpenRouterError(OpenRouterBaseError):
     """The server answered, but not with the credits: see ``status_code`` and ``body``."""
 
-    def __init__(self, message: str, raw_response: httpx.Response, body: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        raw_response: httpx.Response,
+        body: str | None = None,
+        *,
+        explanation: str | None = None,
+    ) -> None:
+        super().__init__(message, explanation=explanation)
         self.raw_response = raw_response
         self.status_code: int = raw_response.status_code
         self.headers: httpx.Headers = raw_response.headers
@@ -81,8 +99,10 @@ class _DocumentedError(OpenRouterError, Generic[_Data]):
         raw_response: httpx.Response,
         data: _Data | None,
         body: str | None = None,
+        *,
+        explanation: str | None = None,
     ) -> None:
-        super().__init__(message, raw_response, body)
+        super().__init__(message, raw_response, body, explanation=explanation)
         self.data: _Data | None = data
 
 
@@ -106,8 +126,12 @@ class ResponseValidationError(OpenRouterError):
     """A success status whose body is not the documented JSON; the cause is chained."""
 
 
-class NoResponseError(OpenRouterBaseError):
-    """No usable response after the retries; ``__cause__`` is the httpx exception."""
+class NoResponseError(OpenRouterBaseError, httpx.TransportError):
+    """No usable response after the retries; ``__cause__`` is the httpx exception.
+
+    Also an ``httpx.TransportError`` (so ``httpx.HTTPError``): the official SDK raises
+    httpx's own exceptions here, and code migrated from it catches those.
+    """
 
     def __init__(self, message: str, attempts: int) -> None:
         super().__init__(message)
@@ -118,7 +142,7 @@ class APIConnectionError(NoResponseError):
     """The connection failed or broke: refused, reset, TLS, a truncated response."""
 
 
-class APITimeoutError(NoResponseError):
+class APITimeoutError(NoResponseError, httpx.TimeoutException):
     """Connecting, sending, waiting for or reading the response took too long."""
 
 

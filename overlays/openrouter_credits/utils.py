@@ -1,25 +1,12 @@
-"""The official SDK's ``utils`` names: ``RetryConfig``, ``BackoffStrategy``, ``UNSET``."""
+"""The official SDK's ``utils`` names: ``RetryConfig``, ``BackoffStrategy``, ``UNSET``.
+
+``UNSET`` is the generated models' own sentinel (one "not given" value for the whole
+package; its repr is ``UNSET``).
+"""
 
 from __future__ import annotations
 
-from typing import Final, final
-
+from ._generated.types import UNSET, Unset
 from .retries import BackoffStrategy, RetryConfig
 
 __all__ = ["UNSET", "BackoffStrategy", "RetryConfig", "Unset"]
-
-
-@final
-class Unset:
-    """The type of :data:`UNSET`: "not given", as opposed to ``None``."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNSET: Final = Unset()

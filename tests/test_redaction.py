@@ -1,0 +1,112 @@
+"""The key never shows in what users print or log, and messages stay readable (issue 11).
+
+A server (or a gateway) that quotes the key back in an error body must not leak it
+through ``str(e)``, ``e.message``, ``e.body`` or the parsed ``e.data`` (its repr, fields,
+metadata, additional properties, dumps); ``raw_response`` is the untouched response.
+"""
+
+from __future__ import annotations
+
+import pytest
+from openrouter_credits import OpenRouter, errors
+from openrouter_credits._redact import redact
+from openrouter_credits.testing import Reply, StandInServer, free_port
+
+from .conftest import SECRET
+
+
+def quoting(key: str, status: int = 401) -> Reply:
+    return Reply(
+        status=status,
+        body={
+            "error": {
+                "code": status,
+                "message": f"Invalid key {key}",
+                "metadata": {"seen": f"Bearer {key}", key: [key, {"k": key}]},
+            },
+            "user_id": key,
+            "gateway": {"echo": key},
+        },
+    )
+
+
+def shown(error: errors.OpenRouterError) -> list[str]:
+    """Every text a user would print or log from ``error``."""
+    data = getattr(error, "data", None)
+    texts = [str(error), repr(error), error.message, error.body]
+    if data is not None:
+        texts += [repr(data), str(data.to_dict()), str(data.model_dump()), data.model_dump_json()]
+        texts += [data.error.message, str(data.user_id), repr(data.error.metadata)]
+        texts += [str(data.additional_properties)]
+    return texts
+
+
+@pytest.mark.parametrize("status", [401, 403, 500])
+def test_a_quoted_key_is_redacted_everywhere_but_raw_response(
+    server: StandInServer, status: int
+) -> None:
+    server.default = quoting(SECRET, status)
+    with (
+        OpenRouter(server_url=server.base_url, api_key=SECRET, retry_config=None) as sdk,
+        pytest.raises(errors.OpenRouterError) as info,
+    ):
+        sdk.credits.get_credits()
+    error = info.value
+    texts = shown(error)
+    assert not [text for text in texts if SECRET in text]
+    assert error.message == "Invalid key [redacted]"
+    assert "[redacted]" in error.body
+    assert SECRET in error.raw_response.text  # documented: the untouched response
+
+
+def test_an_undocumented_status_quoting_the_key(server: StandInServer) -> None:
+    server.default = Reply(status=418, body=f"teapot says {SECRET}", headers={"X-Echo": "x"})
+    with (
+        OpenRouter(server_url=server.base_url, api_key=SECRET) as sdk,
+        pytest.raises(errors.OpenRouterDefaultError) as info,
+    ):
+        sdk.credits.get_credits()
+    assert not [text for text in shown(info.value) if SECRET in text]
+
+
+def test_a_one_letter_key_leaves_messages_readable(server: StandInServer) -> None:
+    server.default = quoting("k")
+    with (
+        OpenRouter(server_url=server.base_url, api_key="k") as sdk,
+        pytest.raises(errors.UnauthorizedResponseError) as info,
+    ):
+        sdk.credits.get_credits()
+    error = info.value
+    assert error.message == "Invalid key [redacted]"  # 'Invalid key' itself is untouched
+    assert "check the API key" in str(error)
+    assert error.data is not None
+    assert error.data.model_dump()["error"]["metadata"]["seen"] == "Bearer [redacted]"
+    assert error.data.user_id == "[redacted]"
+
+
+def test_a_short_key_does_not_garble_transport_errors() -> None:
+    url = f"http://127.0.0.1:{free_port()}/api/v1"
+    with (
+        OpenRouter(server_url=url, api_key="e", retry_config=None) as sdk,
+        pytest.raises(errors.APIConnectionError) as info,
+    ):
+        sdk.credits.get_credits()
+    assert "[redacted]" not in str(info.value)
+    assert "GET http://127.0.0.1" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        ("network error", "k", "network error"),
+        ("Bearer k", "k", "Bearer [redacted]"),
+        ("key 'k' is invalid", "k", "key '[redacted]' is invalid"),
+        ("k", "k", "[redacted]"),
+        ("sk-or-v1-abc", "abc", "sk-or-v1-abc"),  # inside a longer token: not this key
+        (f"x{SECRET}y", SECRET, "x[redacted]y"),  # a real-length key: wherever it is
+        (f"{SECRET}{SECRET}", SECRET, "[redacted][redacted]"),
+        ("nothing here", "", "nothing here"),
+    ],
+)
+def test_redact(text: str, key: str, expected: str) -> None:
+    assert redact(text, key) == expected
