@@ -61,7 +61,7 @@ def no_sleep() -> Iterator[None]:
 
 
 #: Lines a test module asks to have printed at the end of the run (the reliability figures
-#: of tests/test_reliability.py), under their own heading in pytest's summary.
+#: of tests/reliability/), under their own heading in pytest's summary.
 END_OF_RUN = pytest.StashKey[list[str]]()
 
 
