@@ -119,11 +119,16 @@ def _class(key: str, cls: type, out: dict[str, str]) -> None:
             out[f"{key}.{name}"] = f"attribute {_annotation(annotation)}"
 
 
-def _walk(key: str, obj: Any, out: dict[str, str]) -> None:
+def _walk(key: str, obj: Any, out: dict[str, str], seen: dict[int, str]) -> None:
+    if (inspect.isclass(obj) or inspect.isfunction(obj)) and id(obj) in seen:
+        out[key] = f"same as {seen[id(obj)]}"  # re-exported: its members are listed once
+        return
+    if inspect.isclass(obj) or inspect.isfunction(obj):
+        seen[id(obj)] = key
     if isinstance(obj, types.ModuleType):
         out[key] = "module"
         for name in getattr(obj, "__all__", []):
-            _walk(f"{key}.{name}", getattr(obj, name), out)
+            _walk(f"{key}.{name}", getattr(obj, name), out, seen)
     elif inspect.isclass(obj):
         _class(key, obj, out)
     elif callable(obj):
@@ -141,13 +146,14 @@ def snapshot(root: Path) -> dict[str, str]:
     if not str(Path(module.__file__ or "").resolve()).startswith(overlays):
         raise RuntimeError(f"{PACKAGE} was imported from {module.__file__}, not {overlays}")
     out: dict[str, str] = {}
-    _walk(PACKAGE, module, out)
+    seen: dict[int, str] = {}
+    _walk(PACKAGE, module, out, seen)
     # Public submodules that declare __all__ (client, testing, ...), even if not re-exported.
     for info in pkgutil.iter_modules(module.__path__):
         if not info.name.startswith("_") and f"{PACKAGE}.{info.name}" not in out:
             submodule = importlib.import_module(f"{PACKAGE}.{info.name}")
             if hasattr(submodule, "__all__"):
-                _walk(f"{PACKAGE}.{info.name}", submodule, out)
+                _walk(f"{PACKAGE}.{info.name}", submodule, out, seen)
     return out
 
 

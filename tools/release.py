@@ -119,10 +119,10 @@ def check(root: Path) -> tuple[bool, str]:
     if covered < level:
         problems.append(
             f"{VERSION_FILE} says {s.current}: set __version__ = \"{target}\" "
-            f"(at least a {level.name.lower()} bump from {s.released})"
+            f"({level.meaning} since {s.released} need at least {target})"
         )
-    if top != s.current or covered < level:
-        want = s.current if covered >= level else target
+    want = s.current if covered >= level else target
+    if top != want:
         problems.append(
             f"{CHANGELOG}'s top entry is {top}: add a '## {want} (unreleased)' entry at the top "
             "('make changelog' drafts it from this report)"
