@@ -115,7 +115,8 @@ def load_description(path: Path, label: str | None = None) -> dict[str, Any]:
     missing = [op for op in KEEP_OPERATION_IDS if op not in found]
     if missing:
         raise ApiChangesError(f"{name}: has no {', '.join(missing)} operation")
-    return doc
+    checked: dict[str, Any] = doc
+    return checked
 
 
 def git_file(spec: str, root: Path) -> tuple[Path, str, tempfile.TemporaryDirectory[str]]:
@@ -235,7 +236,9 @@ class _Differ:
         if old.get("tags") != new.get("tags"):
             self.add(Kind.DOCS, where, f"tags {old.get('tags')} → {new.get('tags')}")
         self.docs(where, "", old, new)
-        self.parameters(where, self._params(old_item, old, self.old), self._params(new_item, new, self.new))
+        self.parameters(
+            where, self._params(old_item, old, self.old), self._params(new_item, new, self.new)
+        )
         self.request_body(where, old.get("requestBody"), new.get("requestBody"))
         self.responses(where, old.get("responses") or {}, new.get("responses") or {})
         self.servers(
@@ -384,7 +387,11 @@ class _Differ:
             for value in [v for v in old_enum if v not in new_enum]:
                 self.add(Kind.BREAKING, where, f"{prefix} enum value {value!r} removed")
         elif (old_enum is None) != (new_enum is None):
-            kind = Kind.FEATURE if new_enum is None and direction is Direction.REQUEST else Kind.BREAKING
+            kind = (
+                Kind.FEATURE
+                if new_enum is None and direction is Direction.REQUEST
+                else Kind.BREAKING
+            )
             self.add(kind, where, f"{prefix} enum {'removed' if new_enum is None else 'added'}")
         self.docs(where, prefix, old, new)
         self.properties(where, label, field, old, new, direction, depth)
@@ -426,7 +433,9 @@ class _Differ:
                     self.add(Kind.FEATURE, where, f"{prefix} added ({note})")
                 else:
                     kind = Kind.BREAKING if required else Kind.FEATURE
-                    self.add(kind, where, f"{prefix} added ({'required' if required else 'optional'})")
+                    self.add(
+                        kind, where, f"{prefix} added ({'required' if required else 'optional'})"
+                    )
             else:
                 was, now = name in old_req, name in new_req
                 if was and not now:
@@ -497,9 +506,7 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 # --- the report ----------------------------------------------------------------------
 
 
-def report(
-    changes: list[Change], old_label: str, new_label: str, base_version: str | None
-) -> str:
+def report(changes: list[Change], old_label: str, new_label: str, base_version: str | None) -> str:
     lines = [f"API changes from {old_label} to {new_label}:"]
     lines += [f"  {c.line()}" for c in changes] or ["  none"]
     lines.append(semver.advice(required_level(changes), base_version))

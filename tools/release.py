@@ -118,7 +118,7 @@ def check(root: Path) -> tuple[bool, str]:
     problems = []
     if covered < level:
         problems.append(
-            f"{VERSION_FILE} says {s.current}: set __version__ = \"{target}\" "
+            f'{VERSION_FILE} says {s.current}: set __version__ = "{target}" '
             f"({level.meaning} since {s.released} need at least {target})"
         )
     want = s.current if covered >= level else target
@@ -195,7 +195,7 @@ def changelog(root: Path) -> str:
     start = _HEADING.search(text)
     assert start is not None  # changelog_top found it
     path.write_text(text[: start.start()] + entry + "\n" + text[start.start() :], encoding="utf-8")
-    hint = "" if version == s.current else f", and set __version__ = \"{version}\" in {VERSION_FILE}"
+    hint = "" if version == s.current else f', and set __version__ = "{version}" in {VERSION_FILE}'
     return f"changelog: drafted a {version} entry at the top of {CHANGELOG}: edit it{hint}\n"
 
 
