@@ -107,7 +107,9 @@ def test_a_breaking_upstream_change_needs_a_bump_before_check_and_publish_pass(
 
     before = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
     drafted = make(repo, "changelog")
-    assert drafted.stdout == "changelog: drafted a 0.2.0 entry at the top of CHANGELOG.md: edit it\n"
+    assert (
+        drafted.stdout == "changelog: drafted a 0.2.0 entry at the top of CHANGELOG.md: edit it\n"
+    )
     after = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
     head, old_entries = after.split("## 0.1.0 ", 1)
     assert "## 0.1.0 " + old_entries == before[before.index("## 0.1.0 ") :]
@@ -134,9 +136,9 @@ def test_a_breaking_upstream_change_needs_a_bump_before_check_and_publish_pass(
     recorded = make(repo, "release-record")
     assert "spec/released/ now records 0.2.0" in recorded.stdout
     assert (repo / "spec/released/version").read_text() == "0.2.0\n"
-    assert "no API, public API or generated/ change since 0.2.0" in make(
-        repo, "check-release"
-    ).stdout
+    assert (
+        "no API, public API or generated/ change since 0.2.0" in make(repo, "check-release").stdout
+    )
 
 
 @needs_venv
@@ -152,7 +154,9 @@ def test_a_new_optional_field_needs_a_patch_bump_before_1_0(tmp_path: Path) -> N
         )
     )
     report = make(repo, "api-changes").stdout
-    assert "feature   GET /credits: response 200 body: field data.pending added (optional)" in report
+    assert (
+        "feature   GET /credits: response 200 body: field data.pending added (optional)" in report
+    )
     assert "Version bump: minor (new features): 0.1.0 → 0.1.1; before 1.0 features" in report
     make(repo, "generate")
     assert 'set __version__ = "0.1.1"' in make(repo, "check-release", ok=False).stderr
