@@ -9,6 +9,7 @@ records the release.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -43,6 +44,10 @@ def copy_repo(tmp_path: Path) -> Path:
     for name in ("generated", "tools", "spec", "overlays"):
         shutil.copytree(ROOT / name, repo / name, ignore=ignore, symlinks=True)
     (repo / ".venv").symlink_to(ROOT / ".venv")
+    # Sub-makes (make check's, make publish's) do not inherit -o: make sure they never find
+    # the shared .venv's stamp out of date, which would reinstall the package from the copy.
+    for name in ("requirements-dev.txt", "pyproject.toml"):
+        os.utime(repo / name, (0, 0))
     return repo
 
 
