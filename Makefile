@@ -20,6 +20,7 @@ GENERATE = $(BIN)/openapi-python-client generate --path openapi.yaml \
 .PHONY: help setup lock generate spec check check-generated check-spec lint typecheck test wheel demo clean
 .PHONY: publish vendor wheelhouse contract-setup
 .PHONY: bench system-deps
+.PHONY: check-release release-record changelog api-changes
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -50,13 +51,29 @@ generate: $(STAMP) ## Regenerate generated/ from openapi.yaml + generator-config
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(GENERATE) --output-path "$$tmp/out" >/dev/null; \
 	rm -rf generated; cp -R "$$tmp/out" generated; echo "generated/ regenerated"
 
-spec: $(STAMP) ## Slice openapi.yaml from UPSTREAM (default: the pinned copy) and apply spec/overlays/*.overlay.yaml
+spec: $(STAMP) ## Slice openapi.yaml from UPSTREAM (default: the pinned copy), apply spec/overlays/*.overlay.yaml, report the API changes
 	$(BIN)/python tools/spec.py "$(UPSTREAM)" --overlays spec/overlays --out openapi.yaml
+	@$(BIN)/python -m tools.api_changes
+
+# The API change report and the release rules (CONTRIBUTING.md): the last release is
+# recorded in spec/released/. OLD: a file or git:REV (default: the last release's).
+api-changes: $(STAMP) ## Report the API changes since the last release (OLD=git:HEAD: since HEAD)
+	@$(BIN)/python -m tools.api_changes $(if $(OLD),--old "$(OLD)")
+
+check-release: $(STAMP)
+	@$(BIN)/python -m tools.release check
+
+changelog: $(STAMP) ## Draft the CHANGELOG.md entry for the changes since the last release
+	@$(BIN)/python -m tools.release changelog
+
+release-record: $(STAMP) ## Record the tree as the last release in spec/released/ (make publish runs it)
+	@$(BIN)/python -m tools.release record
 
 # Runs every check even when one fails, so one run shows all the drift (say, an edited
 # openapi.yaml: both its difference from make spec and the generated files it changes).
-check: $(STAMP) ## Verify spec, generated/, ruff and mypy --strict
-	@failed=""; for t in check-spec check-generated lint typecheck; do \
+CHECKS ?= check-spec check-generated check-release lint typecheck
+check: $(STAMP) ## Verify spec, generated/, the version bump, ruff and mypy --strict
+	@failed=""; for t in $(CHECKS); do \
 	  $(MAKE) --no-print-directory $$t || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "make check failed:$$failed" >&2; exit 1; fi
 
@@ -95,12 +112,17 @@ wheel: $(STAMP) ## Build sdist and wheel into DIST (default dist/; byte-identica
 	@ls -l "$(DIST)"
 
 # Credentials only ever come from the environment (TWINE_USERNAME / TWINE_PASSWORD), so
-# neither make's command echo nor twine's output can show them.
-publish: $(STAMP) ## make wheel, then upload DIST to the index at TWINE_REPOSITORY_URL (twine env settings)
+# neither make's command echo nor twine's output can show them. The release check runs
+# first (an unbumped version is never built); after the upload spec/released/ records the
+# release (RECORD_RELEASE=no skips that: the publish test does, on its throwaway index).
+RECORD_RELEASE ?= yes
+publish: $(STAMP) ## make check-release, make wheel, upload DIST to TWINE_REPOSITORY_URL, record the release
 	@test -n "$${TWINE_REPOSITORY_URL:-}" || { echo "make publish: set TWINE_REPOSITORY_URL to the internal index's upload URL (and TWINE_USERNAME / TWINE_PASSWORD)" >&2; exit 2; }
 	@case "$$TWINE_REPOSITORY_URL" in *://*@*) echo "make publish: TWINE_REPOSITORY_URL must not hold credentials: use TWINE_USERNAME / TWINE_PASSWORD" >&2; exit 2;; esac
+	@$(MAKE) --no-print-directory check-release || { echo "make publish: refused: the release check failed (see above)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory wheel DIST="$(DIST)"
 	$(BIN)/twine upload --non-interactive --disable-progress-bar "$(DIST)"/*
+	@if [ "$(RECORD_RELEASE)" != no ]; then $(MAKE) --no-print-directory release-record; fi
 
 vendor: ## Copy the package into DEST as PACKAGE (default openrouter_credits): make vendor DEST=dir [PACKAGE=name]
 	@test -n "$(DEST)" || { echo "usage: make vendor DEST=<dir> [PACKAGE=<name>]" >&2; exit 2; }

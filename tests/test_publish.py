@@ -50,7 +50,8 @@ class Index:
 
 def _make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["make", "--no-print-directory", "-C", str(ROOT), *args],
+        # RECORD_RELEASE=no: a publish to this throwaway index is no release to record.
+        ["make", "--no-print-directory", "-C", str(ROOT), "RECORD_RELEASE=no", *args],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,

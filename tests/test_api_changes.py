@@ -1,0 +1,355 @@
+"""tools/api_changes.py, tools/semver.py and tools/public_api.py: the report and its rules.
+
+Each class of change is a pair of descriptions made here from the real ``openapi.yaml``
+by editing it; the expected report line and classification are spelled out.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tools import api_changes, public_api, semver
+from tools.api_changes import Kind
+from tools.semver import Level
+
+ROOT = Path(__file__).resolve().parent.parent
+OPENAPI = ROOT / "openapi.yaml"
+Edit = Callable[[dict[str, Any]], None]
+
+
+def real() -> dict[str, Any]:
+    return api_changes.load_description(OPENAPI)
+
+
+def data(doc: dict[str, Any]) -> dict[str, Any]:
+    """The credits body's ``data`` object schema."""
+    ok = doc["paths"]["/credits"]["get"]["responses"]["200"]
+    schema: dict[str, Any] = ok["content"]["application/json"]["schema"]["properties"]["data"]
+    return schema
+
+
+def get(doc: dict[str, Any]) -> dict[str, Any]:
+    operation: dict[str, Any] = doc["paths"]["/credits"]["get"]
+    return operation
+
+
+def add_optional_field(doc: dict[str, Any]) -> None:
+    data(doc)["properties"]["pending_credits"] = {"type": "number", "format": "double"}
+
+
+def remove_field(doc: dict[str, Any]) -> None:
+    del data(doc)["properties"]["total_usage"]
+    data(doc)["required"].remove("total_usage")
+
+
+def make_optional(doc: dict[str, Any]) -> None:
+    data(doc)["required"].remove("total_usage")
+
+
+def retype(doc: dict[str, Any]) -> None:
+    data(doc)["properties"]["total_usage"] = {"type": "string", "description": "Total used"}
+
+
+def add_header(doc: dict[str, Any]) -> None:
+    header = {"name": "X-Request-Id", "in": "header", "schema": {"type": "string"}}
+    get(doc)["parameters"].append(header)
+
+
+def add_status(doc: dict[str, Any]) -> None:
+    get(doc)["responses"]["429"] = {"description": "Too many requests"}
+
+
+def describe(doc: dict[str, Any]) -> None:
+    data(doc)["properties"]["total_credits"]["description"] = "All credits ever bought"
+
+
+BODY = "response 200 body: field"
+CASES: list[tuple[Edit, str, Level]] = [
+    (
+        add_optional_field,
+        f"feature   GET /credits: {BODY} data.pending_credits added (optional)",
+        Level.MINOR,
+    ),
+    (remove_field, f"breaking  GET /credits: {BODY} data.total_usage removed", Level.MAJOR),
+    (make_optional, f"breaking  GET /credits: {BODY} data.total_usage made optional", Level.MAJOR),
+    (
+        retype,
+        f"breaking  GET /credits: {BODY} data.total_usage type number (double) → string",
+        Level.MAJOR,
+    ),
+    (
+        add_header,
+        "feature   GET /credits: header parameter X-Request-Id added (optional)",
+        Level.MINOR,
+    ),
+    (add_status, "feature   GET /credits: response 429 added", Level.MINOR),
+    (
+        describe,
+        f"docs      GET /credits: {BODY} data.total_credits description changed",
+        Level.PATCH,
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "line", "level"), CASES, ids=[c[0].__name__ for c in CASES])
+def test_each_class_of_change_has_its_line_and_classification(
+    edit: Edit, line: str, level: Level
+) -> None:
+    old, new = real(), real()
+    edit(new)
+    changes = api_changes.compare(old, new)
+    lines = [c.line() for c in changes]
+    assert line in lines
+    if edit is not retype:  # retype also drops the description and example: docs lines
+        assert lines == [line]
+    assert api_changes.required_level(changes) is level
+
+
+def test_no_change_is_nothing_to_bump() -> None:
+    assert api_changes.compare(real(), real()) == []
+    text = api_changes.report([], "a.yaml", "b.yaml", "0.1.0")
+    assert (
+        text
+        == "API changes from a.yaml to b.yaml:\n  none\nVersion bump: none (nothing changed).\n"
+    )
+
+
+def test_the_report_prints_the_bump_with_the_0x_rule() -> None:
+    old, new = real(), real()
+    remove_field(new)
+    add_header(new)
+    text = api_changes.report(api_changes.compare(old, new), "old.yaml", "new.yaml", "0.1.0")
+    assert text.splitlines() == [
+        "API changes from old.yaml to new.yaml:",
+        f"  breaking  GET /credits: {BODY} data.total_usage removed",
+        "  feature   GET /credits: header parameter X-Request-Id added (optional)",
+        "Version bump: major (breaking changes): 0.1.0 → 0.2.0; before 1.0 a breaking "
+        "change bumps the minor number.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda d: get(d)["parameters"].append(
+                {"name": "X-Key", "in": "header", "required": True, "schema": {"type": "string"}}
+            ),
+            (Kind.BREAKING, "header parameter X-Key added (required)"),
+        ),
+        (
+            lambda d: get(d)["responses"].pop("403"),
+            (Kind.BREAKING, "response 403 removed"),
+        ),
+        (
+            lambda d: data(d)["properties"]["total_usage"].update(type=["number", "null"]),
+            (
+                Kind.BREAKING,
+                f"{BODY} data.total_usage type number (double) → number | null (double)",
+            ),
+        ),
+        (
+            lambda d: data(d)["properties"].update(kind={"type": "string", "enum": ["a", "b"]}),
+            (Kind.FEATURE, f"{BODY} data.kind added (optional)"),
+        ),
+        (
+            lambda d: (
+                data(d)["required"].append("extra")
+                or data(d)["properties"].update(extra={"type": "integer"})
+            ),
+            (Kind.FEATURE, f"{BODY} data.extra added (always present)"),
+        ),
+        (
+            lambda d: d["servers"].append({"url": "https://eu.openrouter.ai/api/v1"}),
+            (Kind.FEATURE, "server https://eu.openrouter.ai/api/v1 added"),
+        ),
+        (
+            lambda d: d["servers"][0].update(url="https://openrouter.ai/api/v2"),
+            (Kind.BREAKING, "server https://openrouter.ai/api/v1 removed"),
+        ),
+        (
+            lambda d: d.update(security=[{"oauth": []}]),
+            (Kind.BREAKING, "security: now requires oauth"),
+        ),
+        (
+            lambda d: d["components"]["securitySchemes"]["apiKey"].update(scheme="basic"),
+            (Kind.BREAKING, "scheme apiKey changed"),
+        ),
+        (
+            lambda d: get(d).update(operationId="fetchCredits"),
+            (
+                Kind.BREAKING,
+                "operationId getCredits → fetchCredits (the generated function is renamed)",
+            ),
+        ),
+        (
+            lambda d: d["x-speakeasy-retries"]["statusCodes"].append("409"),
+            (Kind.OTHER, "changed (not classified: review it by hand)"),
+        ),
+    ],
+)
+def test_more_rules(edit: Edit, expected: tuple[Kind, str]) -> None:
+    old, new = real(), real()
+    edit(new)
+    assert expected in [(c.kind, c.what) for c in api_changes.compare(old, new)]
+
+
+def test_enum_values_in_a_response_are_breaking_both_ways_in_a_request_added_is_a_feature() -> None:
+    old = real()
+    data(old)["properties"]["kind"] = {"type": "string", "enum": ["a", "b"]}
+    header = {"name": "X-Mode", "in": "header", "schema": {"type": "string", "enum": ["x"]}}
+    get(old)["parameters"].append(header)
+    new = copy.deepcopy(old)
+    data(new)["properties"]["kind"]["enum"] = ["a", "c"]
+    get(new)["parameters"][-1]["schema"]["enum"] = ["x", "y"]
+    found = {(c.kind, c.what) for c in api_changes.compare(old, new)}
+    assert found == {
+        (Kind.BREAKING, f"{BODY} data.kind enum value 'c' added"),
+        (Kind.BREAKING, f"{BODY} data.kind enum value 'b' removed"),
+        (Kind.FEATURE, "header parameter X-Mode: schema enum value 'y' added"),
+    }
+
+
+# --- bad input -----------------------------------------------------------------------
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.api_changes", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_bad_input_is_one_error_line_naming_the_file_and_exit_1(tmp_path: Path) -> None:
+    not_api = tmp_path / "notes.yaml"
+    not_api.write_text("title: shopping list\nitems: [milk]\n")
+    no_credits = tmp_path / "other.yaml"
+    doc = real()
+    get(doc)["operationId"] = "somethingElse"
+    no_credits.write_text(yaml.safe_dump(doc))
+    not_yaml = tmp_path / "README.md"
+    not_yaml.write_text("# Title\n\nSome text: here\nmore: [\n")
+    expected = {
+        not_api: f"{not_api}: not an OpenAPI 3.x description (no 'openapi: 3.x' field)",
+        no_credits: f"{no_credits}: has no getCredits operation",
+        tmp_path / "missing.yaml": f"{tmp_path / 'missing.yaml'}: cannot read: ",
+        not_yaml: f"{not_yaml}: not valid YAML: ",
+    }
+    for path, message in expected.items():
+        run = run_cli("--new", str(path))
+        assert run.returncode == 1, run
+        assert run.stdout == ""
+        assert run.stderr.startswith(f"api-changes: error: {message}")
+        assert run.stderr.count("\n") == 1, run.stderr
+    run = run_cli("--old", "git:no-such-revision")
+    assert run.returncode == 1
+    assert run.stderr.startswith(
+        "api-changes: error: openapi.yaml at no-such-revision: cannot read"
+    )
+
+
+def test_the_command_compares_with_head_and_with_the_last_release() -> None:
+    for args in ((), ("--old", "git:HEAD")):
+        run = run_cli(*args)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.endswith("  none\nVersion bump: none (nothing changed).\n")
+    assert run_cli().stdout.startswith("API changes from spec/released/openapi.yaml (release ")
+
+
+# --- semver --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("current", "level", "expected"),
+    [
+        ("0.1.0", Level.MAJOR, "0.2.0"),
+        ("0.1.0", Level.MINOR, "0.1.1"),
+        ("0.1.0", Level.PATCH, "0.1.1"),
+        ("0.1.0", Level.NONE, "0.1.0"),
+        ("1.4.2", Level.MAJOR, "2.0.0"),
+        ("1.4.2", Level.MINOR, "1.5.0"),
+        ("1.4.2", Level.PATCH, "1.4.3"),
+    ],
+)
+def test_next_version(current: str, level: Level, expected: str) -> None:
+    assert semver.next_version(current, level) == expected
+    assert semver.covered(current, expected) >= level
+
+
+@pytest.mark.parametrize(
+    ("released", "current", "expected"),
+    [
+        ("0.1.0", "0.1.0", Level.NONE),
+        ("0.1.0", "0.0.9", Level.NONE),
+        ("0.1.0", "0.1.1", Level.MINOR),
+        ("0.1.0", "0.2.0", Level.MAJOR),
+        ("0.9.0", "1.0.0", Level.MAJOR),
+        ("1.0.0", "1.0.1", Level.PATCH),
+        ("1.0.0", "1.1.0", Level.MINOR),
+    ],
+)
+def test_covered(released: str, current: str, expected: Level) -> None:
+    assert semver.covered(released, current) is expected
+
+
+# --- the public API ------------------------------------------------------------------
+
+
+def test_public_api_changes_are_classified_for_callers() -> None:
+    old = public_api.load(
+        "# header\n"
+        "pkg.f: callable\n"
+        "pkg.f(a): positional-or-keyword 1, required, int\n"
+        "pkg.f(b): keyword-only, required, int\n"
+        "pkg.E: class\n"
+        "pkg.E bases: pkg.Base, builtins.Exception\n"
+        "pkg.gone: value int\n"
+    )
+    new = dict(old)
+    del new["pkg.gone"]
+    new["pkg.f(b)"] = "keyword-only, optional, int"
+    new["pkg.f(c)"] = "keyword-only, optional, str"
+    new["pkg.f(d)"] = "keyword-only, required, str"
+    new["pkg.E bases"] = "pkg.Base, pkg.Mixin, builtins.Exception"
+    new["pkg.g"] = "callable"
+    found = {(c.kind, c.what) for c in public_api.compare(old, new)}
+    assert found == {
+        (Kind.BREAKING, "pkg.gone removed"),
+        (Kind.FEATURE, "pkg.f(b) made optional"),
+        (Kind.FEATURE, "pkg.f(c) added"),
+        (Kind.BREAKING, "pkg.f(d) added (required)"),
+        (
+            Kind.FEATURE,
+            "pkg.E bases: pkg.Base, builtins.Exception → pkg.Base, pkg.Mixin, builtins.Exception",
+        ),
+        (Kind.FEATURE, "pkg.g added"),
+    }
+    new["pkg.E bases"] = "pkg.Other, builtins.Exception"
+    assert (
+        Kind.BREAKING,
+        "pkg.E bases: pkg.Base, builtins.Exception → pkg.Other, builtins.Exception",
+    ) in {(c.kind, c.what) for c in public_api.compare(old, new)}
+
+
+def test_the_snapshot_covers_the_client_and_matches_the_recorded_release() -> None:
+    api = public_api.snapshot(ROOT)
+    assert api["openrouter_credits.OpenRouter"] == "class"
+    assert api["openrouter_credits.GetCreditsData.total_usage"] == "attribute float"
+    assert api["openrouter_credits.OpenRouter.credits"] == "attribute"
+    assert "openrouter_credits.client.Credits.get_credits(http_referer)" in api
+    assert api["openrouter_credits.models.GetCreditsData"] == (
+        "same as openrouter_credits.GetCreditsData"
+    )
+    assert public_api.load(public_api.dump(api)) == api
