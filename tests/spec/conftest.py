@@ -4,6 +4,8 @@ description (getCredits plus things that must not be kept), and overlay document
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +127,21 @@ def overlay(*actions: dict[str, Any], version: Any = "1.0.0") -> dict[str, Any]:
 def write_yaml(path: Path, data: Any) -> Path:
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
+
+
+def make(repo: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE") and k != "MFLAGS"}
+    env.pop("UPSTREAM", None)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # -o: never rebuild the .venv stamp here; the .venv is the checkout's, shared.
+    run = subprocess.run(
+        ["make", "--no-print-directory", "-o", ".venv/.setup-stamp", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if ok:
+        assert run.returncode == 0, f"make {' '.join(args)} failed:\n{run.stdout}\n{run.stderr}"
+    return run

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import PINNED, ROOT
+from .conftest import PINNED, ROOT, make
 
 # --- an upstream change, end to end through the Makefile -----------------------------
 
@@ -41,24 +41,6 @@ def add_optional_field(text: str) -> str:
         + textwrap.indent(NEW_FIELD, indent)
         + text[found.start() + 1 :]
     )
-
-
-def make(repo: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE") and k != "MFLAGS"}
-    env.pop("UPSTREAM", None)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    # -o: never rebuild the .venv stamp here; the .venv is the checkout's, shared.
-    run = subprocess.run(
-        ["make", "--no-print-directory", "-o", ".venv/.setup-stamp", *args],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if ok:
-        assert run.returncode == 0, f"make {' '.join(args)} failed:\n{run.stdout}\n{run.stderr}"
-    return run
 
 
 def model_fields(repo: Path, data: dict[str, Any]) -> Any:

@@ -20,7 +20,7 @@ from tools import api_changes, public_api, semver
 from tools.api_changes import Kind
 from tools.semver import Level
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "openapi.yaml"
 Edit = Callable[[dict[str, Any]], None]
 

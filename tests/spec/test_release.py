@@ -18,9 +18,8 @@ import pytest
 
 from tools import release
 
-from .test_spec import make
+from .conftest import ROOT, make
 
-ROOT = Path(__file__).resolve().parent.parent
 PINNED = Path("spec/upstream/openrouter-openapi.yaml")
 VERSION = Path("overlays/openrouter_credits/_version.py")
 #: make check's sub-checks this test is about. lint and typecheck are left out: removing
@@ -37,16 +36,16 @@ needs_venv = pytest.mark.skipif(
 def copy_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
-    names = ("Makefile", "pyproject.toml", "requirements-dev.txt", "openapi.yaml")
+    names = ("Makefile", "pyproject.toml", "openapi.yaml")
     for name in (*names, "generator-config.yaml", "CHANGELOG.md"):
         shutil.copy2(ROOT / name, repo / name)
     ignore = shutil.ignore_patterns("__pycache__")
-    for name in ("generated", "tools", "spec", "overlays"):
+    for name in ("generated", "templates", "tools", "spec", "overlays", "requirements"):
         shutil.copytree(ROOT / name, repo / name, ignore=ignore, symlinks=True)
     (repo / ".venv").symlink_to(ROOT / ".venv")
     # Sub-makes (make check's, make publish's) do not inherit -o: make sure they never find
     # the shared .venv's stamp out of date, which would reinstall the package from the copy.
-    for name in ("requirements-dev.txt", "pyproject.toml"):
+    for name in ("requirements/uv.txt", "requirements/dev.txt", "pyproject.toml"):
         os.utime(repo / name, (0, 0))
     return repo
 
