@@ -3,11 +3,12 @@
 Each server here is a few lines of script on a real socket (:class:`RawServer`): header
 blocks trickled a byte at a time, a status line and then silence, a ``103 Early Hints``
 before the answer, a ``402``. The bounds asserted are never-hang guarantees: a call ends
-within attempts × timeout + the allowed waits (zero: ``no_sleep``) + 1 s.
+within attempts x timeout + the allowed waits (zero: ``no_sleep``) + 1 s.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import socket
@@ -139,7 +140,9 @@ def status_then_silence(server: RawServer, conn: socket.socket) -> None:
 
 
 def trickled_body(server: RawServer, conn: socket.socket) -> None:
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n")
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n"
+    )
     while server.pause():
         conn.sendall(b" ")
 
@@ -166,7 +169,8 @@ Call = Callable[[OpenRouter], Awaitable[object]]
 
 
 async def sync_call(sdk: OpenRouter) -> object:
-    return sdk.credits.get_credits(timeout_ms=TIMEOUT_MS)
+    # In a thread, so that a call that hangs fails the test (see _timed_out) instead.
+    return await asyncio.to_thread(sdk.credits.get_credits, timeout_ms=TIMEOUT_MS)
 
 
 async def async_call(sdk: OpenRouter) -> object:
@@ -182,7 +186,8 @@ async def _timed_out(server: RawServer, call: Call, **clients: object) -> float:
     async with sdk:
         start = time.monotonic()
         with pytest.raises(errors.APITimeoutError) as caught:
-            await call(sdk)
+            # The watchdog of the test only: a call still running then has hung.
+            await asyncio.wait_for(call(sdk), BOUND + 2)
         elapsed = time.monotonic() - start
         assert caught.value.attempts == ATTEMPTS
         assert server.connections == ATTEMPTS
