@@ -15,6 +15,7 @@ import gc
 import warnings
 from collections.abc import Callable
 
+import httpx
 import pytest
 from openrouter_credits import OpenRouter
 from openrouter_credits.testing import StandInServer
@@ -163,3 +164,30 @@ def test_async_calls_in_a_with_block_use_no_kept_connection(server: StandInServe
     assert server.requests[-1].headers["connection"] == "close"
     async_with_async(server.base_url)
     assert server.requests[-1].headers.get("connection") != "close"
+
+
+def test_your_clients_are_not_closed_and_stay_in_use(server: StandInServer) -> None:
+    seen: list[str] = []
+
+    async def ahook(request: httpx.Request) -> None:
+        seen.append("async")
+
+    with (
+        httpx.Client(event_hooks={"request": [lambda request: seen.append("sync")]}) as own,
+    ):
+        aown = httpx.AsyncClient(event_hooks={"request": [ahook]})
+        sdk = OpenRouter(api_key=SECRET, server_url=server.base_url, client=own, async_client=aown)
+
+        async def main() -> None:
+            for _ in range(2):
+                async with sdk:
+                    sdk.credits.get_credits()
+                    await sdk.credits.get_credits_async()
+                with sdk:
+                    sdk.credits.get_credits()
+            assert not aown.is_closed
+            await aown.aclose()
+
+        asyncio.run(main())
+        assert not own.is_closed
+    assert seen == ["sync", "async", "sync"] * 2

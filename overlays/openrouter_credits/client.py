@@ -133,7 +133,9 @@ class OpenRouter:
         some may be open, this warns (a ``ResourceWarning`` saying so).
         """
         with self._lock:
-            client, self._client = (self._client, None) if self._owns_client else (None, None)
+            client = self._client if self._owns_client else None
+            if client is not None:
+                self._client = None
             async_client = self._async_client if self._owns_async_client else None
             if async_client is not None and not self._async_kept:
                 self._async_client = None  # it never kept a connection: nothing to close
