@@ -20,6 +20,7 @@ import math
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Concatenate, Final, ParamSpec, Protocol, Self, TypeVar, cast
@@ -122,15 +123,23 @@ class OpenRouter:
         key = "callable" if callable(self._api_key) else "set" if self._api_key else "from env"
         return f"OpenRouter(server_url={self._server_url!r}, api_key=<{key}>)"
 
-    # -- lifecycle ------------------------------------------------------------------------
+    # -- lifecycle (README "Closing") --------------------------------------------------
+
+    #: How many plain `with` / `async with` blocks hold this object now (class defaults:
+    #: an object never entered is in neither).
+    _plain_with = 0
+    _async_with = 0
 
     def __enter__(self) -> Self:
+        self._plain_with += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._plain_with -= 1
         self.close()
 
     async def __aenter__(self) -> Self:
+        self._async_with += 1
         return self
 
     async def __aexit__(
@@ -139,31 +148,62 @@ class OpenRouter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._async_with -= 1
         await self.aclose()
 
     def close(self) -> None:
-        """Close the httpx clients this object made (not yours)."""
-        if self._owns_client and self._client is not None:
-            self._client.close()
-            self._client = None
+        """Close the sync httpx client this object made (not yours).
+
+        Connections of async calls are kept only outside a plain ``with`` block; they are
+        closed by :meth:`aclose` (``async with``), in their event loop, never here: when
+        some may be open, this warns (a ``ResourceWarning`` saying so).
+        """
+        with self._lock:
+            client = self._client if self._owns_client else None
+            if client is not None:
+                self._client = None
+            async_client = self._async_client if self._owns_async_client else None
+            if async_client is not None and not self._async_kept:
+                self._async_client = None  # it never kept a connection: nothing to close
+                async_client = None
+        if client is not None:
+            client.close()
+        if async_client is not None and not async_client.is_closed and not self._async_with:
+            warnings.warn(
+                "OpenRouter.close() cannot close the connections of async calls: use "
+                "`async with OpenRouter(...)`, or `await open_router.aclose()` in the same "
+                "event loop",
+                ResourceWarning,
+                stacklevel=2,
+            )
 
     async def aclose(self) -> None:
         """Close every httpx client this object made (not yours)."""
+        with self._lock:
+            async_client = self._async_client if self._owns_async_client else None
+            if async_client is not None:
+                self._async_client = None
+                self._async_kept = False
+        if async_client is not None:
+            await async_client.aclose()
         self.close()
-        if self._owns_async_client and self._async_client is not None:
-            await self._async_client.aclose()
-            self._async_client = None
+
+    #: Whether the async httpx client this object made may keep connections open (an
+    #: async call was made outside a plain `with` block since it was made).
+    _async_kept = False
 
     def _sync_client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = httpx.Client(follow_redirects=False, limits=_LIMITS)
+                self._client = _transport.sync_client(_LIMITS)
             return self._client
 
-    def _async_http(self) -> httpx.AsyncClient:
+    def _async_http(self, keep: bool) -> httpx.AsyncClient:
+        """The async httpx client; ``keep``: the call may leave its connection open."""
         with self._lock:
             if self._async_client is None:
                 self._async_client = httpx.AsyncClient(follow_redirects=False, limits=_LIMITS)
+            self._async_kept = self._async_kept or keep
             return self._async_client
 
     # -- one call -------------------------------------------------------------------------
@@ -223,9 +263,7 @@ class OpenRouter:
         while True:
             outcome: _Outcome
             try:
-                deadline = _transport.deadline(request)
-                response = client.send(request, stream=True, follow_redirects=False)
-                outcome = _transport.read(response, deadline)
+                outcome = _transport.attempt(client, request, clamped=self._owns_client)
             except (httpx.TransportError, errors.ResponseValidationError) as exc:
                 outcome = exc
             step = _decide(state, outcome, request)
@@ -236,15 +274,17 @@ class OpenRouter:
     async def _get_credits_async(self, call: _Call) -> GetCreditsResponse:
         import anyio  # httpx's own dependency: works under asyncio and trio
 
-        client = self._async_http()
+        # A plain `with` block cannot await the closing of kept connections: none is kept.
+        keep = self._async_with > 0 or self._plain_with == 0
+        client = self._async_http(keep)
         request, key = self._build(client, call)
+        if not keep and self._owns_async_client:
+            request.headers["Connection"] = "close"
         state = self._start(call)
         while True:
             outcome: _Outcome
             try:
-                deadline = _transport.deadline(request)
-                response = await client.send(request, stream=True, follow_redirects=False)
-                outcome = await _transport.aread(response, deadline)
+                outcome = await _transport.aattempt(client, request)
             except (httpx.TransportError, errors.ResponseValidationError) as exc:
                 outcome = exc
             step = _decide(state, outcome, request)
