@@ -15,6 +15,7 @@ from openrouter_credits.retries import DEFAULT_RETRY_CONFIG, NO_RETRIES
 from openrouter_credits.testing import Fault, Reply, StandInServer
 
 KEY = "sk-or-v1-DEADLINE-SENTINEL-00ff00ff"
+CLI = [sys.executable, "-m", "openrouter_credits"]
 
 
 def test_fit_without_a_deadline_changes_nothing() -> None:
@@ -58,8 +59,7 @@ def test_cli_deadline_ends_a_hung_run_with_status_6(server: StandInServer) -> No
     server.default = Reply(fault=Fault.NO_HEADERS)
     begin = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "openrouter_credits", "--server-url", server.base_url]
-        + ["--deadline", "2"],
+        [*CLI, "--server-url", server.base_url, "--deadline", "2"],
         env={**os.environ, "OPENROUTER_API_KEY": KEY},
         capture_output=True,
         text=True,
@@ -76,8 +76,7 @@ def test_cli_deadline_ends_a_hung_run_with_status_6(server: StandInServer) -> No
 
 def test_cli_rejects_a_bad_deadline(server: StandInServer) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "openrouter_credits", "--server-url", server.base_url]
-        + ["--deadline", "never"],
+        [*CLI, "--server-url", server.base_url, "--deadline", "never"],
         env={**os.environ, "OPENROUTER_API_KEY": KEY},
         capture_output=True,
         text=True,

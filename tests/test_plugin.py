@@ -27,7 +27,9 @@ RUN_TIMEOUT = 60.0
 # The guidelines' output: "SERVICE STATUS: text | perfdata", perfdata being
 # 'label'=value[UOM];[warn];[crit];[min];[max] separated by spaces; no "|" in the text.
 _RANGE = r"@?(?:(?:~|-?[0-9.]+):)?(?:-?[0-9.]+)?"
-_PERF = rf"[^'= ]+=-?[0-9.]+(?:s|ms|us|%|B|KB|MB|TB|c)?(?:;{_RANGE}(?:;{_RANGE}(?:;[-0-9.]*){{0,2}})?)?"
+_PERF = (
+    rf"[^'= ]+=-?[0-9.]+(?:s|ms|us|%|B|KB|MB|TB|c)?(?:;{_RANGE}(?:;{_RANGE}(?:;[-0-9.]*){{0,2}})?)?"
+)
 STATUS_LINE = re.compile(
     rf"CREDITS (?P<state>OK|WARNING|CRITICAL|UNKNOWN) - (?P<text>[^|\n]+?)"
     rf"(?: \| (?P<perf>{_PERF}(?: {_PERF})*))?"
