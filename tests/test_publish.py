@@ -100,7 +100,13 @@ def index(tmp_path: Path) -> Iterator[Index]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = tmp_path / "pypiserver.log"
-    server = [sys.executable, "-m", "pypiserver", "run", "--interface", "127.0.0.1"]
+    # bottle (inside pypiserver) keeps the upload's small parts in memory up to MEMFILE_MAX,
+    # 100 KiB: the wheel plus the README as long description pass that. Raised to 16 MiB.
+    start = (
+        "import sys, pypiserver.bottle as b, pypiserver.__main__ as m; "
+        "b.BaseRequest.MEMFILE_MAX = 16 << 20; m.main(sys.argv[1:])"
+    )
+    server = [sys.executable, "-c", start, "run", "--interface", "127.0.0.1"]
     options = ["--port", str(port), "--authenticate", "update", "--passwords", str(htpasswd)]
     with log.open("wb") as out:
         process = subprocess.Popen(
