@@ -8,8 +8,10 @@ depth (``acme_vendor.orc``) because every import inside the package is relative;
 script checks that and refuses to vendor code with an absolute ``openrouter_credits``
 import. Nothing is rewritten.
 
-Left out: ``cli.py`` and ``__main__.py`` (the ``openrouter-credits`` command belongs to the
-installed distribution, not to a library copy), ``__pycache__`` and compiled files. Kept:
+Left out: the commands, ``cli.py`` and ``__main__.py`` (``openrouter-credits``) and the
+monitoring modules only they and ``check_openrouter_credits`` use (``check.py``,
+``_plugin.py``, ``_thresholds.py``, ``_prometheus.py``, ``_deadline.py``): they belong to the
+installed distribution, not to a library copy; ``__pycache__`` and compiled files. Kept:
 ``testing.py`` (with ``_testing_wire.py`` and ``_testing_cli.py``), the stand-in server, for
 the vendoring project's own tests.
 
@@ -56,8 +58,11 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_PACKAGE = "openrouter_credits"
-#: Top-level modules of the package that are not vendored: the command line.
-EXCLUDED_FILES: frozenset[str] = frozenset({"cli.py", "__main__.py"})
+#: Top-level modules of the package that are not vendored: the commands and what only they use.
+EXCLUDED_FILES: frozenset[str] = frozenset(
+    {"cli.py", "__main__.py", "check.py", "_plugin.py", "_thresholds.py", "_prometheus.py"}
+    | {"_deadline.py"}
+)
 #: The note written into the vendored package; its presence marks a vendored copy.
 NOTE = "VENDORED.md"
 _SKIPPED_DIRS = frozenset({"__pycache__"})

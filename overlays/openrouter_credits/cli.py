@@ -8,6 +8,11 @@ key never appears in any output.
 
 The key comes from ``OPENROUTER_API_KEY`` or from a file (``--api-key-file``), never from
 an argument: process lists show arguments to every user of the machine.
+
+``--prometheus [--output FILE]`` prints or writes the figures as Prometheus metrics
+(:mod:`._prometheus`); ``--deadline`` bounds the whole run (:mod:`._deadline`). The
+monitoring plugin ``check_openrouter_credits`` (:mod:`._plugin`) reuses this module's key
+reading and messages.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ import logging
 import math
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Final, NoReturn
 
-from . import errors
+from . import _prometheus, errors
 from ._constants import (
     API_KEY_ENV,
     BODY_EXCERPT_CHARS,
@@ -31,11 +37,12 @@ from ._constants import (
     DEFAULT_TIMEOUT_MS,
     LOGGER_NAME,
 )
+from ._deadline import fit, read_credits
+from ._generated.models import GetCreditsResponse
 from ._headers import check_header
 from ._version import __version__
 from .client import OpenRouter
-from .retries import NO_RETRIES
-from .utils import UNSET
+from .retries import DEFAULT_RETRY_CONFIG, NO_RETRIES
 
 __all__ = ["EXIT_STATUSES", "main"]
 
@@ -50,6 +57,7 @@ EXIT_SERVER: Final = 5
 EXIT_NETWORK: Final = 6
 EXIT_INVALID_RESPONSE: Final = 7
 EXIT_USAGE: Final = 64
+EXIT_CANNOT_WRITE: Final = 73
 EXIT_INTERRUPTED: Final = 130
 
 #: Every exit status and what it means (the ``--help`` epilog and the README list these).
@@ -63,6 +71,7 @@ EXIT_STATUSES: Final[dict[int, str]] = {
     EXIT_NETWORK: "network failure or timeout: no response after the retries",
     EXIT_INVALID_RESPONSE: "the response body is not the documented credits JSON",
     EXIT_USAGE: "usage error: a bad option or option value",
+    EXIT_CANNOT_WRITE: "cannot write the --output file (nothing was changed)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
@@ -70,6 +79,11 @@ EXIT_STATUSES: Final[dict[int, str]] = {
 DECIMALS: Final = 4
 
 _MANAGEMENT_KEYS_URL: Final = "https://openrouter.ai/docs/guides/overview/auth/management-api-keys"
+#: Said when total credits and usage are both 0 (printed, the run still succeeds).
+ZERO_HINT: Final = (
+    "total credits and total usage are both 0: some deployments see this with a key that "
+    f"is not a management key; check the key if credits were bought ({_MANAGEMENT_KEYS_URL})"
+)
 
 
 class _Exit(Exception):
@@ -158,7 +172,8 @@ def _build_parser() -> _Parser:
             "examples:\n"
             f"  {API_KEY_ENV}=sk-or-v1-... {PROG}\n"
             f"  {PROG} --api-key-file ~/.config/openrouter/key --json\n"
-            f"  {PROG} --api-key-file - --min-remaining 5 < key.txt || alert ...\n"
+            f"  {PROG} --api-key-file - --min-remaining 5 < key.txt; [ $? = 2 ] && alert ...\n"
+            f"  {PROG} --prometheus --output /var/lib/node-exporter/openrouter.prom\n"
         ),
     )
     parser.add_argument(
@@ -175,6 +190,18 @@ def _build_parser() -> _Parser:
         type=_amount,
         metavar="AMOUNT",
         help="exit with status 2 when remaining credits are below AMOUNT (still printed)",
+    )
+    out.add_argument(
+        "--prometheus",
+        action="store_true",
+        help="print Prometheus metrics (text format) instead of the table; after a failed "
+        "read, only the success gauge (0) and the time of the last success",
+    )
+    out.add_argument(
+        "--output",
+        metavar="FILE",
+        help="with --prometheus: replace FILE atomically (a temporary file in its directory, "
+        "then a rename), e.g. for node_exporter's textfile collector",
     )
     out.add_argument(
         "-v",
@@ -202,6 +229,13 @@ def _build_parser() -> _Parser:
         help=f"per-attempt timeout in seconds (default: {DEFAULT_TIMEOUT_MS / 1000:g})",
     )
     conn.add_argument(
+        "--deadline",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="end the whole run, retries included, within SECONDS (status 6 when it passes; "
+        "default: no deadline, only the per-attempt timeout and the retries)",
+    )
+    conn.add_argument(
         "--no-retries",
         action="store_true",
         help="send one attempt only (default: up to 3 attempts with backoff on 408, 429, "
@@ -213,22 +247,29 @@ def _build_parser() -> _Parser:
     attribution.add_argument(
         "--categories",
         metavar="LIST",
-        help="X-OpenRouter-Categories: up to 2 comma-separated categories, e.g. cli-agent",
+        help="X-OpenRouter-Categories: comma-separated categories, e.g. cli-agent (OpenRouter reads up to 2)",
     )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    started = time.monotonic()
     key: str | None = None
     try:
         try:
-            args = _build_parser().parse_args(argv)
+            args = _parse(argv)
         except SystemExit as stop:  # --help, --version, usage errors
             return _code(stop)
-        key = _read_key(args.api_key_file)
-        with _verbose(args.verbose):
-            return _run(args, key)
+        with _output_file(args.output) as output:
+            try:
+                key = _read_key(args.api_key_file)
+                with _verbose(args.verbose):
+                    return _run(args, key, output, started)
+            except _Exit as stop:
+                if args.prometheus and stop.status != EXIT_USAGE:
+                    _publish_failure(output, stop)
+                raise
     except _Exit as stop:
         _say(stop.message, key)
         return stop.status
@@ -240,6 +281,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the promise: one line, never a traceback
         _say(f"internal error: {type(exc).__name__}: {exc}", key)
         return EXIT_INTERNAL
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.output is not None and not args.prometheus:
+        parser.error("--output needs --prometheus")
+    if args.prometheus and args.json:
+        parser.error("--prometheus and --json cannot be combined")
+    return args
 
 
 def _code(stop: SystemExit) -> int:
@@ -281,7 +332,12 @@ def _read_key(path: str | None) -> str:
     return key
 
 
-def _run(args: argparse.Namespace, key: str) -> int:
+def _run(
+    args: argparse.Namespace, key: str, output: _prometheus.AtomicFile | None, started: float
+) -> int:
+    timeout_ms, retry = fit(
+        args.deadline, args.timeout, NO_RETRIES if args.no_retries else DEFAULT_RETRY_CONFIG
+    )
     try:
         client = OpenRouter(
             api_key=key,
@@ -289,24 +345,25 @@ def _run(args: argparse.Namespace, key: str) -> int:
             x_open_router_title=args.title,
             x_open_router_categories=args.categories,
             server_url=args.server_url,
-            retry_config=NO_RETRIES if args.no_retries else UNSET,
-            timeout_ms=max(1, round(args.timeout * 1000)) if args.timeout else None,
+            retry_config=retry,
+            timeout_ms=timeout_ms,
         )
     except ValueError as exc:  # a bad header value, category, URL or timeout
         message = str(exc).replace("server_url ", "--server-url ", 1)
         raise _Exit(EXIT_USAGE, f"error: {message}") from None
-    with client:
-        try:
-            data = client.credits.get_credits().data
-        except errors.OpenRouterBaseError as exc:
-            raise _Exit(*_failure(exc)) from None
+    data = _read(client, args.deadline, started).data
     total, usage = data.total_credits, data.total_usage
     remaining = _minus(total, usage)
-    if args.json:
+    if args.prometheus:
+        figures = _prometheus.Figures(total, usage, remaining, time.time())
+        _publish(output, _prometheus.exposition(figures))
+    elif args.json:
         line = json.dumps({"total_credits": total, "total_usage": usage, "remaining": remaining})
         _write(sys.stdout, line + "\n")
     else:
         _write(sys.stdout, _table(total, usage, remaining))
+    if total == 0 and usage == 0:
+        _say(f"note: {ZERO_HINT}", key)
     minimum: Decimal | None = args.min_remaining
     if minimum is not None and _decimal(remaining) < minimum:
         _say(
@@ -315,6 +372,15 @@ def _run(args: argparse.Namespace, key: str) -> int:
         )
         return EXIT_BELOW_MINIMUM
     return EXIT_OK
+
+
+def _read(client: OpenRouter, deadline: float | None, started: float) -> GetCreditsResponse:
+    """One read of the credits (closing ``client``), within what is left of ``deadline``
+    seconds since ``started``; a failure is raised as its `_Exit`."""
+    try:
+        return read_credits(client, deadline, started)
+    except errors.OpenRouterBaseError as exc:
+        raise _Exit(*_failure(exc)) from None
 
 
 def _failure(exc: errors.OpenRouterBaseError) -> tuple[int, str]:
@@ -383,6 +449,57 @@ def _table(total: Number, usage: Number, remaining: Number) -> str:
 # --- output --------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _output_file(path: str | None) -> Iterator[_prometheus.AtomicFile | None]:
+    """``--output``'s temporary file, made before anything is read (a missing or read-only
+    directory fails first) and removed unless renamed into place."""
+    if path is None:
+        yield None
+        return
+    file = _prometheus.AtomicFile(path)
+    try:
+        file.open()
+    except OSError as exc:
+        raise _Exit(EXIT_CANNOT_WRITE, _cannot_write(path, exc)) from None
+    try:
+        yield file
+    finally:
+        file.discard()
+
+
+def _cannot_write(path: str, exc: OSError) -> str:
+    reason = exc.strerror or str(exc)
+    where = os.path.dirname(os.path.abspath(path))
+    if isinstance(exc, IsADirectoryError):
+        return f"cannot write --output {path}: it is a directory"
+    return f"cannot write --output {path}: cannot create a file in {where}: {reason}"
+
+
+def _publish(output: _prometheus.AtomicFile | None, text: str) -> None:
+    """The metrics to ``output`` (atomically), or to standard output."""
+    if output is None:
+        _write(sys.stdout, text)
+        return
+    try:
+        output.commit(text)
+    except OSError as exc:
+        raise _Exit(EXIT_CANNOT_WRITE, _cannot_write(output.path, exc)) from None
+
+
+def _publish_failure(output: _prometheus.AtomicFile | None, failure: _Exit) -> None:
+    """After a failed read: the success gauge at 0, the last success time carried over."""
+    previous = None if output is None else _prometheus.last_success(output.path)
+    try:
+        _publish(output, _prometheus.exposition(None, previous))
+    except _Exit as stop:
+        raise _Exit(stop.status, f"{failure.message}; and {stop.message}") from None
+
+
+def _redact(message: str, key: str | None) -> str:
+    """``message`` with ``key`` blanked out (in case any text quoted it)."""
+    return message.replace(key, "[redacted]") if key else message
+
+
 def _one_line(text: str) -> str:
     """``text`` on one line, with control characters (terminal escapes) made visible."""
     flat = " ".join(text.splitlines())
@@ -391,8 +508,7 @@ def _one_line(text: str) -> str:
 
 def _say(message: str, key: str | None) -> None:
     """One line on standard error, the key blanked out (in case any text quoted it)."""
-    if key:
-        message = message.replace(key, "[redacted]")
+    message = _redact(message, key)
     with contextlib.suppress(OSError):
         sys.stderr.write(f"{PROG}: {_one_line(message)}\n")
         sys.stderr.flush()
