@@ -247,7 +247,7 @@ def _build_parser() -> _Parser:
     attribution.add_argument(
         "--categories",
         metavar="LIST",
-        help="X-OpenRouter-Categories: comma-separated categories, e.g. cli-agent (OpenRouter reads up to 2)",
+        help="X-OpenRouter-Categories: comma-separated, e.g. cli-agent (OpenRouter reads 2)",
     )
     return parser
 
