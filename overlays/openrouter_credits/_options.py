@@ -1,0 +1,203 @@
+"""The options of the client and of a call, checked before anything is sent.
+
+``CallOptions`` holds the official ``get_credits`` keywords, written once; ``takes_options``
+gives them to ``Credits.get_credits`` and ``get_credits_async`` as explicit signatures.
+The constructor's checks are the small functions below. README "Using the client" and
+"Migrating from the official SDK" say what each option means.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, Protocol, TypeVar, cast
+
+import httpx
+
+from ._constants import DEBUG_ENV, DEFAULT_TIMEOUT_MS, LOGGER_NAME, SERVERS
+from ._generated.api.credits_ import get_credits as _op
+from ._headers import attribution, check_header
+from .retries import NO_RETRIES, RetryConfig
+from .utils import UNSET, Unset
+
+if TYPE_CHECKING:
+    from .client import Credits
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "CallOptions",
+    "DebugLogger",
+    "check_server_url",
+    "check_timeout",
+    "credits_url",
+    "debug_logger",
+    "retry_config",
+    "server_url",
+    "takes_options",
+    "timeout",
+]
+
+
+class DebugLogger(Protocol):
+    """What ``debug_logger`` must offer (a ``logging.Logger`` does), as in the official SDK."""
+
+    def debug(self, msg: str, *args: Any, **kwargs: Any) -> None: ...
+
+
+class CallOptions:
+    """The per-call options, validated before anything is sent.
+
+    Its keywords are the official ``get_credits`` keywords: written here once, and
+    ``Credits.get_credits`` / ``get_credits_async`` take their signature from here.
+    """
+
+    __slots__ = ("attribution", "extra_headers", "retries", "server_url", "timeout_ms")
+
+    def __init__(
+        self,
+        *,
+        http_referer: str | None = None,
+        x_open_router_title: str | None = None,
+        x_open_router_categories: str | Sequence[str] | None = None,
+        retries: RetryConfig | Unset | None = UNSET,
+        server_url: str | None = None,
+        timeout_ms: float | None = None,
+        http_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.attribution = attribution(
+            {
+                "http_referer": http_referer,
+                "x_open_router_title": x_open_router_title,
+                "x_open_router_categories": x_open_router_categories,
+            }
+        )
+        self.retries: RetryConfig | Unset = (
+            retries if isinstance(retries, Unset) else retry_config(retries, NO_RETRIES)
+        )
+        self.server_url = server_url
+        self.timeout_ms = check_timeout(timeout_ms)
+        self.extra_headers: dict[str, str] = {}
+        for name, value in (http_headers or {}).items():
+            if isinstance(name, str) and name.lower() == "authorization":
+                raise ValueError("http_headers may not set Authorization: pass api_key instead")
+            self.extra_headers[name] = check_header(name, value)
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def takes_options(
+    options: Callable[_P, CallOptions],
+) -> Callable[[Callable[[Credits, CallOptions], _T]], Callable[Concatenate[Credits, _P], _T]]:
+    """Give a ``(self, call)`` method the keywords of ``options`` (``CallOptions``).
+
+    The result has the explicit signature ``inspect.signature`` shows and mypy checks
+    (ParamSpec), and stays a coroutine function when ``impl`` is one.
+    """
+
+    def decorate(
+        impl: Callable[[Credits, CallOptions], _T],
+    ) -> Callable[Concatenate[Credits, _P], _T]:
+        method: Callable[..., Any]
+        if inspect.iscoroutinefunction(impl):
+
+            async def method(self: Credits, *args: Any, **kwargs: Any) -> Any:
+                return await cast(Any, impl)(self, options(*args, **kwargs))
+
+        else:
+
+            def method(self: Credits, *args: Any, **kwargs: Any) -> Any:
+                return impl(self, options(*args, **kwargs))
+
+        wrapper: Any = functools.update_wrapper(method, impl)
+        del wrapper.__wrapped__
+        own = inspect.signature(impl)
+        params = list(inspect.signature(options).parameters.values())
+        wrapper.__signature__ = own.replace(
+            parameters=[next(iter(own.parameters.values())), *params]
+        )
+        wrapper.__annotations__ = {
+            **{p.name: p.annotation for p in params},
+            "return": own.return_annotation,
+        }
+        return cast("Callable[Concatenate[Credits, _P], _T]", method)
+
+    return decorate
+
+
+def retry_config(value: RetryConfig | Unset | None, default: RetryConfig) -> RetryConfig:
+    if isinstance(value, Unset):
+        return default
+    if value is None:
+        return NO_RETRIES
+    if not isinstance(value, RetryConfig):
+        raise TypeError(f"retries must be a RetryConfig or None, got {type(value).__name__}")
+    return value
+
+
+def check_timeout(timeout_ms: float | None) -> float | None:
+    if timeout_ms is None:
+        return None
+    if (
+        isinstance(timeout_ms, bool)
+        or not isinstance(timeout_ms, (int, float))
+        or not 0 < timeout_ms < math.inf
+    ):
+        raise ValueError(
+            f"timeout_ms must be a positive, finite number of milliseconds, got {timeout_ms!r}"
+        )
+    return float(timeout_ms)
+
+
+#: The per-attempt timeout of the httpx clients this package makes, unless set.
+DEFAULT_TIMEOUT: Final = httpx.Timeout(DEFAULT_TIMEOUT_MS / 1000)
+
+
+def timeout(timeout_ms: float | None) -> httpx.Timeout | None:
+    return None if timeout_ms is None else httpx.Timeout(timeout_ms / 1000)
+
+
+def credits_url(server_url: str) -> httpx.URL:
+    """The operation's URL under ``server_url`` (the path comes from the generated code)."""
+    return httpx.URL(server_url.rstrip("/") + _op._get_kwargs()["url"])
+
+
+def server_url(server: str | None, url: str | None, params: Mapping[str, str] | None) -> str:
+    """The base URL from ``server`` / ``server_url`` / ``url_params``, as the official SDK."""
+    if url is None:
+        if server is not None and server not in SERVERS:
+            raise ValueError(f"server {server!r} is not one of {sorted(SERVERS)}")
+        return SERVERS[server or "production"]
+    for name, value in (params or {}).items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError(f"url_params must map str to str, got {name!r}: {value!r}")
+        url = url.replace("{" + name + "}", value)
+    if "{" in url:
+        raise ValueError(f"server_url {url!r} has a {{variable}} that url_params does not give")
+    return url
+
+
+def check_server_url(url: str) -> str:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ValueError(f"server_url {url!r} is not a valid URL: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"server_url {url!r} must be an http:// or https:// URL with a host")
+    return url
+
+
+def debug_logger(given: DebugLogger | None) -> DebugLogger | None:
+    if given is not None:
+        if not callable(getattr(given, "debug", None)):
+            raise TypeError("debug_logger must have a debug() method, like a logging.Logger")
+        return given
+    if os.environ.get(DEBUG_ENV):
+        logging.basicConfig(level=logging.DEBUG)  # what the official SDK does
+        return logging.getLogger(LOGGER_NAME)
+    return None
