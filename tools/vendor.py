@@ -10,8 +10,9 @@ import. Nothing is rewritten.
 
 Left out: the commands, ``cli.py`` and ``__main__.py`` (``openrouter-credits``) and the
 monitoring modules only they and ``check_openrouter_credits`` use (``check.py``,
-``_plugin.py``, ``_thresholds.py``, ``_prometheus.py``, ``_deadline.py``): they belong to the
-installed distribution, not to a library copy; ``__pycache__`` and compiled files. Kept:
+``_plugin.py``, ``_thresholds.py``, ``_prometheus.py``, ``_deadline.py``, ``_cli_common.py``):
+they belong to the installed distribution, not to a library copy; ``__pycache__`` and
+compiled files. Kept:
 ``testing.py`` (with ``_testing_wire.py`` and ``_testing_cli.py``), the stand-in server, for
 the vendoring project's own tests.
 
@@ -61,7 +62,7 @@ SOURCE_PACKAGE = "openrouter_credits"
 #: Top-level modules of the package that are not vendored: the commands and what only they use.
 EXCLUDED_FILES: frozenset[str] = frozenset(
     {"cli.py", "__main__.py", "check.py", "_plugin.py", "_thresholds.py", "_prometheus.py"}
-    | {"_deadline.py"}
+    | {"_deadline.py", "_cli_common.py"}
 )
 #: The note written into the vendored package; its presence marks a vendored copy.
 NOTE = "VENDORED.md"

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, Protocol, 
 
 import httpx
 
-from ._constants import DEBUG_ENV, DEFAULT_TIMEOUT_MS, LOGGER_NAME, SERVERS
+from . import errors
+from ._constants import API_KEY_ENV, DEBUG_ENV, DEFAULT_TIMEOUT_MS, LOGGER_NAME, SERVERS
 from ._generated.api.credits_ import get_credits as _op
 from ._headers import attribution, check_header
 from .retries import NO_RETRIES, RetryConfig
@@ -29,17 +30,44 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "ApiKey",
     "CallOptions",
     "DebugLogger",
     "check_server_url",
     "check_timeout",
     "credits_url",
     "debug_logger",
+    "resolve_api_key",
     "retry_config",
     "server_url",
     "takes_options",
     "timeout",
 ]
+
+
+ApiKey = str | Callable[[], str]
+
+
+def resolve_api_key(source: ApiKey | None, what: str = "api_key") -> str:
+    """The key to send: ``source`` (a str, or a callable returning one) or, when ``None``,
+    ``OPENROUTER_API_KEY``; stripped (a key pasted or read from a file often ends in a
+    newline) and checked. ``what`` names the key in the error for a value HTTP cannot carry.
+    """
+    source = source if source is not None else os.environ.get(API_KEY_ENV)
+    key = source() if callable(source) else source
+    if isinstance(key, str):
+        key = key.strip()
+    if not key:
+        raise errors.MissingAPIKeyError(
+            f"no API key: pass api_key= or set {API_KEY_ENV} (a management key)"
+        )
+    if not isinstance(key, str):
+        raise TypeError("the api_key callable must return a str")
+    try:
+        check_header("Authorization", key)
+    except ValueError:
+        raise ValueError(f"{what} contains characters HTTP does not allow") from None
+    return key
 
 
 class DebugLogger(Protocol):

@@ -19,9 +19,10 @@ import time
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import cli
-from ._constants import API_KEY_ENV, DEFAULT_SERVER_URL
+from . import _cli_common as common
+from ._constants import API_KEY_ENV
 from ._deadline import fit
+from ._redact import redact
 from ._thresholds import Range, parse_range, perf_number
 from ._version import __version__
 from .client import OpenRouter
@@ -47,7 +48,7 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments:"):
             words = message.removeprefix("unrecognized arguments:").split()
-            message = cli._unrecognized(words)
+            message = common.unrecognized(words)
         raise _Usage(message)
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
@@ -105,26 +106,13 @@ def _build_parser() -> _Parser:
     parser.add_argument(
         "-t",
         "--timeout",
-        type=cli._positive_seconds,
+        type=common.positive_seconds,
         default=DEFAULT_DEADLINE,
         metavar="SECONDS",
         help="UNKNOWN when there is no answer within SECONDS, retries included "
         "(default: %(default)g)",
     )
-    parser.add_argument(
-        "--api-key-file",
-        metavar="PATH",
-        help=f"read the key from PATH ('-': standard input) instead of {API_KEY_ENV}",
-    )
-    parser.add_argument(
-        "--api-key", nargs="?", action=cli._RejectKeyArgument, help=argparse.SUPPRESS
-    )
-    parser.add_argument(
-        "--server-url",
-        metavar="URL",
-        default=DEFAULT_SERVER_URL,
-        help="API base URL (default: %(default)s)",
-    )
+    common.add_key_and_server(parser)
     return parser
 
 
@@ -152,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(UNKNOWN, f"usage error: {exc} (see --help)")
         except SystemExit:  # --help, --version
             return UNKNOWN
-        key = cli._read_key(args.api_key_file)
+        key = common.read_key(args.api_key_file)
         # Half the deadline per attempt: a hung first attempt leaves time for a retry.
         timeout_ms, retry = fit(args.timeout, args.timeout / 2, DEFAULT_RETRY_CONFIG)
         try:
@@ -162,8 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError as exc:
             message = str(exc).replace("server_url ", "--server-url ", 1)
             return _report(UNKNOWN, f"usage error: {message}")
-        data = cli._read(client, args.timeout, started).data
-    except cli._Exit as stop:
+        data = common.read(client, args.timeout, started).data
+    except common.Exit as stop:
         return _report(UNKNOWN, stop.message, key=key)
     except KeyboardInterrupt:
         return _report(UNKNOWN, "interrupted")
@@ -172,14 +160,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _assess(data.total_credits, data.total_usage, args.warning, args.critical)
 
 
-def _assess(total: cli.Number, usage: cli.Number, warning: Range, critical: Range) -> int:
-    remaining = cli._minus(total, usage)
-    value = cli._decimal(remaining)
+def _assess(total: common.Number, usage: common.Number, warning: Range, critical: Range) -> int:
+    remaining = common.minus(total, usage)
+    value = common.decimal(remaining)
     state = CRITICAL if critical.alerts(value) else WARNING if warning.alerts(value) else OK
     text = f"{_two(remaining)} remaining of {_two(total)}"
     if total == 0 and usage == 0:
         state = max(state, WARNING)
-        text += f"; {cli.ZERO_HINT}"
+        text += f"; {common.ZERO_HINT}"
     perfdata = (
         f"remaining={perf_number(remaining)};{warning.text};{critical.text} "
         f"total_credits={perf_number(total)} total_usage={perf_number(usage)}"
@@ -187,14 +175,14 @@ def _assess(total: cli.Number, usage: cli.Number, warning: Range, critical: Rang
     return _report(state, text, perfdata)
 
 
-def _two(value: cli.Number) -> str:
-    text = f"{cli._decimal(value):.2f}"
+def _two(value: common.Number) -> str:
+    text = f"{common.decimal(value):.2f}"
     return "0.00" if text == "-0.00" else text
 
 
 def _report(state: int, text: str, perfdata: str = "", key: str | None = None) -> int:
     """Print the status line (the key blanked out, no ``|`` but the perfdata's)."""
-    text = cli._one_line(cli._redact(text, key)).replace("|", "/")
+    text = common.one_line(redact(text, key)).replace("|", "/")
     line = f"{SERVICE} {STATES[state]} - {text}" + (f" | {perfdata}" if perfdata else "")
     with contextlib.suppress(OSError):
         sys.stdout.write(line + "\n")

@@ -140,11 +140,16 @@ def _body(response: httpx.Response, key: str | None) -> str:
     return redact(errors._text(response), key)
 
 
+def quote(text: str) -> str:
+    """The start of ``text`` an error message quotes: at most ``BODY_EXCERPT_CHARS``
+    characters, and ``…`` when there was more."""
+    limit = BODY_EXCERPT_CHARS
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
 def _excerpt(response: httpx.Response, key: str | None) -> str:
     """``content-type text/html, body '<html>…' (1234 bytes)``: bounded, key redacted."""
-    text = _body(response, key)
-    limit = BODY_EXCERPT_CHARS
-    excerpt = text[:limit] + ("…" if len(text) > limit else "")
+    excerpt = quote(_body(response, key))
     ctype = response.headers.get("content-type", "none")
     return f"content-type {ctype}, body {excerpt!r} ({len(response.content)} bytes)"
 

@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import json
 import logging
-import math
 import os
 import sys
 import time
@@ -29,17 +28,16 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Final, NoReturn
 
-from . import _prometheus, errors
+from . import _cli_common as common
+from . import _prometheus
+from ._cli_common import EXIT_STATUSES
 from ._constants import (
     API_KEY_ENV,
-    BODY_EXCERPT_CHARS,
-    DEFAULT_SERVER_URL,
     DEFAULT_TIMEOUT_MS,
     LOGGER_NAME,
 )
-from ._deadline import fit, read_credits
-from ._generated.models import GetCreditsResponse
-from ._headers import check_header
+from ._deadline import fit
+from ._redact import redact
 from ._version import __version__
 from .client import OpenRouter
 from .retries import DEFAULT_RETRY_CONFIG, NO_RETRIES
@@ -48,51 +46,8 @@ __all__ = ["EXIT_STATUSES", "main"]
 
 PROG: Final = "openrouter-credits"
 
-EXIT_OK: Final = 0
-EXIT_INTERNAL: Final = 1
-EXIT_BELOW_MINIMUM: Final = 2
-EXIT_KEY: Final = 3
-EXIT_FORBIDDEN: Final = 4
-EXIT_SERVER: Final = 5
-EXIT_NETWORK: Final = 6
-EXIT_INVALID_RESPONSE: Final = 7
-EXIT_USAGE: Final = 64
-EXIT_CANNOT_WRITE: Final = 73
-EXIT_INTERRUPTED: Final = 130
-
-#: Every exit status and what it means (the ``--help`` epilog and the README list these).
-EXIT_STATUSES: Final[dict[int, str]] = {
-    EXIT_OK: "success: the credits were printed",
-    EXIT_INTERNAL: "unexpected internal error (a bug: please report it)",
-    EXIT_BELOW_MINIMUM: "success, but remaining credits are below --min-remaining",
-    EXIT_KEY: "no API key, an unreadable key file, or the key was rejected (HTTP 401)",
-    EXIT_FORBIDDEN: "the key may not read credits: not a management key (HTTP 403)",
-    EXIT_SERVER: "server error or another unexpected HTTP status (5XX, 429, 404, ...)",
-    EXIT_NETWORK: "network failure or timeout: no response after the retries",
-    EXIT_INVALID_RESPONSE: "the response body is not the documented credits JSON",
-    EXIT_USAGE: "usage error: a bad option or option value",
-    EXIT_CANNOT_WRITE: "cannot write the --output file (nothing was changed)",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
-}
-
 #: Decimals shown in the table (the JSON output has the numbers as the server sent them).
 DECIMALS: Final = 4
-
-_MANAGEMENT_KEYS_URL: Final = "https://openrouter.ai/docs/guides/overview/auth/management-api-keys"
-#: Said when total credits and usage are both 0 (printed, the run still succeeds).
-ZERO_HINT: Final = (
-    "total credits and total usage are both 0: some deployments see this with a key that "
-    f"is not a management key; check the key if credits were bought ({_MANAGEMENT_KEYS_URL})"
-)
-
-
-class _Exit(Exception):
-    """Stop with ``status`` after printing ``message`` (one line) on standard error."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class _Parser(argparse.ArgumentParser):
@@ -101,59 +56,10 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         if message.startswith("unrecognized arguments:"):
-            message = _unrecognized(message.removeprefix("unrecognized arguments:").split())
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {_one_line(message)} (see --help)\n")
-
-
-def _unrecognized(words: list[str]) -> str:
-    """Name unknown options (without ``=value``); count other words without showing them."""
-    options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
-    hidden = len(words) - len(options)
-    parts = []
-    if options:
-        plural = "s" if len(options) > 1 else ""
-        parts.append(f"unrecognized option{plural} " + ", ".join(options))
-    if hidden:
-        plural = "s" if hidden > 1 else ""
-        parts.append(f"{hidden} unexpected argument{plural} (not shown)")
-    return "; ".join(parts)
-
-
-class _RejectKeyArgument(argparse.Action):
-    """``--api-key``: refused, without echoing the value, so it is never taken for a prefix
-    of ``--api-key-file`` nor printed back."""
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: str | Sequence[object] | None,
-        option_string: str | None = None,
-    ) -> None:
-        parser.error(
-            f"{option_string} is not supported: a key on the command line shows in process "
-            f"lists; set {API_KEY_ENV} or use --api-key-file"
+            message = common.unrecognized(message.removeprefix("unrecognized arguments:").split())
+        self.exit(
+            common.EXIT_USAGE, f"{self.prog}: error: {common.one_line(message)} (see --help)\n"
         )
-
-
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
-    return value
-
-
-def _amount(text: str) -> Decimal:
-    try:
-        value = Decimal(text.strip())
-    except ArithmeticError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value.is_finite():
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    return value
 
 
 def _build_parser() -> _Parser:
@@ -187,7 +93,7 @@ def _build_parser() -> _Parser:
     )
     out.add_argument(
         "--min-remaining",
-        type=_amount,
+        type=common.amount,
         metavar="AMOUNT",
         help="exit with status 2 when remaining credits are below AMOUNT (still printed)",
     )
@@ -210,27 +116,16 @@ def _build_parser() -> _Parser:
         help="report each retry on standard error as it happens (reason, attempt, wait)",
     )
     conn = parser.add_argument_group("connection")
-    conn.add_argument(
-        "--api-key-file",
-        metavar="PATH",
-        help=f"read the key from PATH ('-': standard input) instead of {API_KEY_ENV}",
-    )
-    conn.add_argument("--api-key", nargs="?", action=_RejectKeyArgument, help=argparse.SUPPRESS)
-    conn.add_argument(
-        "--server-url",
-        metavar="URL",
-        default=DEFAULT_SERVER_URL,
-        help="API base URL (default: %(default)s)",
-    )
+    common.add_key_and_server(conn)
     conn.add_argument(
         "--timeout",
-        type=_positive_seconds,
+        type=common.positive_seconds,
         metavar="SECONDS",
         help=f"per-attempt timeout in seconds (default: {DEFAULT_TIMEOUT_MS / 1000:g})",
     )
     conn.add_argument(
         "--deadline",
-        type=_positive_seconds,
+        type=common.positive_seconds,
         metavar="SECONDS",
         help="end the whole run, retries included, within SECONDS (status 6 when it passes; "
         "default: no deadline, only the per-attempt timeout and the retries)",
@@ -263,24 +158,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _code(stop)
         with _output_file(args.output) as output:
             try:
-                key = _read_key(args.api_key_file)
+                key = common.read_key(args.api_key_file)
                 with _verbose(args.verbose):
                     return _run(args, key, output, started)
-            except _Exit as stop:
-                if args.prometheus and stop.status != EXIT_USAGE:
+            except common.Exit as stop:
+                if args.prometheus and stop.status != common.EXIT_USAGE:
                     _publish_failure(output, stop)
                 raise
-    except _Exit as stop:
+    except common.Exit as stop:
         _say(stop.message, key)
         return stop.status
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return common.EXIT_INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
-        return EXIT_OK
+        return common.EXIT_OK
     except Exception as exc:  # the promise: one line, never a traceback
         _say(f"internal error: {type(exc).__name__}: {exc}", key)
-        return EXIT_INTERNAL
+        return common.EXIT_INTERNAL
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -295,41 +190,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def _code(stop: SystemExit) -> int:
     if stop.code is None:
-        return EXIT_OK
-    return stop.code if isinstance(stop.code, int) else EXIT_USAGE
-
-
-def _read_key(path: str | None) -> str:
-    """The key from ``path`` (``-``: standard input) or the environment; checked, not shown."""
-    if path is None:
-        key = os.environ.get(API_KEY_ENV, "").strip()
-        if not key:
-            raise _Exit(
-                EXIT_KEY,
-                f"no API key: set {API_KEY_ENV} or use --api-key-file PATH (a management key)",
-            )
-        where = API_KEY_ENV
-    else:
-        where = "standard input" if path == "-" else f"key file {path}"
-        try:
-            if path == "-":
-                text = sys.stdin.read()
-            else:
-                with open(path, encoding="utf-8") as file:
-                    text = file.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise _Exit(EXIT_KEY, f"cannot read the API key from {where}: {reason}") from None
-        key = text.strip()
-        if not key:
-            raise _Exit(EXIT_KEY, f"no API key: {where} is empty")
-    try:
-        check_header("Authorization", key)
-    except ValueError:
-        raise _Exit(
-            EXIT_KEY, f"the API key from {where} contains characters HTTP does not allow"
-        ) from None
-    return key
+        return common.EXIT_OK
+    return stop.code if isinstance(stop.code, int) else common.EXIT_USAGE
 
 
 def _run(
@@ -350,10 +212,10 @@ def _run(
         )
     except ValueError as exc:  # a bad header value, category, URL or timeout
         message = str(exc).replace("server_url ", "--server-url ", 1)
-        raise _Exit(EXIT_USAGE, f"error: {message}") from None
-    data = _read(client, args.deadline, started).data
+        raise common.Exit(common.EXIT_USAGE, f"error: {message}") from None
+    data = common.read(client, args.deadline, started).data
     total, usage = data.total_credits, data.total_usage
-    remaining = _minus(total, usage)
+    remaining = common.minus(total, usage)
     if args.prometheus:
         figures = _prometheus.Figures(total, usage, remaining, time.time())
         _publish(output, _prometheus.exposition(figures))
@@ -363,83 +225,27 @@ def _run(
     else:
         _write(sys.stdout, _table(total, usage, remaining))
     if total == 0 and usage == 0:
-        _say(f"note: {ZERO_HINT}", key)
+        _say(f"note: {common.ZERO_HINT}", key)
     minimum: Decimal | None = args.min_remaining
-    if minimum is not None and _decimal(remaining) < minimum:
+    if minimum is not None and common.decimal(remaining) < minimum:
         _say(
             f"remaining credits {_money(remaining)} are below --min-remaining {_money(minimum)}",
             key,
         )
-        return EXIT_BELOW_MINIMUM
-    return EXIT_OK
-
-
-def _read(client: OpenRouter, deadline: float | None, started: float) -> GetCreditsResponse:
-    """One read of the credits (closing ``client``), within what is left of ``deadline``
-    seconds since ``started``; a failure is raised as its `_Exit`."""
-    try:
-        return read_credits(client, deadline, started)
-    except errors.OpenRouterBaseError as exc:
-        raise _Exit(*_failure(exc)) from None
-
-
-def _failure(exc: errors.OpenRouterBaseError) -> tuple[int, str]:
-    """The exit status and the one-line message for an error from the client."""
-    if isinstance(exc, errors.MissingAPIKeyError):
-        return EXIT_KEY, f"no API key: set {API_KEY_ENV} or use --api-key-file PATH"
-    if isinstance(exc, errors.UnauthorizedResponseError):
-        detail = exc.data.error.message if exc.data is not None else _excerpt(exc)
-        return EXIT_KEY, (
-            f"the API key was rejected (HTTP 401: {detail}); check {API_KEY_ENV} or --api-key-file"
-        )
-    if isinstance(exc, errors.ForbiddenResponseError):
-        detail = exc.data.error.message if exc.data is not None else _excerpt(exc)
-        return EXIT_FORBIDDEN, (
-            f"the API key may not read credits (HTTP 403: {detail}); GET /credits needs "
-            f"a management key: {_MANAGEMENT_KEYS_URL}"
-        )
-    if isinstance(exc, errors.ResponseValidationError):
-        return EXIT_INVALID_RESPONSE, f"invalid response: {exc}"
-    if isinstance(exc, errors.OpenRouterError):
-        return EXIT_SERVER, f"server error: {exc}"
-    if isinstance(exc, errors.APITimeoutError):
-        return EXIT_NETWORK, f"timeout: {exc}"
-    if isinstance(exc, errors.NoResponseError):
-        return EXIT_NETWORK, f"network error: {exc}"
-    return EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}"
-
-
-def _excerpt(exc: errors.OpenRouterError) -> str:
-    """A short excerpt of an undocumented error body (the client already redacted it)."""
-    text = " ".join(exc.body.split())
-    limit = BODY_EXCERPT_CHARS
-    return repr(text[:limit] + ("…" if len(text) > limit else "")) if text else "empty body"
+        return common.EXIT_BELOW_MINIMUM
+    return common.EXIT_OK
 
 
 # --- numbers -------------------------------------------------------------------------
 
-Number = int | float
 
-
-def _decimal(value: Number | Decimal) -> Decimal:
-    # repr() is the shortest text that reads back as the same float: 0.1, not 0.1000000000000000055
-    return value if isinstance(value, Decimal) else Decimal(repr(value))
-
-
-def _minus(total: Number, usage: Number) -> Number:
-    """``total - usage`` computed in decimal: 0.3 - 0.1 is 0.2, not 0.19999999999999998."""
-    if isinstance(total, int) and isinstance(usage, int):
-        return total - usage
-    return float(_decimal(total) - _decimal(usage))
-
-
-def _money(value: Number | Decimal) -> str:
+def _money(value: common.Number | Decimal) -> str:
     """``1,234.5000``; a value that rounds to zero never shows as ``-0.0000``."""
-    text = f"{_decimal(value):,.{DECIMALS}f}"
+    text = f"{common.decimal(value):,.{DECIMALS}f}"
     return text.removeprefix("-") if set(text) <= set("-0.,") else text
 
 
-def _table(total: Number, usage: Number, remaining: Number) -> str:
+def _table(total: common.Number, usage: common.Number, remaining: common.Number) -> str:
     rows = [("total credits", total), ("total usage", usage), ("remaining", remaining)]
     cells = [(label, _money(value)) for label, value in rows]
     width = max(len(text) for _, text in cells)
@@ -460,7 +266,7 @@ def _output_file(path: str | None) -> Iterator[_prometheus.AtomicFile | None]:
     try:
         file.open()
     except OSError as exc:
-        raise _Exit(EXIT_CANNOT_WRITE, _cannot_write(path, exc)) from None
+        raise common.Exit(common.EXIT_CANNOT_WRITE, _cannot_write(path, exc)) from None
     try:
         yield file
     finally:
@@ -483,34 +289,23 @@ def _publish(output: _prometheus.AtomicFile | None, text: str) -> None:
     try:
         output.commit(text)
     except OSError as exc:
-        raise _Exit(EXIT_CANNOT_WRITE, _cannot_write(output.path, exc)) from None
+        raise common.Exit(common.EXIT_CANNOT_WRITE, _cannot_write(output.path, exc)) from None
 
 
-def _publish_failure(output: _prometheus.AtomicFile | None, failure: _Exit) -> None:
+def _publish_failure(output: _prometheus.AtomicFile | None, failure: common.Exit) -> None:
     """After a failed read: the success gauge at 0, the last success time carried over."""
     previous = None if output is None else _prometheus.last_success(output.path)
     try:
         _publish(output, _prometheus.exposition(None, previous))
-    except _Exit as stop:
-        raise _Exit(stop.status, f"{failure.message}; and {stop.message}") from None
-
-
-def _redact(message: str, key: str | None) -> str:
-    """``message`` with ``key`` blanked out (in case any text quoted it)."""
-    return message.replace(key, "[redacted]") if key else message
-
-
-def _one_line(text: str) -> str:
-    """``text`` on one line, with control characters (terminal escapes) made visible."""
-    flat = " ".join(text.splitlines())
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in flat)
+    except common.Exit as stop:
+        raise common.Exit(stop.status, f"{failure.message}; and {stop.message}") from None
 
 
 def _say(message: str, key: str | None) -> None:
     """One line on standard error, the key blanked out (in case any text quoted it)."""
-    message = _redact(message, key)
+    message = redact(message, key)
     with contextlib.suppress(OSError):
-        sys.stderr.write(f"{PROG}: {_one_line(message)}\n")
+        sys.stderr.write(f"{PROG}: {common.one_line(message)}\n")
         sys.stderr.flush()
 
 
@@ -529,7 +324,7 @@ def _silence_stdout() -> None:
 
 class _RetryLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return f"{PROG}: {_one_line(record.getMessage())}"
+        return f"{PROG}: {common.one_line(record.getMessage())}"
 
 
 @contextlib.contextmanager

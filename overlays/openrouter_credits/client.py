@@ -12,25 +12,20 @@ transport.
 
 from __future__ import annotations
 
-import os
 import threading
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Final, Self
 
 import httpx
 
-from . import _calls, _options, _transport, errors
-from ._constants import API_KEY_ENV, MAX_CONNECTIONS
+from . import _calls, _options, _transport
+from ._constants import MAX_CONNECTIONS
 from ._generated.api.credits_ import get_credits as _op
 from ._generated.models import GetCreditsResponse
-from ._headers import USER_AGENT, attribution, check_header
-from ._options import (
-    CallOptions,
-    DebugLogger,
-    takes_options,
-)
+from ._headers import USER_AGENT, attribution
+from ._options import ApiKey, CallOptions, DebugLogger, takes_options
 from ._responses import result_or_raise
 from .retries import DEFAULT_RETRY_CONFIG, RetryConfig
 from .utils import UNSET, Unset
@@ -40,8 +35,6 @@ __all__ = ["Credits", "OpenRouter"]
 _LIMITS: Final = httpx.Limits(
     max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
 )
-
-ApiKey = str | Callable[[], str]
 
 
 class OpenRouter:
@@ -192,23 +185,6 @@ class OpenRouter:
 
     # -- one call -------------------------------------------------------------------------
 
-    def _resolve_key(self) -> str:
-        source = self._api_key if self._api_key is not None else os.environ.get(API_KEY_ENV)
-        key = source() if callable(source) else source
-        if isinstance(key, str):
-            key = key.strip()  # a key pasted or read from a file often ends in a newline
-        if not key:
-            raise errors.MissingAPIKeyError(
-                f"no API key: pass api_key= or set {API_KEY_ENV} (a management key)"
-            )
-        if not isinstance(key, str):
-            raise TypeError("the api_key callable must return a str")
-        try:
-            check_header("Authorization", key)
-        except ValueError:
-            raise ValueError("api_key contains characters HTTP does not allow") from None
-        return key
-
     def _build(
         self,
         client: httpx.Client | httpx.AsyncClient,
@@ -216,7 +192,7 @@ class OpenRouter:
     ) -> tuple[httpx.Request, str]:
         """The request for one call (nothing sent), and the key to redact from errors."""
         kwargs = _op._get_kwargs(**{**self._attribution, **call.attribution})
-        key = self._resolve_key()
+        key = _options.resolve_api_key(self._api_key)
         headers: dict[str, str] = {"User-Agent": USER_AGENT, **kwargs["headers"]}
         headers.update(call.extra_headers)
         headers["Authorization"] = f"Bearer {key}"
