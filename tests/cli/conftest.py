@@ -1,0 +1,103 @@
+"""The ``openrouter-credits`` command, run as a subprocess against the stand-in server.
+
+Every subprocess run goes through `run`, which also checks the promises that hold for all
+of them: no traceback on standard error, and the API key in no output at all.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from openrouter_credits import cli
+from openrouter_credits.testing import StandInServer
+
+ROOT = Path(__file__).resolve().parents[2]
+#: The key every run uses; searched for in every output.
+KEY = "sk-or-v1-CLI-SENTINEL-9f8e7d6c5b4a"
+TABLE = "total credits  100.5000\ntotal usage     25.7500\nremaining       74.7500\n"
+EXAMPLE = {"total_credits": 100.5, "total_usage": 25.75, "remaining": 74.75}
+RUN_TIMEOUT = 60.0
+
+
+@pytest.fixture
+def stand_in() -> Iterator[StandInServer]:
+    with StandInServer() as server:
+        yield server
+
+
+def key_env(key: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
+    if key is not None:
+        env["OPENROUTER_API_KEY"] = key
+    return env
+
+
+def check_outputs(stdout: str, stderr: str, *secrets: str) -> None:
+    assert "Traceback" not in stderr
+    for secret in (KEY, *secrets):
+        assert secret not in stdout
+        assert secret not in stderr
+
+
+def run(
+    *args: str,
+    key: str | None = KEY,
+    stdin: str | None = None,
+    secrets: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess[str]:
+    """``python -m openrouter_credits ARGS`` with ``OPENROUTER_API_KEY=key`` (unset: None)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "openrouter_credits", *args],
+        env=key_env(key),
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    check_outputs(result.stdout, result.stderr, *secrets)
+    return result
+
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+SUB, IN = "subprocess", "in-process"
+
+
+@pytest.fixture
+def call(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
+    """`run`'s twin that calls ``cli.main`` in this process: for the variants of a case
+    whose first form runs as a subprocess (faster, same code)."""
+
+    def call(*args: str, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
+        if key is None:
+            monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+        else:
+            monkeypatch.setenv("OPENROUTER_API_KEY", key)
+        capsys.readouterr()
+        status = cli.main(list(args))
+        out, err = capsys.readouterr()
+        check_outputs(out, err)
+        return subprocess.CompletedProcess(list(args), status, out, err)
+
+    return call
+
+
+def pick(how: str, call: Runner) -> Runner:
+    return run if how == SUB else call
+
+
+def at(server: StandInServer, *args: str) -> list[str]:
+    return ["--server-url", server.base_url, *args]
+
+
+def one_line(stderr: str) -> str:
+    """The single line a failure prints (prefixed with the program name)."""
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("openrouter-credits: ")
+    return lines[0]

@@ -1,0 +1,85 @@
+"""Retries as a user sees them: which statuses, how many attempts, the per-call policy."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from openrouter_credits import (
+    NO_RETRIES,
+    BackoffStrategy,
+    RetryConfig,
+    errors,
+)
+from openrouter_credits.testing import Reply, StandInServer
+
+from .conftest import call, client, raises
+
+# --- retries ---------------------------------------------------------------------------
+
+
+def test_503_then_200_succeeds_on_the_second_attempt(server: StandInServer, mode: str) -> None:
+    server.script(Reply(status=503, body="<html>busy</html>", content_type="text/html"))
+    with client(server) as sdk:
+        res = call(mode, sdk)
+    assert res.data.total_credits == 100.5
+    assert len(server.requests) == 2
+
+
+def test_429_with_retry_after_waits_about_that_long(server: StandInServer, mode: str) -> None:
+    server.script(Reply(status=429, headers={"Retry-After": "1"}))
+    with client(server) as sdk:
+        call(mode, sdk)
+    first, second = server.requests
+    gap = second.received_at - first.received_at
+    assert 0.9 <= gap < 3.0, gap
+
+
+def test_500_three_times_raises_after_exactly_three_attempts(
+    server: StandInServer, mode: str, no_sleep: None
+) -> None:
+    server.default = Reply(status=500)
+    with client(server) as sdk:
+        raises(mode, sdk, errors.InternalServerResponseError)
+    assert len(server.requests) == 3
+
+
+def test_400_is_not_retried(server: StandInServer, mode: str, no_sleep: None) -> None:
+    server.default = Reply(status=400, body={"error": {"code": 400, "message": "bad"}})
+    with client(server) as sdk:
+        raises(mode, sdk, errors.OpenRouterDefaultError)
+    assert len(server.requests) == 1
+
+
+def test_retries_can_be_turned_off_per_client_and_per_call(
+    server: StandInServer, no_sleep: None
+) -> None:
+    server.default = Reply(status=503)
+    with client(server, retry_config=None) as sdk, pytest.raises(errors.OpenRouterDefaultError):
+        sdk.credits.get_credits()
+    assert len(server.requests) == 1
+    server.reset()
+    server.default = Reply(status=503)
+    with client(server) as sdk, pytest.raises(errors.OpenRouterDefaultError):
+        sdk.credits.get_credits(retries=NO_RETRIES)
+    assert len(server.requests) == 1
+
+
+def test_per_call_retry_config(server: StandInServer, no_sleep: None) -> None:
+    server.default = Reply(status=502)
+    five = RetryConfig("backoff", BackoffStrategy(1, 10, 1.5, 10_000), True, max_attempts=5)
+    with client(server) as sdk, pytest.raises(errors.OpenRouterDefaultError):
+        sdk.credits.get_credits(retries=five)
+    assert len(server.requests) == 5
+
+
+def test_each_retry_is_logged(
+    server: StandInServer, caplog: pytest.LogCaptureFixture, no_sleep: None
+) -> None:
+    server.script(Reply(status=503), Reply(status=429))
+    with caplog.at_level(logging.INFO, logger="openrouter_credits"), client(server) as sdk:
+        sdk.credits.get_credits()
+    lines = [r.getMessage() for r in caplog.records if r.name == "openrouter_credits"]
+    assert len(lines) == 2
+    assert "HTTP 503" in lines[0] and "attempt 2 of 3" in lines[0]
+    assert "HTTP 429" in lines[1] and "attempt 3 of 3" in lines[1]
