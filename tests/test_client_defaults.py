@@ -1,0 +1,184 @@
+"""What the client does when the caller leaves things out, or passes the wrong kind of thing.
+
+The client's own httpx client (its timeout, its URL), the key in every form the README
+allows and the forms it refuses, header values, the User-Agent, and the default backoff.
+All through ``OpenRouter(...).credits.get_credits`` against the stand-in server.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import pytest
+from openrouter_credits import (
+    BackoffStrategy,
+    OpenRouter,
+    RetryConfig,
+    __version__,
+    errors,
+)
+from openrouter_credits.testing import Reply, StandInServer
+
+from .conftest import SECRET
+
+
+def client(server: StandInServer, **kwargs: Any) -> OpenRouter:
+    kwargs.setdefault("api_key", SECRET)
+    return OpenRouter(server_url=server.base_url, **kwargs)
+
+
+# --- the client's own httpx client ------------------------------------------------------
+
+
+def test_default_timeout_outlasts_httpx_default_of_five_seconds(server: StandInServer) -> None:
+    # The README promises 30 s per attempt by default; httpx's own default is 5 s.
+    server.script(Reply(delay=5.5))
+    with client(server, retry_config=None) as sdk:
+        assert sdk.credits.get_credits().data.total_credits == 100.5
+
+
+@pytest.mark.parametrize("suffix", ["/", "//"])
+def test_trailing_slash_in_server_url_is_not_doubled(server: StandInServer, suffix: str) -> None:
+    with OpenRouter(api_key=SECRET, server_url=server.base_url + suffix) as sdk:
+        sdk.credits.get_credits()
+        sdk.credits.get_credits(server_url=server.base_url + suffix)
+    assert [r.path for r in server.requests] == ["/api/v1/credits"] * 2
+
+
+def test_server_url_is_shown_in_repr_but_not_the_key(server: StandInServer) -> None:
+    sdk = client(server)
+    assert repr(sdk) == f"OpenRouter(server_url={server.base_url!r}, api_key=<set>)"
+    assert repr(OpenRouter(api_key=lambda: SECRET)).endswith("api_key=<callable>)")
+    assert repr(OpenRouter()).endswith("api_key=<from env>)")
+
+
+# --- the key ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [123, b"sk-bytes", ["sk"]])
+def test_api_key_of_a_wrong_type_is_a_type_error(key: object) -> None:
+    with pytest.raises(TypeError, match="api_key must be a str or a callable"):
+        OpenRouter(api_key=key)  # type: ignore[arg-type]
+
+
+def test_key_callable_returning_a_non_str_is_a_type_error(server: StandInServer) -> None:
+    def key() -> str:
+        return 12345  # type: ignore[return-value]
+
+    with client(server, api_key=key) as sdk, pytest.raises(TypeError, match="must return a str"):
+        sdk.credits.get_credits()
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("key", ["", "   \n"])
+def test_key_callable_returning_nothing_is_a_missing_key(server: StandInServer, key: str) -> None:
+    with (
+        client(server, api_key=lambda: key) as sdk,
+        pytest.raises(errors.MissingAPIKeyError, match="OPENROUTER_API_KEY"),
+    ):
+        sdk.credits.get_credits()
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("inside", ["\r\n", "\n", "\r", "\x00"])
+def test_key_with_a_line_break_inside_is_a_value_error_without_the_key(
+    server: StandInServer, inside: str
+) -> None:
+    key = f"{SECRET}{inside}X-Injected: 1"
+    sdk = client(server, api_key=key)
+    with sdk, pytest.raises(ValueError, match="contains characters HTTP does not allow") as e:
+        sdk.credits.get_credits()
+    assert str(e.value) == "api_key contains characters HTTP does not allow"
+    assert SECRET not in str(e.value)
+    assert e.value.__cause__ is None and e.value.__suppress_context__
+    assert server.requests == []
+
+
+def test_environment_key_is_read_at_each_call(
+    server: StandInServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    with OpenRouter(server_url=server.base_url) as sdk:
+        with pytest.raises(errors.MissingAPIKeyError):
+            sdk.credits.get_credits()
+        monkeypatch.setenv("OPENROUTER_API_KEY", "  from-env\n")
+        sdk.credits.get_credits()
+    assert server.requests[0].headers["authorization"] == "Bearer from-env"
+
+
+# --- header values ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [1, None, b"bytes"])
+def test_header_value_that_is_not_a_str_is_a_type_error_naming_it(
+    server: StandInServer, value: object
+) -> None:
+    with (
+        client(server) as sdk,
+        pytest.raises(TypeError, match=r"header X-Trace: value must be a str, got \w+"),
+    ):
+        sdk.credits.get_credits(http_headers={"X-Trace": value})  # type: ignore[dict-item]
+    assert server.requests == []
+
+
+def test_attribution_value_that_is_not_a_str_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="header HTTP-Referer"):
+        OpenRouter(api_key=SECRET, http_referer=42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="header X-OpenRouter-Title"):
+        OpenRouter(api_key=SECRET, x_open_router_title=42)  # type: ignore[arg-type]
+
+
+def test_header_name_that_is_not_a_str_is_a_value_error(server: StandInServer) -> None:
+    with client(server) as sdk, pytest.raises(ValueError, match="invalid HTTP header name 7"):
+        sdk.credits.get_credits(http_headers={7: "v"})  # type: ignore[dict-item]
+
+
+def test_extra_headers_are_sent_and_tab_and_space_are_allowed(server: StandInServer) -> None:
+    with client(server) as sdk:
+        sdk.credits.get_credits(http_headers={"X-Trace": "a b\tc~"})
+    assert server.requests[0].headers["x-trace"] == "a b\tc~"
+
+
+def test_user_agent_names_the_package_and_python(server: StandInServer) -> None:
+    with client(server) as sdk:
+        sdk.credits.get_credits()
+    python = ".".join(map(str, sys.version_info[:3]))
+    agent = server.requests[0].headers["user-agent"]
+    assert agent == f"openrouter-credits/{__version__} python/{python}"
+    assert re.fullmatch(r"openrouter-credits/\S+ python/\d+\.\d+\.\d+", agent)
+
+
+def test_http_headers_may_replace_the_user_agent(server: StandInServer) -> None:
+    with client(server) as sdk:
+        sdk.credits.get_credits(http_headers={"User-Agent": "my-app/1"})
+    assert server.requests[0].headers.get_all("user-agent") == ["my-app/1"]
+
+
+# --- the default backoff ------------------------------------------------------------------
+
+
+def test_default_jitter_takes_off_up_to_a_quarter() -> None:
+    backoff = BackoffStrategy(500, 60_000, 1.5, 3_600_000)
+    assert backoff.jitter == 0.25
+    assert RetryConfig().backoff == backoff
+    assert backoff.interval(1, 0.0) == 0.5
+    assert backoff.interval(1, 1.0) == 0.375
+    assert backoff.interval(2, 0.0) == 0.75
+    assert backoff.interval(100, 0.0) == 60.0  # capped at max_interval
+
+
+def test_first_retry_waits_the_jittered_initial_interval(
+    server: StandInServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No testing switch: the logged wait is the real one, between 0.375 and 0.5 s.
+    server.script(Reply(status=503))
+    caplog.set_level(logging.INFO, logger="openrouter_credits")
+    with client(server) as sdk:
+        sdk.credits.get_credits()
+    (line,) = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
+    wait = float(re.search(r"in (\d+\.\d+) s", line).group(1))  # type: ignore[union-attr]
+    assert 0.37 <= wait <= 0.5, line
+    assert "after HTTP 503: attempt 2 of 3" in line

@@ -1,0 +1,364 @@
+"""``make mutation``: mutation testing of the hand-written package with mutmut, and its table.
+
+``python tools/mutation.py run [MODULE ...] [--workers N]`` copies the package into a
+staging tree under ``build/mutation/`` laid out as mutmut expects (``src/openrouter_credits``,
+with ``generated/`` copied in as ``_generated``, which is never mutated), runs ``mutmut run``
+there (each mutant against only the tests that reach its function), and prints the
+per-module table. ``python tools/mutation.py table`` prints the table of the last run again;
+``python tools/mutation.py survivors [MODULE ...]`` shows the diff of every real survivor.
+
+Mutants that cannot change behaviour are listed, each with a one-line reason, in
+``tools/mutation-equivalents.toml``; they are left out of the score and of the survivors.
+CONTRIBUTING.md ("Mutation testing") says how to read the table and act on survivors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Final
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+STAGE: Final = ROOT / "build" / "mutation"
+PACKAGE: Final = "openrouter_credits"
+EQUIVALENTS: Final = ROOT / "tools" / "mutation-equivalents.toml"
+
+#: Modules mutated (the hand-written layer). Not mutated: generated/ (checked by
+#: regeneration), testing.py (the stand-in server is test tooling; the tests test it),
+#: _version.py, __main__.py, __init__.py (re-exports only).
+MODULES: Final = (
+    "_checks",
+    "_constants",
+    "_headers",
+    "_responses",
+    "_retry_core",
+    "_transport",
+    "cli",
+    "client",
+    "errors",
+    "models",
+    "retries",
+    "utils",
+)
+#: Test files that exercise the package in-process. Left out: the packaging, vendoring,
+#: spec-slicing, contract (Prism) and benchmark tests, which run other processes or test
+#: other code and could not see a mutant anyway.
+TEST_FILES: Final = (
+    "tests/test_body_checks.py",
+    "tests/test_boundaries.py",
+    "tests/test_cli.py",
+    "tests/test_cli_edges.py",
+    "tests/test_client.py",
+    "tests/test_client_defaults.py",
+    "tests/test_properties.py",
+    "tests/test_reliability.py",
+    "tests/test_retries.py",
+    "tests/test_testing_server.py",
+)
+#: Tests in those files left out: they run make or tools/ (nothing of the package in
+#: process), or are load and property sweeps of many seconds whose behaviours faster tests
+#: pin too (a mutant is run against every test that reaches it: seconds add up).
+DESELECT: Final = (
+    "tests/test_cli.py::test_make_demo",
+    "tests/test_cli.py::test_demo_does_not_wait_forever_for_the_server",
+    "tests/test_reliability.py::test_200_concurrent_async_calls_on_one_client",
+    "tests/test_reliability.py::test_command_line_output_never_shows_the_key",
+    "tests/test_properties.py::test_any_response_ends_in_the_credits_or_a_documented_error",
+    "tests/test_properties.py::test_any_response_ends_the_same_way_async",
+)
+#: Files the selected tests read next to the package.
+ALSO_COPY: Final = ("README.md", "openapi.yaml", "CHANGELOG.md")
+
+SPINNER: Final = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+PROGRESS_SECONDS: Final = 30.0
+
+KILLED: Final = frozenset({"killed", "caught by type check", "suspicious", "segfault"})
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str  # openrouter_credits.cli.x__money__mutmut_3
+    status: str  # mutmut's word: killed, survived, timeout, no tests, ...
+
+    @property
+    def module(self) -> str:
+        return self.name.removeprefix(PACKAGE + ".").split(".")[0]
+
+    @property
+    def function(self) -> str:
+        return self.name.rpartition("__mutmut_")[0]
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    function: str
+    before: str
+    after: str
+    reason: str
+
+
+def _exit_status(code: int | None) -> str:
+    from mutmut.stats import status_by_exit_code
+
+    return str(status_by_exit_code[code])
+
+
+# --- staging -------------------------------------------------------------------------
+
+
+def _pyproject() -> str:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    text, n = re.subn(r"(?m)^pythonpath = \[.*\]$", 'pythonpath = ["src", "."]', text)
+    if n != 1:
+        raise SystemExit("tools/mutation.py: no pytest pythonpath line in pyproject.toml")
+    selected = [f for f in TEST_FILES if (ROOT / f).exists()]
+    cli_args = ["-p", "no:cacheprovider", "-q", "-x", "--no-header"]
+    cli_args += [f"--deselect={d}" for d in DESELECT]
+    mutmut = {
+        "source_paths": ["src"],
+        "only_mutate": [f"src/{PACKAGE}/{m}.py" for m in MODULES],
+        "pytest_add_cli_args": cli_args,
+        "pytest_add_cli_args_test_selection": selected,
+        "also_copy": list(ALSO_COPY),
+        "use_git_change_detection": False,
+        "timeout_multiplier": 5.0,
+        "timeout_constant": 10.0,
+    }
+    lines = ["", "[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in mutmut.items()]
+    return text + "\n".join(lines) + "\n"
+
+
+def stage() -> None:
+    """A fresh build/mutation/: src/openrouter_credits (generated/ copied in), tests, config."""
+    if STAGE.exists():
+        shutil.rmtree(STAGE)
+    package = STAGE / "src" / PACKAGE
+    ignore = shutil.ignore_patterns("__pycache__", "_generated")
+    shutil.copytree(ROOT / "overlays" / PACKAGE, package, ignore=ignore)
+    shutil.copytree(ROOT / "generated", package / "_generated", ignore=ignore)
+    shutil.copytree(ROOT / "tests", STAGE / "tests", ignore=ignore)
+    for name in ALSO_COPY:
+        shutil.copy2(ROOT / name, STAGE / name)
+    (STAGE / "pyproject.toml").write_text(_pyproject(), encoding="utf-8")
+
+
+def run_mutmut(modules: Sequence[str], workers: int) -> int:
+    stage()
+    names = [f"{PACKAGE}.{m}.*" for m in modules]
+    mutmut = Path(sys.executable).with_name("mutmut")
+    command = [str(mutmut), "run", "--max-children", str(workers), *names]
+    print("+ cd build/mutation && " + " ".join(command[1:]), flush=True)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    with subprocess.Popen(
+        command, cwd=STAGE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as process:
+        assert process.stdout is not None
+        _quiet_progress(process.stdout)
+    return process.returncode
+
+
+def _quiet_progress(stream: IO[bytes]) -> None:
+    """Copy mutmut's output, with its spinner frames (``\\r``-separated) cut to one line
+    every PROGRESS_SECONDS."""
+    shown = 0.0
+    pending = b""
+    last = ""
+    while chunk := stream.read1(4096):  # type: ignore[attr-defined]
+        pending += chunk
+        *frames, pending = re.split(rb"[\r\n]", pending)
+        for raw in frames:
+            text = raw.decode("utf-8", "replace").strip()
+            if not text:
+                continue
+            if text[0] in SPINNER:
+                last = text[1:].strip()
+                if time.monotonic() - shown >= PROGRESS_SECONDS:
+                    shown = time.monotonic()
+                    print(f"  ... {last}", flush=True)
+            else:
+                print(text, flush=True)
+    if last:
+        print(f"  ... {last}", flush=True)
+
+
+# --- results -------------------------------------------------------------------------
+
+
+def load_mutants() -> list[Mutant]:
+    found: list[Mutant] = []
+    for meta in sorted((STAGE / "mutants" / "src").rglob("*.py.meta")):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        for name, code in data["exit_code_by_key"].items():
+            found.append(Mutant(name, _exit_status(code)))
+    return found
+
+
+def load_equivalents(path: Path = EQUIVALENTS) -> list[Equivalent]:
+    if not path.exists():
+        return []
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [
+        Equivalent(e["function"], e["before"].strip(), e["after"].strip(), e["reason"])
+        for e in data.get("equivalent", [])
+    ]
+
+
+def diff(mutant: Mutant) -> str:
+    """The unified diff of ``mutant`` against the original function."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    cwd = Path.cwd()
+    os.chdir(STAGE)
+    try:
+        return get_diff_for_mutant(mutant.name)
+    finally:
+        os.chdir(cwd)
+
+
+def changed_lines(text: str) -> tuple[str, str]:
+    """The removed and the added lines of a diff, each stripped, joined by newlines."""
+    lines = [line for line in text.splitlines() if not line.startswith(("---", "+++"))]
+    before = "\n".join(line[1:].strip() for line in lines if line.startswith("-"))
+    after = "\n".join(line[1:].strip() for line in lines if line.startswith("+"))
+    return before, after
+
+
+def is_equivalent(mutant: Mutant, text: str, equivalents: Iterable[Equivalent]) -> bool:
+    before, after = changed_lines(text)
+    return any(
+        e.function == mutant.function and e.before == before and e.after == after
+        for e in equivalents
+    )
+
+
+@dataclass
+class Row:
+    tried: int = 0
+    killed: int = 0
+    survived: int = 0
+    no_tests: int = 0
+    timed_out: int = 0
+    equivalent: int = 0
+    not_run: int = 0
+
+    @property
+    def score(self) -> float | None:
+        """Killed (or timed out) among the mutants that are not equivalent."""
+        real = self.tried - self.equivalent
+        return None if real <= 0 else 100.0 * (self.killed + self.timed_out) / real
+
+
+def classify(
+    mutants: Sequence[Mutant], equivalents: Sequence[Equivalent]
+) -> tuple[dict[str, Row], list[tuple[Mutant, str]], set[Equivalent]]:
+    """Per-module rows, the real survivors (with diffs), and the equivalents that matched."""
+    rows: dict[str, Row] = {}
+    survivors: list[tuple[Mutant, str]] = []
+    used: set[Equivalent] = set()
+    for mutant in mutants:
+        row = rows.setdefault(mutant.module, Row())
+        status = mutant.status
+        if status in ("not checked", "skipped", "check was interrupted by user"):
+            row.not_run += 1
+            continue
+        row.tried += 1
+        if status in KILLED:
+            row.killed += 1
+        elif status == "timeout":
+            row.timed_out += 1
+        else:
+            text = diff(mutant)
+            match = [e for e in equivalents if is_equivalent(mutant, text, [e])]
+            if match:
+                row.equivalent += 1
+                used.update(match)
+            elif status == "no tests":
+                row.no_tests += 1
+                survivors.append((mutant, text))
+            else:
+                row.survived += 1
+                survivors.append((mutant, text))
+    return rows, survivors, used
+
+
+def table(rows: dict[str, Row]) -> str:
+    head = ("module", "tried", "killed", "survived", "no tests", "timed out", "equiv.", "score")
+    lines = [f"{head[0]:<13}" + "".join(f"{h:>10}" for h in head[1:])]
+    total = Row()
+    for module in sorted(rows):
+        row = rows[module]
+        lines.append(_line(module, row))
+        for name in ("tried", "killed", "survived", "no_tests", "timed_out", "equivalent"):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+    lines.append(_line("total", total))
+    return "\n".join(lines)
+
+
+def _line(label: str, row: Row) -> str:
+    score = "-" if row.score is None else f"{row.score:.1f} %"
+    counts = (row.tried, row.killed, row.survived, row.no_tests, row.timed_out, row.equivalent)
+    return f"{label:<13}" + "".join(f"{n:>10}" for n in counts) + f"{score:>10}"
+
+
+def report(modules: Sequence[str], show_diffs: bool) -> int:
+    mutants = [m for m in load_mutants() if not modules or m.module in modules]
+    if not mutants:
+        print("tools/mutation.py: no results under build/mutation/ (run: make mutation)")
+        return 1
+    equivalents = load_equivalents()
+    rows, survivors, used = classify(mutants, equivalents)
+    if show_diffs:
+        for mutant, text in survivors:
+            print(f"# {mutant.name} ({mutant.status})\n{text}\n")
+    else:
+        names = Counter(m.function for m, _ in survivors)
+        for function, n in sorted(names.items()):
+            print(f"survivors: {n:>3}  {function}")
+    not_run = sum(r.not_run for r in rows.values())
+    print()
+    print(table(rows))
+    print(
+        "score = (killed + timed out) / (tried - equivalent); "
+        f"equivalents from {EQUIVALENTS.relative_to(ROOT)}"
+        + (f"; {not_run} mutants not run" if not_run else "")
+    )
+    if not modules:
+        for stale in [e for e in equivalents if e not in used]:
+            print(f"note: equivalent entry matches no surviving mutant: {stale.function}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tools/mutation.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="stage, run mutmut, print the table")
+    run.add_argument("modules", nargs="*", metavar="MODULE", help=", ".join(MODULES))
+    run.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    for name, text in (("table", "the last run's table"), ("survivors", "each survivor's diff")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("modules", nargs="*", metavar="MODULE")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.modules) - set(MODULES))
+    if unknown:
+        parser.error(f"not a mutated module: {', '.join(unknown)} (one of {', '.join(MODULES)})")
+    if args.command == "run":
+        code = run_mutmut(args.modules, args.workers)
+        if code != 0:
+            print(f"tools/mutation.py: mutmut exited with {code}", file=sys.stderr)
+        return report(args.modules, show_diffs=False) or code
+    return report(args.modules, show_diffs=args.command == "survivors")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
