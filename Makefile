@@ -18,7 +18,7 @@ GENERATE = $(BIN)/openapi-python-client generate --path openapi.yaml \
 
 .PHONY: help setup generate spec check check-generated check-spec lint typecheck test wheel demo clean
 .PHONY: publish vendor wheelhouse contract-setup
-.PHONY: bench system-deps
+.PHONY: bench system-deps mutation
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -129,6 +129,19 @@ bench: $(BENCH_STAMP) ## Benchmarks vs raw httpx and the official SDK, against n
 	  echo "nginx not found: the benchmarks fall back to the stand-in server ('make system-deps' installs nginx-light)" >&2; \
 	fi
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Mutation testing (CONTRIBUTING.md, "Mutation testing"), not part of make test. Adds mutmut to
+# .venv (tools/mutation-requirements.txt changes none of requirements-dev.txt's pins), runs it
+# over the hand-written package in build/mutation/ and prints the per-module table.
+# MUTATION_ARGS: module names to run only those (e.g. cli client), --workers N.
+MUTATION_STAMP := $(VENV)/.mutation-stamp
+
+$(MUTATION_STAMP): tools/mutation-requirements.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r tools/mutation-requirements.txt
+	@touch $@
+
+mutation: $(MUTATION_STAMP) ## Mutation testing of the hand-written package; prints the per-module table
+	$(BIN)/python tools/mutation.py run $(MUTATION_ARGS)
 
 # Debian packages that tests and benchmarks use when present (nginx for make bench,
 # node_exporter and promtool for the Prometheus tests). The one target that installs

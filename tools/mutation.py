@@ -53,7 +53,9 @@ MODULES: Final = (
 )
 #: Test files that exercise the package in-process. Left out: the packaging, vendoring,
 #: spec-slicing, contract (Prism) and benchmark tests, which run other processes or test
-#: other code and could not see a mutant anyway.
+#: other code and could not see a mutant anyway, and the stand-in server's own tests
+#: (testing.py is not mutated). A subprocess never sees a mutant either: the
+#: command line's subprocess tests count only through their in-process twins.
 TEST_FILES: Final = (
     "tests/test_body_checks.py",
     "tests/test_boundaries.py",
@@ -64,7 +66,6 @@ TEST_FILES: Final = (
     "tests/test_properties.py",
     "tests/test_reliability.py",
     "tests/test_retries.py",
-    "tests/test_testing_server.py",
 )
 #: Tests in those files left out: they run make or tools/ (nothing of the package in
 #: process), or are load and property sweeps of many seconds whose behaviours faster tests
@@ -74,11 +75,31 @@ DESELECT: Final = (
     "tests/test_cli.py::test_demo_does_not_wait_forever_for_the_server",
     "tests/test_reliability.py::test_200_concurrent_async_calls_on_one_client",
     "tests/test_reliability.py::test_command_line_output_never_shows_the_key",
+    "tests/test_reliability.py::test_8_threads_x_100_calls_on_one_sync_client",
     "tests/test_properties.py::test_any_response_ends_in_the_credits_or_a_documented_error",
     "tests/test_properties.py::test_any_response_ends_the_same_way_async",
 )
+#: A pytest plugin for the mutation run only (written into the staging tree): Hypothesis
+#: tests run fewer, derandomized examples, so a mutant's verdict is the same every run.
+PLUGIN: Final = "mutation_profile"
+PLUGIN_SOURCE: Final = """\
+from typing import Any
+
+from hypothesis import settings
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    for item in items:
+        test = getattr(item, "obj", None)
+        chosen = getattr(test, "_hypothesis_internal_use_settings", None)
+        if chosen is not None:
+            fewer = min(chosen.max_examples, 30)
+            test._hypothesis_internal_use_settings = settings(
+                chosen, max_examples=fewer, derandomize=True, database=None
+            )
+"""
 #: Files the selected tests read next to the package.
-ALSO_COPY: Final = ("README.md", "openapi.yaml", "CHANGELOG.md")
+ALSO_COPY: Final = ("README.md", "openapi.yaml", "CHANGELOG.md", f"{PLUGIN}.py")
 
 SPINNER: Final = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 PROGRESS_SECONDS: Final = 30.0
@@ -123,7 +144,7 @@ def _pyproject() -> str:
     if n != 1:
         raise SystemExit("tools/mutation.py: no pytest pythonpath line in pyproject.toml")
     selected = [f for f in TEST_FILES if (ROOT / f).exists()]
-    cli_args = ["-p", "no:cacheprovider", "-q", "-x", "--no-header"]
+    cli_args = ["-p", "no:cacheprovider", "-p", PLUGIN, "-q", "-x", "--no-header"]
     cli_args += [f"--deselect={d}" for d in DESELECT]
     mutmut = {
         "source_paths": ["src"],
@@ -148,9 +169,10 @@ def stage() -> None:
     shutil.copytree(ROOT / "overlays" / PACKAGE, package, ignore=ignore)
     shutil.copytree(ROOT / "generated", package / "_generated", ignore=ignore)
     shutil.copytree(ROOT / "tests", STAGE / "tests", ignore=ignore)
-    for name in ALSO_COPY:
+    for name in ALSO_COPY[:-1]:
         shutil.copy2(ROOT / name, STAGE / name)
     (STAGE / "pyproject.toml").write_text(_pyproject(), encoding="utf-8")
+    (STAGE / f"{PLUGIN}.py").write_text(PLUGIN_SOURCE, encoding="utf-8")
 
 
 def run_mutmut(modules: Sequence[str], workers: int) -> int:
