@@ -112,16 +112,34 @@ def test_environment_key_is_read_at_each_call(
 # --- header values ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [1, None, b"bytes"])
+@pytest.mark.parametrize(("value", "kind"), [(1, "int"), (None, "NoneType"), (b"b", "bytes")])
 def test_header_value_that_is_not_a_str_is_a_type_error_naming_it(
-    server: StandInServer, value: object
+    server: StandInServer, value: object, kind: str
 ) -> None:
-    with (
-        client(server) as sdk,
-        pytest.raises(TypeError, match=r"header X-Trace: value must be a str, got \w+"),
-    ):
+    with client(server) as sdk, pytest.raises(TypeError) as info:
         sdk.credits.get_credits(http_headers={"X-Trace": value})  # type: ignore[dict-item]
+    assert str(info.value) == f"header X-Trace: value must be a str, got {kind}"
     assert server.requests == []
+
+
+@pytest.mark.parametrize(("value", "bad"), [("ok\rno", "\r"), ("tab\tok\x7f", "\x7f")])
+def test_header_value_error_names_the_first_forbidden_character(
+    server: StandInServer, value: str, bad: str
+) -> None:
+    with client(server) as sdk, pytest.raises(ValueError) as info:
+        sdk.credits.get_credits(x_open_router_title=value)
+    assert str(info.value) == (
+        f"header X-OpenRouter-Title: value contains {bad!r}, which HTTP does not allow "
+        "(only visible ASCII, space and tab)"
+    )
+
+
+def test_categories_string_is_split_on_commas_and_trimmed(server: StandInServer) -> None:
+    with client(server, x_open_router_categories=" cli-agent , programming-app ") as sdk:
+        sdk.credits.get_credits()
+        sdk.credits.get_credits(x_open_router_categories=("cli-agent",))
+    sent = [r.headers["x-openrouter-categories"] for r in server.requests]
+    assert sent == ["cli-agent,programming-app", "cli-agent"]
 
 
 def test_attribution_value_that_is_not_a_str_is_a_type_error() -> None:
