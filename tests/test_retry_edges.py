@@ -92,7 +92,7 @@ def test_retry_after_values(headers: dict[str, str], seconds: float | None) -> N
             "initial_interval must be a positive number, got True",
         ),
         (
-            lambda: BackoffStrategy(1, "2", 1, 1),
+            lambda: BackoffStrategy(1, "2", 1, 1),  # type: ignore[arg-type]
             "max_interval must be a positive number, got '2'",
         ),
         (
@@ -104,13 +104,13 @@ def test_retry_after_values(headers: dict[str, str], seconds: float | None) -> N
             "jitter must be between 0 and 1, got -0.1",
         ),
         (
-            lambda: BackoffStrategy(1, 1, 1, 1, jitter="0.5"),
+            lambda: BackoffStrategy(1, 1, 1, 1, jitter="0.5"),  # type: ignore[arg-type]
             "jitter must be between 0 and 1, got '0.5'",
         ),
         (lambda: RetryConfig("sometimes"), "strategy must be 'backoff' or 'none', got 'sometimes'"),
         (lambda: RetryConfig(max_attempts=0), "max_attempts must be an integer >= 1, got 0"),
         (lambda: RetryConfig(max_attempts=True), "max_attempts must be an integer >= 1, got True"),
-        (lambda: RetryConfig(max_attempts=2.0), "max_attempts must be an integer >= 1, got 2.0"),
+        (lambda: RetryConfig(max_attempts=2.0), "max_attempts must be an integer >= 1, got 2.0"),  # type: ignore[arg-type]
     ],
 )
 def test_bad_config_message_names_the_field_and_value(make: Any, message: str) -> None:
