@@ -7,9 +7,11 @@ All through ``OpenRouter(...).credits.get_credits`` against the stand-in server.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -200,3 +202,47 @@ def test_first_retry_waits_the_jittered_initial_interval(
     wait = float(re.search(r"in (\d+\.\d+) s", line).group(1))  # type: ignore[union-attr]
     assert 0.37 <= wait <= 0.5, line
     assert "after HTTP 503: attempt 2 of 3" in line
+
+
+# --- the client's own connections -----------------------------------------------------------
+
+
+def test_a_burst_of_25_calls_keeps_its_connections_for_the_next(server: StandInServer) -> None:
+    # httpx keeps 20 idle connections by default; this client keeps as many as it opens.
+    server.default = Reply(delay=0.3)
+
+    async def bursts() -> None:
+        async with client(server) as sdk:
+            for _ in range(2):
+                await asyncio.gather(*(sdk.credits.get_credits_async() for _ in range(25)))
+
+    asyncio.run(bursts())
+    assert len(server.requests) == 50
+    assert server.connections == 25
+
+
+def test_25_threads_share_the_sync_connections(server: StandInServer) -> None:
+    server.default = Reply(delay=0.3)
+    with client(server) as sdk, ThreadPoolExecutor(max_workers=25) as pool:
+        for _ in range(2):
+            list(pool.map(lambda _: sdk.credits.get_credits(), range(25)))
+    assert len(server.requests) == 50
+    assert server.connections == 25
+
+
+def test_closed_client_opens_a_new_connection_when_used_again(server: StandInServer) -> None:
+    sdk = client(server)
+    sdk.credits.get_credits()
+    sdk.close()
+    sdk.close()  # twice is fine
+    sdk.credits.get_credits()
+    sdk.close()
+
+    async def again() -> None:
+        await sdk.credits.get_credits_async()
+        await sdk.aclose()
+        await sdk.credits.get_credits_async()
+        await sdk.aclose()
+
+    asyncio.run(again())
+    assert server.connections == 4
