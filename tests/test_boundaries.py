@@ -205,3 +205,29 @@ def test_category_of_exactly_30_characters_is_sent_as_it_is(
         sdk.credits.get_credits(x_open_router_categories=[category, "cli-agent"])
     assert server.requests[0].headers["x-openrouter-categories"] == f"{category},cli-agent"
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+# --- what a decoded response keeps ----------------------------------------------------------
+
+
+def test_decoded_error_response_has_the_decoded_length_and_the_other_headers(
+    server: StandInServer,
+) -> None:
+    server.default = Reply(
+        status=404, body="x" * 1000, headers={"X-Request-Id": "r-1"}, fault=Fault.GZIP
+    )
+    with pytest.raises(errors.OpenRouterDefaultError) as info:
+        fetch(server, "sync", retry_config=None)
+    headers = info.value.headers
+    assert info.value.body == "x" * 1000
+    assert headers["content-length"] == "1000"
+    assert "content-encoding" not in headers
+    assert headers["x-request-id"] == "r-1"
+
+
+def test_decoded_size_in_the_refusal_is_past_the_limit(server: StandInServer) -> None:
+    server.default = Reply(body=credits_body(2 * MIB), fault=Fault.GZIP)
+    with pytest.raises(errors.ResponseValidationError) as info:
+        fetch(server, "sync", retry_config=None)
+    size = re.search(r"\((\d+) bytes or more\)", str(info.value))
+    assert size is not None and MIB < int(size.group(1)) <= MIB + 300_000

@@ -23,6 +23,7 @@ from openrouter_credits import (
     errors,
 )
 from openrouter_credits.testing import Reply, StandInServer
+from openrouter_credits.utils import UNSET
 
 from .conftest import SECRET
 
@@ -246,3 +247,9 @@ def test_closed_client_opens_a_new_connection_when_used_again(server: StandInSer
 
     asyncio.run(again())
     assert server.connections == 4
+
+
+def test_unset_is_falsy_and_shows_as_unset() -> None:
+    assert not UNSET
+    assert repr(UNSET) == "UNSET"
+    assert UNSET is not None

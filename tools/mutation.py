@@ -66,6 +66,7 @@ TEST_FILES: Final = (
     "tests/test_properties.py",
     "tests/test_reliability.py",
     "tests/test_retries.py",
+    "tests/test_retry_edges.py",
 )
 #: Tests in those files left out: they run make or tools/ (nothing of the package in
 #: process), or are load and property sweeps of many seconds whose behaviours faster tests
@@ -153,6 +154,10 @@ def _pyproject() -> str:
         "pytest_add_cli_args_test_selection": selected,
         "also_copy": list(ALSO_COPY),
         "use_git_change_detection": False,
+        # Each mutant's worker is forked from a process that has only collected the tests,
+        # not run them: state cached by a run (the body-check plans of _checks) would
+        # otherwise hide the mutants of the code that fills it.
+        "process_isolation": "forkserver",
         "timeout_multiplier": 5.0,
         "timeout_constant": 10.0,
     }
