@@ -8,10 +8,12 @@ error JSON keeps its exception type with ``.data = None``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+import attrs
 import pytest
 from openrouter_credits import OpenRouter, errors
+from openrouter_credits._checks import ModelMismatch, check_model, check_objects
 from openrouter_credits.testing import Reply, StandInServer
 
 from .conftest import SECRET
@@ -171,3 +173,71 @@ def test_body_in_an_unknown_charset_is_still_shown(server: StandInServer) -> Non
     reply = Reply(status=418, body=b"caf\xc3\xa9", content_type="text/plain; charset=x-nope")
     error = failure(server, reply, errors.OpenRouterDefaultError)
     assert error.body == "café"
+
+
+# --- the checker for properties the spec may grow -----------------------------------------
+# The checks are worked out from the generated classes' annotations, so a property added
+# to openapi.yaml is checked without code changes. The current spec has no list, dict or
+# Any property: these stand-in models have one of each.
+
+
+@attrs.define
+class _Inner:
+    n: int
+
+
+@attrs.define
+class _Grown:
+    tags: list[int]
+    extra: dict[str, Any]
+    anything: Any
+    inner: _Inner
+    maybe: _Inner | None
+    additional_properties: dict[str, Any] = attrs.field(factory=dict)
+
+
+def _grown(**changes: Any) -> _Grown:
+    values: dict[str, Any] = {
+        "tags": [1, 2],
+        "extra": {"a": [1]},
+        "anything": object(),
+        "inner": _Inner(1),
+        "maybe": None,
+    }
+    return _Grown(**{**values, **changes})
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"tags": [1, "2"]}, "$.tags should be list[int], got list [1, '2']"),
+        ({"tags": (1, 2)}, "$.tags should be list[int], got tuple (1, 2)"),
+        ({"extra": [("a", 1)]}, "$.extra should be dict[str, typing.Any], got list"),
+        ({"inner": _Inner(True)}, "$.inner.n should be an integer, got bool True"),
+        ({"maybe": _Inner("1")}, "$.maybe.n should be an integer, got str '1'"),  # type: ignore[arg-type]
+        ({"inner": None}, "$.inner should be _Inner, got NoneType None"),
+    ],
+)
+def test_checker_names_the_mistyped_field(changes: dict[str, Any], why: str) -> None:
+    with pytest.raises(ModelMismatch) as info:
+        check_model(_grown(**changes))
+    assert str(info.value).startswith(why)
+
+
+@attrs.define
+class _Odd:
+    odd: Literal["x"]
+
+
+def test_checker_accepts_well_typed_values_and_refuses_unknown_annotations() -> None:
+    check_model(_grown())
+    check_model(_grown(tags=[], extra={}, anything=None, maybe=_Inner(2)))
+    with pytest.raises(ModelMismatch, match=r"\$\.odd should be"):
+        check_model(_Odd("x"))  # an annotation the checker does not know matches nothing
+
+
+def test_checker_refuses_pairs_for_nested_objects() -> None:
+    raw = {"inner": [["n", 1]], "maybe": {"n": 1}}
+    with pytest.raises(ModelMismatch, match=r"^\$\.inner should be an object, got list$"):
+        check_objects(raw, _Grown)
+    check_objects({"inner": {"n": 1}, "maybe": None}, _Grown)

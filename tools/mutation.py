@@ -191,17 +191,19 @@ def run_mutmut(modules: Sequence[str], workers: int) -> int:
         command, cwd=STAGE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     ) as process:
         assert process.stdout is not None
-        _quiet_progress(process.stdout)
+        with (STAGE / "mutmut-output.log").open("wb") as log:
+            _quiet_progress(process.stdout, log)
     return process.returncode
 
 
-def _quiet_progress(stream: IO[bytes]) -> None:
+def _quiet_progress(stream: IO[bytes], log: IO[bytes]) -> None:
     """Copy mutmut's output, with its spinner frames (``\\r``-separated) cut to one line
-    every PROGRESS_SECONDS."""
+    every PROGRESS_SECONDS; all of it goes to ``log`` (build/mutation/mutmut-output.log)."""
     shown = 0.0
     pending = b""
     last = ""
     while chunk := stream.read1(4096):  # type: ignore[attr-defined]
+        log.write(chunk)
         pending += chunk
         *frames, pending = re.split(rb"[\r\n]", pending)
         for raw in frames:
