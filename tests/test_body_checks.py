@@ -14,6 +14,7 @@ import attrs
 import pytest
 from openrouter_credits import OpenRouter, errors
 from openrouter_credits._checks import ModelMismatch, check_model, check_objects
+from openrouter_credits.models import ForbiddenResponseErrorData
 from openrouter_credits.testing import Reply, StandInServer
 
 from .conftest import SECRET
@@ -241,3 +242,14 @@ def test_checker_refuses_pairs_for_nested_objects() -> None:
     with pytest.raises(ModelMismatch, match=r"^\$\.inner should be an object, got list$"):
         check_objects(raw, _Grown)
     check_objects({"inner": {"n": 1}, "maybe": None}, _Grown)
+
+
+def test_checker_names_a_generated_union_without_its_module() -> None:
+    data = ForbiddenResponseErrorData(code=403, message="no", metadata="text")  # type: ignore[arg-type]
+    with pytest.raises(ModelMismatch) as info:
+        check_model(data)
+    message = str(info.value)
+    assert message.startswith("$.metadata should be ")
+    assert message.endswith(" | None | openrouter_credits._generated.types.Unset, got str 'text'")
+    assert "ForbiddenResponseErrorDataMetadata" in message
+    assert "openrouter_credits._generated.models." not in message

@@ -81,12 +81,21 @@ DESELECT: Final = (
     "tests/test_properties.py::test_any_response_ends_the_same_way_async",
 )
 #: A pytest plugin for the mutation run only (written into the staging tree): Hypothesis
-#: tests run fewer, derandomized examples, so a mutant's verdict is the same every run.
+#: tests run fewer, derandomized examples, so a mutant's verdict is the same every run;
+#: the body checker's per-class cache is emptied before each test.
 PLUGIN: Final = "mutation_profile"
 PLUGIN_SOURCE: Final = """\
 from typing import Any
 
 from hypothesis import settings
+
+
+def pytest_runtest_setup(item: Any) -> None:
+    # _checks caches each model's check plan; left filled, the plan-making code would run
+    # (and count as reached) in the first test only, and its mutants would go unseen.
+    from openrouter_credits import _checks
+
+    getattr(_checks, "_PLANS", {}).clear()
 
 
 def pytest_collection_modifyitems(items: list[Any]) -> None:
