@@ -74,14 +74,14 @@ def test_undecodable_text_is_named(server: StandInServer) -> None:
     body = b'{"data": "\xff\xfe"}'
     reply = Reply(body=body, content_type="application/json; charset=utf-8")
     error = failure(server, reply, errors.ResponseValidationError)
-    assert "not valid text in its declared encoding" in str(error)
+    assert "JSON: the body is not valid text in its declared encoding; HTTP 200 OK" in str(error)
 
 
 def test_deeply_nested_json_is_named(server: StandInServer) -> None:
     body = b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     reply = Reply(body=body, content_type="application/json")
     error = failure(server, reply, errors.ResponseValidationError)
-    assert "the JSON is nested too deeply" in str(error)
+    assert "credits JSON: the JSON is nested too deeply; HTTP 200 OK" in str(error)
 
 
 # --- documented error bodies --------------------------------------------------------------

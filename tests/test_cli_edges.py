@@ -55,6 +55,15 @@ def at(server: StandInServer, *args: str) -> list[str]:
 # --- output -------------------------------------------------------------------------------
 
 
+def test_attribution_options_reach_the_server(server: StandInServer, run: Runner) -> None:
+    args = ["--http-referer", "https://app.example", "--title", "My App"]
+    assert run(*at(server, *args, "--categories", "cli-agent"))[0] == 0
+    headers = server.requests[0].headers
+    assert headers["http-referer"] == "https://app.example"
+    assert headers["x-openrouter-title"] == "My App"
+    assert headers["x-openrouter-categories"] == "cli-agent"
+
+
 def test_table_and_json(server: StandInServer, run: Runner) -> None:
     assert run(*at(server)) == (
         0,
@@ -110,6 +119,20 @@ def test_help_states_the_default_timeout(run: Runner) -> None:
     status, out, _ = run("--help")
     assert status == 0
     assert "(default: 30)" in " ".join(out.split())
+
+
+def test_help_keeps_its_own_line_breaks_and_lists_every_exit_status(run: Runner) -> None:
+    out = run("--help")[1]
+    assert (
+        "\n\nShow an OpenRouter account's total credits, total usage and remaining credits\n"
+        "(total minus usage), from GET /credits. Needs a management key: OPENROUTER_API_KEY\n"
+        "or --api-key-file (never an argument: process lists show those).\n\n"
+    ) in out
+    statuses = "\n".join(f"  {code:>3}  {text}" for code, text in cli.EXIT_STATUSES.items())
+    assert f"\nexit statuses:\n{statuses}\n\nexamples:\n" in out
+    assert (
+        "\n  openrouter-credits --api-key-file - --min-remaining 5 < key.txt || alert ...\n" in out
+    )
 
 
 # --- failure lines ------------------------------------------------------------------------
