@@ -15,6 +15,7 @@ CONTRIBUTING.md ("Mutation testing") says how to read the table and act on survi
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
 import re
@@ -189,9 +190,31 @@ def stage() -> None:
     (STAGE / f"{PLUGIN}.py").write_text(PLUGIN_SOURCE, encoding="utf-8")
 
 
-def run_mutmut(modules: Sequence[str], workers: int) -> int:
-    stage()
-    names = [f"{PACKAGE}.{m}.*" for m in modules]
+def _restage_tests() -> None:
+    """New tests for the last run's mutants: the package must be as it was staged."""
+    staged = STAGE / "src" / PACKAGE
+    for source in (ROOT / "overlays" / PACKAGE).glob("*.py"):
+        if not filecmp.cmp(source, staged / source.name, shallow=False):
+            raise SystemExit(
+                f"tools/mutation.py: {source.name} changed since the last run: run all"
+            )
+    shutil.rmtree(STAGE / "tests")
+    shutil.copytree(ROOT / "tests", STAGE / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    (STAGE / "pyproject.toml").write_text(_pyproject(), encoding="utf-8")
+    (STAGE / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)  # tests are recounted
+
+
+def run_mutmut(modules: Sequence[str], workers: int, survivors_only: bool = False) -> int:
+    if survivors_only:
+        _restage_tests()
+        again = [m for m in load_mutants() if m.status not in KILLED | {"timeout"}]
+        names = [m.name for m in again if not modules or m.module in modules]
+        if not names:
+            print("tools/mutation.py: no survivors to run again")
+            return 0
+    else:
+        stage()
+        names = [f"{PACKAGE}.{m}.*" for m in modules]
     mutmut = Path(sys.executable).with_name("mutmut")
     command = [str(mutmut), "run", "--max-children", str(workers), *names]
     print("+ cd build/mutation && " + " ".join(command[1:]), flush=True)
@@ -383,6 +406,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = sub.add_parser("run", help="stage, run mutmut, print the table")
     run.add_argument("modules", nargs="*", metavar="MODULE", help=", ".join(MODULES))
     run.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    run.add_argument(
+        "--survivors",
+        action="store_true",
+        help="run only the last run's survivors again, against the current tests",
+    )
     for name, text in (("table", "the last run's table"), ("survivors", "each survivor's diff")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("modules", nargs="*", metavar="MODULE")
@@ -391,7 +419,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"not a mutated module: {', '.join(unknown)} (one of {', '.join(MODULES)})")
     if args.command == "run":
-        code = run_mutmut(args.modules, args.workers)
+        code = run_mutmut(args.modules, args.workers, args.survivors)
         if code != 0:
             print(f"tools/mutation.py: mutmut exited with {code}", file=sys.stderr)
         return report(args.modules, show_diffs=False) or code
