@@ -420,3 +420,13 @@ def test_closed_standard_error_still_gives_the_exit_status(
 ) -> None:
     monkeypatch.setattr("sys.stderr", _NoFileno())
     assert cli.main([]) == 3  # no key: the line cannot be written, the status still tells
+
+
+HELP = Path(__file__).with_name("cli_help.txt")
+
+
+def test_help_is_the_documented_text(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every option's help, metavar and group. After changing an option, regenerate with:
+    #   COLUMNS=100 python -m openrouter_credits --help > tests/cli_help.txt
+    monkeypatch.setenv("COLUMNS", "100")
+    assert run("--help")[1] == HELP.read_text(encoding="utf-8")
