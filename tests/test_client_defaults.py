@@ -14,6 +14,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 from openrouter_credits import (
     BackoffStrategy,
@@ -253,3 +254,78 @@ def test_unset_is_falsy_and_shows_as_unset() -> None:
     assert not UNSET
     assert repr(UNSET) == "UNSET"
     assert UNSET is not None
+
+
+# --- option checks: the exact messages ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://x", "server_url 'ftp://x' must be an http:// or https:// URL with a host"),
+        ("http://", "server_url 'http://' must be an http:// or https:// URL with a host"),
+        ("http://[::1", "server_url 'http://[::1' is not a valid URL: Invalid port: ':1'"),
+        (5, "server_url 5 is not a valid URL: Invalid type for url."),
+    ],
+)
+def test_bad_server_url_message(url: Any, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        OpenRouter(api_key=SECRET, server_url=url)
+    assert str(info.value).startswith(message)
+    assert info.value.__cause__ is None
+
+
+def test_bad_per_call_server_url_fails_before_sending(server: StandInServer) -> None:
+    with client(server) as sdk, pytest.raises(ValueError, match=r"^server_url 'ftp://x' must"):
+        sdk.credits.get_credits(server_url="ftp://x")
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("timeout", [0, -1.5, True, float("inf"), "5"])
+def test_bad_timeout_message(timeout: Any) -> None:
+    with pytest.raises(ValueError) as info:
+        OpenRouter(api_key=SECRET, timeout_ms=timeout)
+    assert str(info.value) == (
+        f"timeout_ms must be a positive, finite number of milliseconds, got {timeout!r}"
+    )
+
+
+@pytest.mark.parametrize("config", ["none", 3, {"max_attempts": 1}])
+def test_retry_config_of_a_wrong_type_is_a_type_error(server: StandInServer, config: Any) -> None:
+    expected = f"retries must be a RetryConfig or None, got {type(config).__name__}"
+    with pytest.raises(TypeError) as info:
+        OpenRouter(api_key=SECRET, retry_config=config)
+    assert str(info.value) == expected
+    with client(server) as sdk, pytest.raises(TypeError) as info:
+        sdk.credits.get_credits(retries=config)
+    assert str(info.value) == expected
+
+
+@pytest.mark.parametrize("name", ["Authorization", "AUTHORIZATION"])
+def test_http_headers_cannot_set_authorization_in_any_case(
+    server: StandInServer, name: str
+) -> None:
+    with client(server) as sdk, pytest.raises(ValueError) as info:
+        sdk.credits.get_credits(http_headers={name: "Bearer other"})
+    assert str(info.value) == "http_headers may not set Authorization: pass api_key instead"
+
+
+def test_default_server_is_openrouter() -> None:
+    assert repr(OpenRouter()) == (
+        "OpenRouter(server_url='https://openrouter.ai/api/v1', api_key=<from env>)"
+    )
+
+
+def test_a_client_you_bring_keeps_its_timeout_unless_one_is_given(server: StandInServer) -> None:
+    seen: list[dict[str, float]] = []
+
+    def hook(request: httpx.Request) -> None:
+        seen.append(request.extensions["timeout"])
+
+    with httpx.Client(timeout=7.0, event_hooks={"request": [hook]}) as own:
+        with client(server, client=own) as sdk:
+            sdk.credits.get_credits()
+            sdk.credits.get_credits(timeout_ms=2500)
+        with client(server, client=own, timeout_ms=1500) as sdk:
+            sdk.credits.get_credits()
+    assert [t["read"] for t in seen] == [7.0, 2.5, 1.5]

@@ -62,6 +62,7 @@ TEST_FILES: Final = (
     "tests/test_boundaries.py",
     "tests/test_cli.py",
     "tests/test_cli_edges.py",
+    "tests/test_cli_text.py",
     "tests/test_client.py",
     "tests/test_client_defaults.py",
     "tests/test_properties.py",
