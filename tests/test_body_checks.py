@@ -253,3 +253,29 @@ def test_checker_names_a_generated_union_without_its_module() -> None:
     assert message.endswith(" | None | openrouter_credits._generated.types.Unset, got str 'text'")
     assert "ForbiddenResponseErrorDataMetadata" in message
     assert "openrouter_credits._generated.models." not in message
+
+
+# --- how an error body is decoded ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "charset", "text"),
+    [
+        ("café".encode("latin-1"), "iso-8859-1", "café"),
+        ("café".encode(), "us-ascii", "caf\ufffd\ufffd"),  # invalid bytes replaced, per byte
+        (b"caf\xc3\xa9", None, "café"),  # no charset: UTF-8
+    ],
+)
+def test_error_body_is_decoded_by_its_charset(
+    server: StandInServer, body: bytes, charset: str | None, text: str
+) -> None:
+    ctype = "text/plain" + (f"; charset={charset}" if charset else "")
+    error = failure(
+        server, Reply(status=418, body=body, content_type=ctype), errors.OpenRouterError
+    )
+    assert error.body == text
+
+
+def test_redirect_without_a_location_is_named(server: StandInServer) -> None:
+    error = failure(server, Reply(status=302), errors.OpenRouterDefaultError)
+    assert "HTTP 302 Found, redirect to '?' not followed, content-type none" in str(error)

@@ -69,6 +69,7 @@ TEST_FILES: Final = (
     "tests/test_reliability.py",
     "tests/test_retries.py",
     "tests/test_retry_edges.py",
+    "tests/test_no_response.py",
 )
 #: Tests in those files left out: they run make or tools/ (nothing of the package in
 #: process), or are load and property sweeps of many seconds whose behaviours faster tests

@@ -37,10 +37,10 @@ _PARSE_CLIENT = _GeneratedClient(base_url="http://unused.invalid")
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError)
 
 
-def result_or_raise(response: httpx.Response, redact: str | None = None) -> GetCreditsResponse:
+def result_or_raise(response: httpx.Response, redact: str) -> GetCreditsResponse:
     """The credits from a read ``response``, or the exception its status and body call for.
 
-    ``redact``: a secret to blank out of any body excerpt a message quotes.
+    ``redact``: the key (never empty: the client refuses one) to blank out of any excerpt.
     """
     status = response.status_code
     if status == 200:
@@ -101,15 +101,15 @@ def _why(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _redacted(text: str, secret: str | None) -> str:
-    return text.replace(secret, "[redacted]") if secret else text
+def _redacted(text: str, secret: str) -> str:
+    return text.replace(secret, "[redacted]")
 
 
-def _body(response: httpx.Response, redact: str | None) -> str:
+def _body(response: httpx.Response, redact: str) -> str:
     return _redacted(errors._text(response), redact)
 
 
-def _excerpt(response: httpx.Response, redact: str | None) -> str:
+def _excerpt(response: httpx.Response, redact: str) -> str:
     """``content-type text/html, body '<html>…' (1234 bytes)``: bounded, key redacted."""
     text = _body(response, redact)
     limit = BODY_EXCERPT_CHARS
@@ -118,7 +118,7 @@ def _excerpt(response: httpx.Response, redact: str | None) -> str:
     return f"content-type {ctype}, body {excerpt!r} ({len(response.content)} bytes)"
 
 
-def _describe(response: httpx.Response, redact: str | None) -> str:
+def _describe(response: httpx.Response, redact: str) -> str:
     """``HTTP 418 I'm a teapot, content-type text/html, body '<html>…' (1234 bytes)``."""
     where = ""
     if response.is_redirect:
