@@ -194,6 +194,7 @@ class _Grown:
     anything: Any
     inner: _Inner
     maybe: _Inner | None
+    label: str
     additional_properties: dict[str, Any] = attrs.field(factory=dict)
 
 
@@ -204,6 +205,7 @@ def _grown(**changes: Any) -> _Grown:
         "anything": object(),
         "inner": _Inner(1),
         "maybe": None,
+        "label": "l",
     }
     return _Grown(**{**values, **changes})
 
@@ -217,6 +219,7 @@ def _grown(**changes: Any) -> _Grown:
         ({"inner": _Inner(True)}, "$.inner.n should be an integer, got bool True"),
         ({"maybe": _Inner("1")}, "$.maybe.n should be an integer, got str '1'"),  # type: ignore[arg-type]
         ({"inner": None}, "$.inner should be _Inner, got NoneType None"),
+        ({"label": 5}, "$.label should be a string, got int 5"),
     ],
 )
 def test_checker_names_the_mistyped_field(changes: dict[str, Any], why: str) -> None:
@@ -253,6 +256,7 @@ def test_checker_names_a_generated_union_without_its_module() -> None:
     assert message.endswith(" | None | openrouter_credits._generated.types.Unset, got str 'text'")
     assert "ForbiddenResponseErrorDataMetadata" in message
     assert "openrouter_credits._generated.models." not in message
+    assert message.startswith("$.metadata should be forbidden_response_error_data_metadata.")
 
 
 # --- how an error body is decoded ------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_jitter_bounds_are_inclusive() -> None:
     assert BackoffStrategy(1, 1, 1, 1, jitter=1).jitter == 1
 
 
-@pytest.mark.parametrize("code", ["600", "099", "5X", "5XXX", "50X", "X00", "", "abc"])
+@pytest.mark.parametrize("code", ["600", "099", "5X", "5XXX", "50X", "5X0", "X00", "", "abc"])
 def test_bad_status_pattern_is_named(code: str) -> None:
     with pytest.raises(ValueError) as info:
         RetryConfig(status_codes=(code,))
