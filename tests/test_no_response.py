@@ -67,3 +67,9 @@ def test_refused_three_times_says_three_attempts(no_sleep: None) -> None:
     assert str(info.value).startswith(f"GET {url}/credits failed after 3 attempts: ConnectError: ")
     assert "not trusted" not in str(info.value)
     assert info.value.attempts == 3
+
+
+def test_error_over_a_response_not_read_has_an_empty_body() -> None:
+    unread = httpx.Response(503, stream=httpx.ByteStream(b"never read"))
+    error = errors.OpenRouterDefaultError("m", unread)
+    assert (error.body, error.status_code, str(error)) == ("", 503, "m")
