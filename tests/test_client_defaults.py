@@ -329,3 +329,21 @@ def test_a_client_you_bring_keeps_its_timeout_unless_one_is_given(server: StandI
         with client(server, client=own, timeout_ms=1500) as sdk:
             sdk.credits.get_credits()
     assert [t["read"] for t in seen] == [7.0, 2.5, 1.5]
+
+
+def test_async_call_takes_its_own_server_url_and_timeout(server: StandInServer) -> None:
+    server.default = Reply(delay=2.0)
+
+    async def calls() -> None:
+        with StandInServer() as other:
+            async with OpenRouter(api_key=SECRET, server_url=other.base_url) as sdk:
+                await sdk.credits.get_credits_async(server_url=other.base_url)
+                assert len(other.requests) == 1
+                with pytest.raises(errors.APITimeoutError):
+                    await sdk.credits.get_credits_async(
+                        server_url=server.base_url, timeout_ms=200, retries=None
+                    )
+            assert len(other.requests) == 1
+
+    asyncio.run(calls())
+    assert len(server.requests) == 1
