@@ -356,13 +356,22 @@ def classify(
 
 
 def table(rows: dict[str, Row]) -> str:
-    head = ("module", "tried", "killed", "survived", "no tests", "timed out", "equiv.", "score")
+    head: tuple[str, ...] = ("module", "tried", "killed", "survived", "no tests", "timed out")
+    head = (*head, "equiv.", "score", "not run")
     lines = [f"{head[0]:<13}" + "".join(f"{h:>10}" for h in head[1:])]
     total = Row()
     for module in sorted(rows):
         row = rows[module]
         lines.append(_line(module, row))
-        for name in ("tried", "killed", "survived", "no_tests", "timed_out", "equivalent"):
+        for name in (
+            "tried",
+            "killed",
+            "survived",
+            "no_tests",
+            "timed_out",
+            "equivalent",
+            "not_run",
+        ):
             setattr(total, name, getattr(total, name) + getattr(row, name))
     lines.append(_line("total", total))
     return "\n".join(lines)
@@ -371,7 +380,8 @@ def table(rows: dict[str, Row]) -> str:
 def _line(label: str, row: Row) -> str:
     score = "-" if row.score is None else f"{row.score:.1f} %"
     counts = (row.tried, row.killed, row.survived, row.no_tests, row.timed_out, row.equivalent)
-    return f"{label:<13}" + "".join(f"{n:>10}" for n in counts) + f"{score:>10}"
+    line = f"{label:<13}" + "".join(f"{n:>10}" for n in counts) + f"{score:>10}"
+    return line + (f"{row.not_run:>10}" if row.not_run else "")
 
 
 def report(modules: Sequence[str], show_diffs: bool) -> int:
