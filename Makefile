@@ -19,7 +19,7 @@ GENERATE = $(BIN)/openapi-python-client generate --path openapi.yaml \
 
 .PHONY: help setup lock generate spec check check-generated check-spec lint typecheck test wheel demo clean
 .PHONY: publish vendor wheelhouse contract-setup
-.PHONY: bench system-deps
+.PHONY: bench system-deps mutation
 .PHONY: check-release release-record changelog api-changes
 
 help: ## List the targets
@@ -45,6 +45,8 @@ COMPILE := $(BIN)/uv pip compile --quiet --python-version 3.11 --generate-hashes
 lock: $(STAMP) ## Compile requirements/*.txt (pinned, with hashes) from requirements/*.in
 	$(COMPILE) --universal requirements/uv.in -o requirements/uv.txt
 	$(COMPILE) --python-platform x86_64-unknown-linux-gnu requirements/dev.in -o requirements/dev.txt
+	$(COMPILE) --python-platform x86_64-unknown-linux-gnu -c requirements/dev.txt \
+	  requirements/mutation.in -o requirements/mutation.txt
 
 generate: $(STAMP) ## Regenerate generated/ from openapi.yaml + generator-config.yaml
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -168,6 +170,19 @@ bench: $(BENCH_STAMP) ## Benchmarks vs raw httpx and the official SDK, against n
 	  echo "nginx not found: the benchmarks fall back to the stand-in server ('make system-deps' installs nginx-light)" >&2; \
 	fi
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Mutation testing (CONTRIBUTING.md, "Mutation testing"), not part of make test. Adds mutmut to
+# .venv (requirements/mutation.txt, hashed, constrained by the dev lock), runs it over the
+# hand-written package in build/mutation/ and prints the per-module table.
+# MUTATION_ARGS: module names to run only those (e.g. cli client), --workers N.
+MUTATION_STAMP := $(VENV)/.mutation-stamp
+
+$(MUTATION_STAMP): requirements/mutation.txt $(STAMP)
+	$(UV) -r requirements/mutation.txt
+	@touch $@
+
+mutation: $(MUTATION_STAMP) ## Mutation testing of the hand-written package; prints the per-module table
+	$(BIN)/python tools/mutation.py run $(MUTATION_ARGS)
 
 # Debian packages that tests and benchmarks use when present (nginx for make bench,
 # node_exporter and promtool for the Prometheus tests). The one target that installs

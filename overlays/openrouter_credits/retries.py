@@ -58,8 +58,6 @@ def _status_tuple(value: Iterable[object]) -> tuple[str, ...]:
 def _status_pattern(
     instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]
 ) -> None:
-    if not isinstance(value, tuple):
-        raise TypeError(f"{attribute.name} must be a tuple of status codes or patterns like '5XX'")
     for item in value:
         text = str(item).upper()
         if not (len(text) == 3 and text[0] in "12345" and (text[1:].isdigit() or text[1:] == "XX")):

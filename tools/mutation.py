@@ -1,0 +1,459 @@
+"""``make mutation``: mutation testing of the hand-written package with mutmut, and its table.
+
+``python tools/mutation.py run [MODULE ...] [--workers N]`` copies the package into a
+staging tree under ``build/mutation/`` laid out as mutmut expects (``src/openrouter_credits``,
+with ``generated/`` copied in as ``_generated``, which is never mutated), runs ``mutmut run``
+there (each mutant against only the tests that reach its function), and prints the
+per-module table. ``python tools/mutation.py table`` prints the table of the last run again;
+``python tools/mutation.py survivors [MODULE ...]`` shows the diff of every real survivor.
+
+Mutants that cannot change behaviour are listed, each with a one-line reason, in
+``tools/mutation-equivalents.toml``; they are left out of the score and of the survivors.
+CONTRIBUTING.md ("Mutation testing") says how to read the table and act on survivors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Final
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+STAGE: Final = ROOT / "build" / "mutation"
+PACKAGE: Final = "openrouter_credits"
+EQUIVALENTS: Final = ROOT / "tools" / "mutation-equivalents.toml"
+
+#: Modules mutated (the hand-written layer). Not mutated: generated/ (checked by
+#: regeneration), testing.py (the stand-in server is test tooling; the tests test it),
+#: _version.py, __main__.py, __init__.py (re-exports only).
+MODULES: Final = (
+    "_body",
+    "_calls",
+    "_checks",
+    "_clamped",
+    "_cli_common",
+    "_constants",
+    "_deadline",
+    "_headers",
+    "_options",
+    "_plugin",
+    "_prometheus",
+    "_redact",
+    "_responses",
+    "_retry_core",
+    "_thresholds",
+    "_transport",
+    "cli",
+    "client",
+    "errors",
+    "models",
+    "retries",
+    "utils",
+)
+#: Test files that exercise the package in-process. Left out: the packaging, vendoring,
+#: spec-slicing, contract (Prism) and benchmark tests, which run other processes or test
+#: other code and could not see a mutant anyway, and the stand-in server's own tests
+#: (testing.py is not mutated). A subprocess never sees a mutant either: the
+#: command line's subprocess tests count only through their in-process twins.
+TEST_FILES: Final = (
+    "tests/cli",
+    "tests/client",
+    "tests/reliability",
+    "tests/test_body_checks.py",
+    "tests/test_boundaries.py",
+    "tests/test_client_defaults.py",
+    "tests/test_closing.py",
+    "tests/test_deadline.py",
+    "tests/test_dropin.py",
+    "tests/test_no_response.py",
+    "tests/test_plugin.py",
+    "tests/test_prometheus.py",
+    "tests/test_redaction.py",
+    "tests/test_retries.py",
+    "tests/test_retry_edges.py",
+    "tests/test_slow_servers.py",
+)
+#: Tests in those files left out: they run make or tools/ (nothing of the package in
+#: process), or are load and property sweeps of many seconds whose behaviours faster tests
+#: pin too (a mutant is run against every test that reaches it: seconds add up).
+DESELECT: Final = (
+    "tests/cli/test_output.py::test_make_demo",
+    "tests/cli/test_output.py::test_demo_does_not_wait_forever_for_the_server",
+    "tests/reliability/test_load.py::test_200_concurrent_async_calls_on_one_client",
+    "tests/reliability/test_cli_secrets.py::test_command_line_output_never_shows_the_key",
+    "tests/reliability/test_load.py::test_8_threads_x_100_calls_on_one_sync_client",
+    "tests/reliability/test_properties_responses.py::"
+    "test_any_response_ends_in_the_credits_or_a_documented_error",
+    "tests/reliability/test_properties_responses.py::test_any_response_ends_the_same_way_async",
+)
+#: A pytest plugin for the mutation run only (written into the staging tree): Hypothesis
+#: tests run fewer, derandomized examples, so a mutant's verdict is the same every run;
+#: the body checker's per-class cache is emptied before each test.
+PLUGIN: Final = "mutation_profile"
+PLUGIN_SOURCE: Final = """\
+from typing import Any
+
+from hypothesis import settings
+
+
+def pytest_runtest_setup(item: Any) -> None:
+    # _checks caches each model's check plan; left filled, the plan-making code would run
+    # (and count as reached) in the first test only, and its mutants would go unseen.
+    from openrouter_credits import _checks
+
+    getattr(_checks, "_PLANS", {}).clear()
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    for item in items:
+        test = getattr(item, "obj", None)
+        chosen = getattr(test, "_hypothesis_internal_use_settings", None)
+        if chosen is not None:
+            fewer = min(chosen.max_examples, 30)
+            test._hypothesis_internal_use_settings = settings(
+                chosen, max_examples=fewer, derandomize=True, database=None
+            )
+"""
+#: Files the selected tests read next to the package.
+ALSO_COPY: Final = ("README.md", "openapi.yaml", "CHANGELOG.md", f"{PLUGIN}.py")
+
+SPINNER: Final = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+PROGRESS_SECONDS: Final = 30.0
+
+KILLED: Final = frozenset({"killed", "caught by type check", "suspicious", "segfault"})
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str  # openrouter_credits.cli.x__money__mutmut_3
+    status: str  # mutmut's word: killed, survived, timeout, no tests, ...
+
+    @property
+    def module(self) -> str:
+        return self.name.removeprefix(PACKAGE + ".").split(".")[0]
+
+    @property
+    def function(self) -> str:
+        return self.name.rpartition("__mutmut_")[0]
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    function: str
+    before: str
+    after: str
+    reason: str
+
+
+def _exit_status(code: int | None) -> str:
+    from mutmut.stats import status_by_exit_code
+
+    return str(status_by_exit_code[code])
+
+
+# --- staging -------------------------------------------------------------------------
+
+
+def _pyproject() -> str:
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    text, n = re.subn(r"(?m)^pythonpath = \[.*\]$", 'pythonpath = ["src", "."]', text)
+    if n != 1:
+        raise SystemExit("tools/mutation.py: no pytest pythonpath line in pyproject.toml")
+    selected = [f for f in TEST_FILES if (ROOT / f).exists()]
+    cli_args = ["-p", "no:cacheprovider", "-p", PLUGIN, "-q", "-x", "--no-header"]
+    cli_args += [f"--deselect={d}" for d in DESELECT]
+    mutmut = {
+        "source_paths": ["src"],
+        "only_mutate": [f"src/{PACKAGE}/{m}.py" for m in MODULES],
+        "pytest_add_cli_args": cli_args,
+        "pytest_add_cli_args_test_selection": selected,
+        "also_copy": list(ALSO_COPY),
+        "use_git_change_detection": False,
+        # Each mutant's worker is forked from a process that has only collected the tests,
+        # not run them: state cached by a run (the body-check plans of _checks) would
+        # otherwise hide the mutants of the code that fills it.
+        "process_isolation": "forkserver",
+        "timeout_multiplier": 5.0,
+        "timeout_constant": 10.0,
+    }
+    lines = ["", "[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in mutmut.items()]
+    return text + "\n".join(lines) + "\n"
+
+
+def stage() -> None:
+    """A fresh build/mutation/: src/openrouter_credits (generated/ copied in), tests, config."""
+    if STAGE.exists():
+        shutil.rmtree(STAGE)
+    package = STAGE / "src" / PACKAGE
+    ignore = shutil.ignore_patterns("__pycache__", "_generated")
+    shutil.copytree(ROOT / "overlays" / PACKAGE, package, ignore=ignore)
+    shutil.copytree(ROOT / "generated", package / "_generated", ignore=ignore)
+    shutil.copytree(ROOT / "tests", STAGE / "tests", ignore=ignore)
+    for name in ALSO_COPY[:-1]:
+        shutil.copy2(ROOT / name, STAGE / name)
+    (STAGE / "pyproject.toml").write_text(_pyproject(), encoding="utf-8")
+    (STAGE / f"{PLUGIN}.py").write_text(PLUGIN_SOURCE, encoding="utf-8")
+
+
+def _restage_tests() -> None:
+    """New tests for the last run's mutants: the package must be as it was staged."""
+    staged = STAGE / "src" / PACKAGE
+    for source in (ROOT / "overlays" / PACKAGE).glob("*.py"):
+        if not filecmp.cmp(source, staged / source.name, shallow=False):
+            raise SystemExit(
+                f"tools/mutation.py: {source.name} changed since the last run: run all"
+            )
+    shutil.rmtree(STAGE / "tests")
+    shutil.copytree(ROOT / "tests", STAGE / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    (STAGE / "pyproject.toml").write_text(_pyproject(), encoding="utf-8")
+    (STAGE / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)  # tests are recounted
+
+
+def run_mutmut(modules: Sequence[str], workers: int, survivors_only: bool = False) -> int:
+    if survivors_only:
+        _restage_tests()
+        again = [m for m in load_mutants() if m.status not in KILLED | {"timeout"}]
+        names = [m.name for m in again if not modules or m.module in modules]
+        if not names:
+            print("tools/mutation.py: no survivors to run again")
+            return 0
+    else:
+        stage()
+        names = [f"{PACKAGE}.{m}.*" for m in modules]
+    mutmut = Path(sys.executable).with_name("mutmut")
+    command = [str(mutmut), "run", "--max-children", str(workers), *names]
+    print("+ cd build/mutation && " + " ".join(command[1:]), flush=True)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    with subprocess.Popen(
+        command, cwd=STAGE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as process:
+        assert process.stdout is not None
+        with (STAGE / "mutmut-output.log").open("wb") as log:
+            _quiet_progress(process.stdout, log)
+    return process.returncode
+
+
+def _quiet_progress(stream: IO[bytes], log: IO[bytes]) -> None:
+    """Copy mutmut's output, with its spinner frames (``\\r``-separated) cut to one line
+    every PROGRESS_SECONDS; all of it goes to ``log`` (build/mutation/mutmut-output.log)."""
+    shown = 0.0
+    pending = b""
+    last = ""
+    while chunk := stream.read1(4096):  # type: ignore[attr-defined]
+        log.write(chunk)
+        pending += chunk
+        *frames, pending = re.split(rb"[\r\n]", pending)
+        for raw in frames:
+            text = raw.decode("utf-8", "replace").strip()
+            if not text:
+                continue
+            if text[0] in SPINNER:
+                last = text[1:].strip()
+                if time.monotonic() - shown >= PROGRESS_SECONDS:
+                    shown = time.monotonic()
+                    print(f"  ... {last}", flush=True)
+            else:
+                print(text, flush=True)
+    if last:
+        print(f"  ... {last}", flush=True)
+
+
+# --- results -------------------------------------------------------------------------
+
+
+def load_mutants() -> list[Mutant]:
+    found: list[Mutant] = []
+    for meta in sorted((STAGE / "mutants" / "src").rglob("*.py.meta")):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        for name, code in data["exit_code_by_key"].items():
+            found.append(Mutant(name, _exit_status(code)))
+    return found
+
+
+def load_equivalents(path: Path = EQUIVALENTS) -> list[Equivalent]:
+    if not path.exists():
+        return []
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return [
+        Equivalent(e["function"], e["before"].strip(), e["after"].strip(), e["reason"])
+        for e in data.get("equivalent", [])
+    ]
+
+
+def diff(mutant: Mutant) -> str:
+    """The unified diff of ``mutant`` against the original function."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    cwd = Path.cwd()
+    os.chdir(STAGE)
+    try:
+        return get_diff_for_mutant(mutant.name)
+    finally:
+        os.chdir(cwd)
+
+
+def changed_lines(text: str) -> tuple[str, str]:
+    """The removed and the added lines of a diff, each stripped, joined by newlines."""
+    lines = [line for line in text.splitlines() if not line.startswith(("---", "+++"))]
+    before = "\n".join(line[1:].strip() for line in lines if line.startswith("-"))
+    after = "\n".join(line[1:].strip() for line in lines if line.startswith("+"))
+    return before, after
+
+
+def is_equivalent(mutant: Mutant, text: str, equivalents: Iterable[Equivalent]) -> bool:
+    before, after = changed_lines(text)
+    return any(
+        e.function == mutant.function and e.before == before and e.after == after
+        for e in equivalents
+    )
+
+
+@dataclass
+class Row:
+    tried: int = 0
+    killed: int = 0
+    survived: int = 0
+    no_tests: int = 0
+    timed_out: int = 0
+    equivalent: int = 0
+    not_run: int = 0
+
+    @property
+    def score(self) -> float | None:
+        """Killed (or timed out) among the mutants that are not equivalent."""
+        real = self.tried - self.equivalent
+        return None if real <= 0 else 100.0 * (self.killed + self.timed_out) / real
+
+
+def classify(
+    mutants: Sequence[Mutant], equivalents: Sequence[Equivalent]
+) -> tuple[dict[str, Row], list[tuple[Mutant, str]], set[Equivalent]]:
+    """Per-module rows, the real survivors (with diffs), and the equivalents that matched."""
+    rows: dict[str, Row] = {}
+    survivors: list[tuple[Mutant, str]] = []
+    used: set[Equivalent] = set()
+    for mutant in mutants:
+        row = rows.setdefault(mutant.module, Row())
+        status = mutant.status
+        if status in ("not checked", "skipped", "check was interrupted by user"):
+            row.not_run += 1
+            continue
+        row.tried += 1
+        if status in KILLED:
+            row.killed += 1
+        elif status == "timeout":
+            row.timed_out += 1
+        else:
+            text = diff(mutant)
+            match = [e for e in equivalents if is_equivalent(mutant, text, [e])]
+            if match:
+                row.equivalent += 1
+                used.update(match)
+            elif status == "no tests":
+                row.no_tests += 1
+                survivors.append((mutant, text))
+            else:
+                row.survived += 1
+                survivors.append((mutant, text))
+    return rows, survivors, used
+
+
+def table(rows: dict[str, Row]) -> str:
+    head: tuple[str, ...] = ("module", "tried", "killed", "survived", "no tests", "timed out")
+    head = (*head, "equiv.", "score", "not run")
+    lines = [f"{head[0]:<13}" + "".join(f"{h:>10}" for h in head[1:])]
+    total = Row()
+    for module in sorted(rows):
+        row = rows[module]
+        lines.append(_line(module, row))
+        for name in (
+            "tried",
+            "killed",
+            "survived",
+            "no_tests",
+            "timed_out",
+            "equivalent",
+            "not_run",
+        ):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+    lines.append(_line("total", total))
+    return "\n".join(lines)
+
+
+def _line(label: str, row: Row) -> str:
+    score = "-" if row.score is None else f"{row.score:.1f} %"
+    counts = (row.tried, row.killed, row.survived, row.no_tests, row.timed_out, row.equivalent)
+    line = f"{label:<13}" + "".join(f"{n:>10}" for n in counts) + f"{score:>10}"
+    return line + (f"{row.not_run:>10}" if row.not_run else "")
+
+
+def report(modules: Sequence[str], show_diffs: bool) -> int:
+    mutants = [m for m in load_mutants() if not modules or m.module in modules]
+    if not mutants:
+        print("tools/mutation.py: no results under build/mutation/ (run: make mutation)")
+        return 1
+    equivalents = load_equivalents()
+    rows, survivors, used = classify(mutants, equivalents)
+    if show_diffs:
+        for mutant, text in survivors:
+            print(f"# {mutant.name} ({mutant.status})\n{text}\n")
+    else:
+        names = Counter(m.function for m, _ in survivors)
+        for function, n in sorted(names.items()):
+            print(f"survivors: {n:>3}  {function}")
+    not_run = sum(r.not_run for r in rows.values())
+    print()
+    print(table(rows))
+    print(
+        "score = (killed + timed out) / (tried - equivalent); "
+        f"equivalents from {EQUIVALENTS.relative_to(ROOT)}"
+        + (f"; {not_run} mutants not run" if not_run else "")
+    )
+    complete = {module for module, row in rows.items() if not row.not_run}
+    if not modules:
+        for stale in [e for e in equivalents if e not in used]:
+            if stale.function.removeprefix(PACKAGE + ".").split(".")[0] in complete:
+                print(f"note: equivalent entry matches no surviving mutant: {stale.function}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tools/mutation.py", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="stage, run mutmut, print the table")
+    run.add_argument("modules", nargs="*", metavar="MODULE", help=", ".join(MODULES))
+    run.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    run.add_argument(
+        "--survivors",
+        action="store_true",
+        help="run only the last run's survivors again, against the current tests",
+    )
+    for name, text in (("table", "the last run's table"), ("survivors", "each survivor's diff")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("modules", nargs="*", metavar="MODULE")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.modules) - set(MODULES))
+    if unknown:
+        parser.error(f"not a mutated module: {', '.join(unknown)} (one of {', '.join(MODULES)})")
+    if args.command == "run":
+        code = run_mutmut(args.modules, args.workers, args.survivors)
+        if code != 0:
+            print(f"tools/mutation.py: mutmut exited with {code}", file=sys.stderr)
+        return report(args.modules, show_diffs=False) or code
+    return report(args.modules, show_diffs=args.command == "survivors")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
