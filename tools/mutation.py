@@ -299,7 +299,7 @@ def diff(mutant: Mutant) -> str:
     cwd = Path.cwd()
     os.chdir(STAGE)
     try:
-        return get_diff_for_mutant(mutant.name)
+        return str(get_diff_for_mutant(mutant.name))
     finally:
         os.chdir(cwd)
 
