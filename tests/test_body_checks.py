@@ -167,7 +167,7 @@ def test_500_message_says_it_was_retried(server: StandInServer) -> None:
 def test_non_standard_status_is_named_so(server: StandInServer) -> None:
     error = failure(server, Reply(status=599, body=""), errors.OpenRouterDefaultError)
     assert "HTTP 599 (non-standard status)" in str(error)
-    assert repr(error) == f"OpenRouterDefaultError(status_code=599, message={str(error)!r})"
+    assert repr(error) == f"OpenRouterDefaultError(status_code=599, message={error.message!r})"
 
 
 def test_body_in_an_unknown_charset_is_still_shown(server: StandInServer) -> None:

@@ -147,9 +147,9 @@ def test_categories_string_is_split_on_commas_and_trimmed(server: StandInServer)
 
 
 def test_attribution_value_that_is_not_a_str_is_a_type_error() -> None:
-    with pytest.raises(TypeError, match="header HTTP-Referer"):
+    with pytest.raises(TypeError, match="http_referer must be a str, got int"):
         OpenRouter(api_key=SECRET, http_referer=42)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="header X-OpenRouter-Title"):
+    with pytest.raises(TypeError, match="x_open_router_title must be a str, got int"):
         OpenRouter(api_key=SECRET, x_open_router_title=42)  # type: ignore[arg-type]
 
 

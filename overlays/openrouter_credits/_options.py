@@ -201,6 +201,8 @@ def server_url(server: str | None, url: str | None, params: Mapping[str, str] | 
         if server is not None and server not in SERVERS:
             raise ValueError(f"server {server!r} is not one of {sorted(SERVERS)}")
         return SERVERS[server or "production"]
+    if not isinstance(url, str):
+        return url  # check_server_url names what is wrong with it
     for name, value in (params or {}).items():
         if not isinstance(name, str) or not isinstance(value, str):
             raise TypeError(f"url_params must map str to str, got {name!r}: {value!r}")

@@ -105,7 +105,8 @@ def test_help_keeps_its_own_line_breaks_and_lists_every_exit_status(run: Runner)
     statuses = "\n".join(f"  {code:>3}  {text}" for code, text in cli.EXIT_STATUSES.items())
     assert f"\nexit statuses:\n{statuses}\n\nexamples:\n" in out
     assert (
-        "\n  openrouter-credits --api-key-file - --min-remaining 5 < key.txt || alert ...\n" in out
+        "\n  openrouter-credits --api-key-file - --min-remaining 5 < key.txt;"
+        " [ $? = 2 ] && alert ...\n" in out
     )
 
 
