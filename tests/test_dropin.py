@@ -93,10 +93,14 @@ def test_a_category_against_the_naming_rules_is_sent_with_a_warning(
     assert any(rule in r.getMessage() for r in warnings), [r.getMessage() for r in warnings]
 
 
-def test_an_empty_category_means_none(server: StandInServer) -> None:
-    with OpenRouter(server_url=server.base_url, x_open_router_categories="") as sdk:
+@pytest.mark.parametrize("empty", ["", []], ids=["empty string", "empty list"])
+def test_an_empty_category_means_none(
+    server: StandInServer, caplog: pytest.LogCaptureFixture, empty: str | list[str]
+) -> None:
+    with OpenRouter(server_url=server.base_url, x_open_router_categories=empty) as sdk:
         sdk.credits.get_credits()
     assert "x-openrouter-categories" not in server.requests[0].headers
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_environment_fallbacks_apply_when_the_argument_is_not_given(
