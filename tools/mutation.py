@@ -315,7 +315,8 @@ def changed_lines(text: str) -> tuple[str, str]:
 def is_equivalent(mutant: Mutant, text: str, equivalents: Iterable[Equivalent]) -> bool:
     before, after = changed_lines(text)
     return any(
-        e.function == mutant.function and e.before == before and e.after == after
+        e.function == mutant.function
+        and ((e.before, e.after) == ("*", "*") or (e.before, e.after) == (before, after))
         for e in equivalents
     )
 
