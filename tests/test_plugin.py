@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,7 +38,7 @@ STATUS_LINE = re.compile(
 STATUS = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
 
 
-def run(
+def run_subprocess(
     *args: str, key: str | None = KEY, env: dict[str, str] | None = None
 ) -> tuple[int, str, str]:
     """``python -m openrouter_credits.check ARGS``: (status, state, text); checks the
@@ -53,13 +54,49 @@ def run(
         timeout=RUN_TIMEOUT,
         check=False,
     )
-    assert KEY not in result.stdout + result.stderr
-    assert result.stderr == ""
-    line = result.stdout.removesuffix("\n")
+    return checked(result.returncode, result.stdout, result.stderr)
+
+
+def checked(status: int, stdout: str, stderr: str) -> tuple[int, str, str]:
+    """(status, state, line) after checking the grammar, the status matching the state,
+    an empty stderr and no key anywhere."""
+    assert KEY not in stdout + stderr
+    assert stderr == ""
+    line = stdout.removesuffix("\n")
     match = STATUS_LINE.fullmatch(line)
-    assert match, f"not a plugin status line: {result.stdout!r}"
-    assert result.returncode == STATUS[match["state"]]
-    return result.returncode, match["state"], line
+    assert match, f"not a plugin status line: {stdout!r}"
+    assert status == STATUS[match["state"]]
+    return status, match["state"], line
+
+
+Runner = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture(params=["subprocess", "in-process"])
+def run(
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Runner:
+    """`run_subprocess`, or its twin calling ``_plugin.main`` in this process (the same
+    checks; the in-process form is what mutation testing can see)."""
+    if request.param == "subprocess":
+        return run_subprocess
+
+    def in_process(
+        *args: str, key: str | None = KEY, env: dict[str, str] | None = None
+    ) -> tuple[int, str, str]:
+        monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+        if key is not None:
+            monkeypatch.setenv("OPENROUTER_API_KEY", key)
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        status = _plugin.main(list(args))
+        out, err = capsys.readouterr()
+        return checked(status, out, err)
+
+    return in_process
 
 
 def at(server: StandInServer, *args: str) -> list[str]:
@@ -69,7 +106,7 @@ def at(server: StandInServer, *args: str) -> list[str]:
 # --- OK, WARNING, CRITICAL ------------------------------------------------------------
 
 
-def test_ok(server: StandInServer) -> None:
+def test_ok(server: StandInServer, run: Runner) -> None:
     assert run("-w", "10:", "-c", "5:", *at(server)) == (0, "OK", OK_LINE)
     (request,) = server.requests
     assert request.headers["authorization"] == f"Bearer {KEY}"
@@ -85,7 +122,9 @@ def test_ok(server: StandInServer) -> None:
         ("@70:80", "@0:1", "WARNING"),  # inside a range
     ],
 )
-def test_states(server: StandInServer, warning: str, critical: str, state: str) -> None:
+def test_states(
+    server: StandInServer, warning: str, critical: str, state: str, run: Runner
+) -> None:
     status, got, line = run("-w", warning, "-c", critical, *at(server))
     assert (status, got) == (STATUS[state], state)
     assert line.endswith(
@@ -93,14 +132,14 @@ def test_states(server: StandInServer, warning: str, critical: str, state: str) 
     )
 
 
-def test_key_from_file(server: StandInServer, tmp_path: Path) -> None:
+def test_key_from_file(server: StandInServer, tmp_path: Path, run: Runner) -> None:
     path = tmp_path / "key"
     path.write_text(KEY + "\n")
     result = run("-w", "10:", "-c", "5:", "--api-key-file", str(path), *at(server), key=None)
     assert result == (0, "OK", OK_LINE)
 
 
-def test_numbers_are_plain_decimals(server: StandInServer) -> None:
+def test_numbers_are_plain_decimals(server: StandInServer, run: Runner) -> None:
     server.script(Reply(body={"data": {"total_credits": 1, "total_usage": 1.00001}}))
     _, state, line = run("-w", "10:", "-c", "0:", *at(server))
     assert state == "CRITICAL"  # -0.00001 is below 0
@@ -111,7 +150,7 @@ def test_numbers_are_plain_decimals(server: StandInServer) -> None:
 
 
 @pytest.mark.parametrize(("critical", "state"), [("~:", "WARNING"), ("5:", "CRITICAL")])
-def test_zero_balance_hint(server: StandInServer, critical: str, state: str) -> None:
+def test_zero_balance_hint(server: StandInServer, critical: str, state: str, run: Runner) -> None:
     server.script(Reply(body={"data": {"total_credits": 0, "total_usage": 0}}))
     _, got, line = run("-w", "~:", "-c", critical, *at(server))
     assert got == state
@@ -132,7 +171,9 @@ def test_zero_balance_hint(server: StandInServer, critical: str, state: str) -> 
     ],
     ids=["401", "403", "malformed", "missing-field"],
 )
-def test_unknown_for_failed_reads(server: StandInServer, reply: Reply, words: str) -> None:
+def test_unknown_for_failed_reads(
+    server: StandInServer, reply: Reply, words: str, run: Runner
+) -> None:
     server.script(reply)
     status, state, line = run("-w", "10:", "-c", "5:", *at(server))
     assert (status, state) == (3, "UNKNOWN")
@@ -140,7 +181,7 @@ def test_unknown_for_failed_reads(server: StandInServer, reply: Reply, words: st
     assert " | " not in line  # no figures after a failure
 
 
-def test_unknown_after_5xx_retries(server: StandInServer) -> None:
+def test_unknown_after_5xx_retries(server: StandInServer, run: Runner) -> None:
     server.default = Reply(503, headers={"Retry-After": "0"})
     status, _, line = run("-w", "10:", "-c", "5:", *at(server))
     assert status == 3
@@ -148,14 +189,14 @@ def test_unknown_after_5xx_retries(server: StandInServer) -> None:
     assert len(server.requests) == 3
 
 
-def test_unknown_when_refused() -> None:
+def test_unknown_when_refused(run: Runner) -> None:
     url = f"http://127.0.0.1:{free_port()}/api/v1"
     status, _, line = run("-w", "10:", "-c", "5:", "--server-url", url)
     assert status == 3
     assert "network error" in line and "ConnectError" in line
 
 
-def test_unknown_without_a_key(server: StandInServer) -> None:
+def test_unknown_without_a_key(server: StandInServer, run: Runner) -> None:
     status, _, line = run("-w", "10:", "-c", "5:", *at(server), key=None)
     assert (status, line) == (
         3,
@@ -165,7 +206,7 @@ def test_unknown_without_a_key(server: StandInServer) -> None:
     assert server.requests == []
 
 
-def test_hung_server_is_unknown_within_the_deadline(server: StandInServer) -> None:
+def test_hung_server_is_unknown_within_the_deadline(server: StandInServer, run: Runner) -> None:
     server.default = Reply(fault=Fault.NO_HEADERS)
     begin = time.monotonic()
     status, _, line = run("-w", "10:", "-c", "5:", "-t", "2", *at(server))
@@ -176,7 +217,7 @@ def test_hung_server_is_unknown_within_the_deadline(server: StandInServer) -> No
     assert elapsed < 2 + 8, elapsed
 
 
-def test_deadline_holds_against_a_long_retry_after(server: StandInServer) -> None:
+def test_deadline_holds_against_a_long_retry_after(server: StandInServer, run: Runner) -> None:
     """A 503 asking for a 30 s wait: the retry budget is the deadline, so the 503 is
     reported at once instead of waiting (the plan layer, before the hard bound)."""
     server.default = Reply(503, headers={"Retry-After": "30"})
@@ -202,7 +243,9 @@ def test_deadline_holds_against_a_long_retry_after(server: StandInServer) -> Non
         (["-w", "10:", "-c", "5:", "--server-url", "ftp://x"], "--server-url 'ftp://x'"),
     ],
 )
-def test_usage_errors_are_unknown(server: StandInServer, args: list[str], words: str) -> None:
+def test_usage_errors_are_unknown(
+    server: StandInServer, args: list[str], words: str, run: Runner
+) -> None:
     url = [] if "--server-url" in args else at(server)
     status, _, line = run(*args, *url)
     assert status == 3
@@ -211,7 +254,7 @@ def test_usage_errors_are_unknown(server: StandInServer, args: list[str], words:
     assert server.requests == []
 
 
-def test_pipe_in_a_message_cannot_fake_perfdata(server: StandInServer) -> None:
+def test_pipe_in_a_message_cannot_fake_perfdata(server: StandInServer, run: Runner) -> None:
     server.script(Reply(401, body={"error": {"code": 401, "message": "no | x=1"}}))
     status, _, line = run("-w", "10:", "-c", "5:", *at(server))
     assert status == 3

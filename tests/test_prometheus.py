@@ -12,12 +12,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from openrouter_credits import _prometheus
+from openrouter_credits import _prometheus, cli
 from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
 
 from tests.conftest import stop_process
@@ -36,7 +36,7 @@ SAMPLE = re.compile(r"^([a-z_]+) (\S+)$", re.M)
 OLD = "# an earlier run's metrics\nopenrouter_credits_read_success 1\n"
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run_subprocess(*args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "openrouter_credits", *args],
         env={**os.environ, "OPENROUTER_API_KEY": KEY},
@@ -48,6 +48,32 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     assert KEY not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     return result
+
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(params=["subprocess", "in-process"])
+def run(
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Runner:
+    """`run_subprocess`, or its twin calling ``cli.main`` in this process (the same
+    checks; the in-process form is what mutation testing can see)."""
+    if request.param == "subprocess":
+        return run_subprocess
+
+    def in_process(*args: str) -> subprocess.CompletedProcess[str]:
+        monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
+        capsys.readouterr()
+        status = cli.main(list(args))
+        out, err = capsys.readouterr()
+        assert KEY not in out + err
+        assert "Traceback" not in err
+        return subprocess.CompletedProcess(list(args), status, out, err)
+
+    return in_process
 
 
 def samples(text: str) -> dict[str, float]:
@@ -69,7 +95,7 @@ def leftovers(directory: Path) -> list[str]:
 # --- the text -------------------------------------------------------------------------
 
 
-def test_success_on_stdout(server: StandInServer) -> None:
+def test_success_on_stdout(server: StandInServer, run: Runner) -> None:
     before = time.time()
     result = run("--server-url", server.base_url, "--prometheus")
     assert (result.returncode, result.stderr) == (0, "")
@@ -86,7 +112,7 @@ def test_success_on_stdout(server: StandInServer) -> None:
         assert f"# TYPE {name} gauge\n{name} " in result.stdout
 
 
-def test_failure_on_stdout(server: StandInServer) -> None:
+def test_failure_on_stdout(server: StandInServer, run: Runner) -> None:
     server.script(Reply(403))
     result = run("--server-url", server.base_url, "--prometheus")
     assert result.returncode == 4
@@ -96,7 +122,9 @@ def test_failure_on_stdout(server: StandInServer) -> None:
 
 @needs_promtool
 @pytest.mark.parametrize("body", [None, {"data": {"total_credits": 1e-05, "total_usage": 12}}])
-def test_promtool_accepts_the_text(server: StandInServer, body: dict[str, object] | None) -> None:
+def test_promtool_accepts_the_text(
+    server: StandInServer, body: dict[str, object] | None, run: Runner
+) -> None:
     server.script(Reply(body=body))
     promtool_check(run("--server-url", server.base_url, "--prometheus").stdout)
     promtool_check(_prometheus.exposition(None, 1767225600.5))
@@ -112,7 +140,7 @@ def test_promtool_check_bites() -> None:
     assert check.returncode != 0
 
 
-def test_zero_balance_note(server: StandInServer) -> None:
+def test_zero_balance_note(server: StandInServer, run: Runner) -> None:
     server.script(Reply(body={"data": {"total_credits": 0, "total_usage": 0}}))
     result = run("--server-url", server.base_url)
     assert result.returncode == 0
@@ -123,7 +151,7 @@ def test_zero_balance_note(server: StandInServer) -> None:
 # --- the file ---------------------------------------------------------------------------
 
 
-def test_output_file_is_replaced_whole(server: StandInServer, tmp_path: Path) -> None:
+def test_output_file_is_replaced_whole(server: StandInServer, tmp_path: Path, run: Runner) -> None:
     target = tmp_path / "openrouter.prom"
     target.write_text(OLD)
     target.chmod(0o640)
@@ -134,7 +162,7 @@ def test_output_file_is_replaced_whole(server: StandInServer, tmp_path: Path) ->
     assert leftovers(tmp_path) == []
 
 
-def test_new_file_is_readable_by_others(server: StandInServer, tmp_path: Path) -> None:
+def test_new_file_is_readable_by_others(server: StandInServer, tmp_path: Path, run: Runner) -> None:
     target = tmp_path / "openrouter.prom"
     run("--server-url", server.base_url, "--prometheus", "--output", str(target))
     umask = os.umask(0)
@@ -142,7 +170,9 @@ def test_new_file_is_readable_by_others(server: StandInServer, tmp_path: Path) -
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
 
 
-def test_failed_read_keeps_the_last_success_time(server: StandInServer, tmp_path: Path) -> None:
+def test_failed_read_keeps_the_last_success_time(
+    server: StandInServer, tmp_path: Path, run: Runner
+) -> None:
     target = tmp_path / "openrouter.prom"
     args = ["--server-url", server.base_url, "--prometheus", "--output", str(target)]
     assert run(*args).returncode == 0
@@ -165,7 +195,7 @@ def test_failed_read_keeps_the_last_success_time(server: StandInServer, tmp_path
     ],
 )
 def test_usage_errors_leave_the_file_alone(
-    server: StandInServer, tmp_path: Path, args: list[str], status: int
+    server: StandInServer, tmp_path: Path, args: list[str], status: int, run: Runner
 ) -> None:
     target = tmp_path / "openrouter.prom"
     target.write_text(OLD)
@@ -177,7 +207,7 @@ def test_usage_errors_leave_the_file_alone(
     assert server.requests == []
 
 
-def test_output_needs_prometheus(server: StandInServer, tmp_path: Path) -> None:
+def test_output_needs_prometheus(server: StandInServer, tmp_path: Path, run: Runner) -> None:
     result = run("--server-url", server.base_url, "--output", str(tmp_path / "x.prom"))
     assert result.returncode == 64
     assert "--output needs --prometheus" in result.stderr
@@ -213,7 +243,9 @@ def read_only(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.mark.parametrize("where", ["missing", "file-as-directory", "directory-as-file"])
-def test_unwritable_output_paths(server: StandInServer, tmp_path: Path, where: str) -> None:
+def test_unwritable_output_paths(
+    server: StandInServer, tmp_path: Path, where: str, run: Runner
+) -> None:
     (tmp_path / "plain").write_text("x")
     (tmp_path / "dir").mkdir()
     target = {
@@ -230,7 +262,7 @@ def test_unwritable_output_paths(server: StandInServer, tmp_path: Path, where: s
     assert list((tmp_path / "dir").iterdir()) == []
 
 
-def test_read_only_directory(server: StandInServer, read_only: Path) -> None:
+def test_read_only_directory(server: StandInServer, read_only: Path, run: Runner) -> None:
     target = read_only / "openrouter.prom"
     before = target.read_text() if target.exists() else None
     result = run("--server-url", server.base_url, "--prometheus", "--output", str(target))
@@ -284,7 +316,7 @@ def node_exporter(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 @needs_node_exporter
 @needs_promtool
 def test_node_exporter_serves_the_gauges(
-    server: StandInServer, node_exporter: tuple[str, Path]
+    server: StandInServer, node_exporter: tuple[str, Path], run: Runner
 ) -> None:
     url, directory = node_exporter
     target = directory / "openrouter.prom"
