@@ -72,7 +72,11 @@ class _ClampedStream(httpcore.NetworkStream):
 
 
 class _ClampedBackend(httpcore.NetworkBackend):
-    """httpcore's network backend, its connections and streams bounded by the deadline."""
+    """httpcore's network backend, its connections and streams bounded by the deadline.
+
+    TCP only: the clients :func:`sync_client` makes never use a Unix socket, so
+    ``connect_unix_socket`` is left to the base class (``NotImplementedError``) rather than
+    an untested clamp."""
 
     def __init__(self, backend: httpcore.NetworkBackend) -> None:
         self._backend = backend
@@ -88,15 +92,6 @@ class _ClampedBackend(httpcore.NetworkBackend):
         timeout = _clamp(timeout, httpcore.ConnectTimeout, "connecting")
         stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
         return _ClampedStream(stream)
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        timeout = _clamp(timeout, httpcore.ConnectTimeout, "connecting")
-        return _ClampedStream(self._backend.connect_unix_socket(path, timeout, socket_options))
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
