@@ -98,14 +98,58 @@ DESELECT: Final = (
     "test_any_response_ends_in_the_credits_or_a_documented_error",
     "tests/reliability/test_properties_responses.py::test_any_response_ends_the_same_way_async",
 )
+#: Each mutant runs the tests that reach its function, fastest first, until their recorded
+#: durations add up to this many seconds; the slower rest is not run for that mutant (a
+#: survivor runs all it is given: this is what makes a whole run fit in about 30 minutes).
+#: A survivor that only a slower test would kill shows as a survivor: a fast test for it
+#: is the fix. Modules whose behaviour only slow tests can show get more.
+BUDGET_SECONDS: Final = 2.0
+BUDGET_BY_MODULE: Final = {"_clamped": 15.0, "_deadline": 10.0, "_transport": 5.0}
 #: A pytest plugin for the mutation run only (written into the staging tree): Hypothesis
 #: tests run fewer, derandomized examples, so a mutant's verdict is the same every run;
-#: the body checker's per-class cache is emptied before each test.
+#: the body checker's per-class cache is emptied before each test; a mutant's tests are
+#: cut to its time budget (above; passed in MUTATION_BUDGET).
 PLUGIN: Final = "mutation_profile"
 PLUGIN_SOURCE: Final = """\
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 from hypothesis import settings
+
+_DURATIONS: dict[str, float] = {}
+
+
+def _durations() -> dict[str, float]:
+    # mutmut's own record of each test's duration (the run's cwd is mutants/).
+    if not _DURATIONS:
+        stats = json.loads(Path("mutmut-stats.json").read_text(encoding="utf-8"))
+        _DURATIONS.update(stats["duration_by_test"])
+    return _DURATIONS
+
+
+def _budget(mutant: str) -> float:
+    budget = json.loads(os.environ["MUTATION_BUDGET"])
+    module = mutant.split(".")[1]
+    return float(budget.get(module, budget["*"]))
+
+
+def _within_budget(config: Any, items: list[Any]) -> None:
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" not in mutant or "MUTATION_BUDGET" not in os.environ:
+        return  # the stats, clean and forced-fail runs run every test
+    durations = _durations()
+    items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
+    budget, spent, cut = _budget(mutant), 0.0, len(items)
+    for index, item in enumerate(items):
+        spent += durations.get(item.nodeid, 0.0)
+        if index and spent > budget:
+            cut = index
+            break
+    if cut < len(items):
+        config.hook.pytest_deselected(items=items[cut:])
+        del items[cut:]
 
 
 def pytest_runtest_setup(item: Any) -> None:
@@ -116,7 +160,8 @@ def pytest_runtest_setup(item: Any) -> None:
     getattr(_checks, "_PLANS", {}).clear()
 
 
-def pytest_collection_modifyitems(items: list[Any]) -> None:
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    _within_budget(config, items)
     for item in items:
         test = getattr(item, "obj", None)
         chosen = getattr(test, "_hypothesis_internal_use_settings", None)
@@ -235,7 +280,8 @@ def run_mutmut(modules: Sequence[str], workers: int, survivors_only: bool = Fals
     mutmut = Path(sys.executable).with_name("mutmut")
     command = [str(mutmut), "run", "--max-children", str(workers), *names]
     print("+ cd build/mutation && " + " ".join(command[1:]), flush=True)
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    budget = json.dumps({"*": BUDGET_SECONDS, **BUDGET_BY_MODULE})
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MUTATION_BUDGET": budget}
     with subprocess.Popen(
         command, cwd=STAGE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     ) as process:

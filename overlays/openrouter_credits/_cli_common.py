@@ -193,7 +193,7 @@ def failure(exc: errors.OpenRouterBaseError) -> tuple[int, str]:
         return EXIT_NETWORK, f"timeout: {exc}"
     if isinstance(exc, errors.NoResponseError):
         return EXIT_NETWORK, f"network error: {exc}"
-    return EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {exc}"
+    raise exc  # no such error is raised by the client: a bug, which main reports as one
 
 
 def _excerpt(exc: errors.OpenRouterError) -> str:

@@ -189,9 +189,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _code(stop: SystemExit) -> int:
-    if stop.code is None:
-        return common.EXIT_OK
-    return stop.code if isinstance(stop.code, int) else common.EXIT_USAGE
+    """argparse's status: 0 after --help or --version, EXIT_USAGE (our `_Parser`) otherwise."""
+    assert isinstance(stop.code, int), stop.code
+    return stop.code
 
 
 def _run(

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from openrouter_credits import errors
 from openrouter_credits.testing import Reply, StandInServer, free_port
 
 from .conftest import (
@@ -145,3 +146,23 @@ def test_ctrl_c_exits_130_quietly(stand_in: StandInServer) -> None:
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
     assert (process.returncode, stdout, stderr) == (130, "", "")
+
+
+def test_a_bug_is_one_line_with_status_1_and_never_the_key(
+    stand_in: StandInServer, call: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An exception no rule expects (a bug; here an error class the client never raises)
+    still ends in one line naming it, status 1, no traceback, the key blanked."""
+
+    class Surprise(errors.OpenRouterBaseError):
+        pass
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise Surprise(f"lost the key {KEY}")
+
+    monkeypatch.setattr("openrouter_credits._cli_common.read_credits", broken)
+    result = call(*at(stand_in))
+    assert (result.returncode, result.stdout) == (1, "")
+    line = one_line(result.stderr)
+    assert line.startswith("openrouter-credits: internal error: Surprise: lost the key ")
+    assert KEY not in line
