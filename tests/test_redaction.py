@@ -70,7 +70,9 @@ def test_an_undocumented_status_quoting_the_key(server: StandInServer) -> None:
 
 
 @pytest.mark.parametrize("status", [401, 403, 500])
-def test_a_documented_status_with_a_page_quoting_the_key(server: StandInServer, status: int) -> None:
+def test_a_documented_status_with_a_page_quoting_the_key(
+    server: StandInServer, status: int
+) -> None:
     """Not the documented JSON: ``str(e)`` quotes the page, with the key blanked out."""
     server.default = Reply(status, body=f"<p>bad key {SECRET}</p>", content_type="text/html")
     with (
