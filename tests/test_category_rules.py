@@ -44,6 +44,16 @@ def test_spaces_and_tabs_around_categories_are_removed(
     assert server.requests[0].headers["x-openrouter-categories"] == "cli-agent,cloud-agent"
 
 
+def test_only_spaces_and_tabs_are_removed_around_categories(
+    server: StandInServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Any visible character (but the comma that separates them) at the edges is kept."""
+    cats = [f"{chr(c)}cat{chr(c)}" for c in range(0x21, 0x7F) if chr(c) != ","]
+    warned = warnings_for(server, caplog, [f" {cat}\t" for cat in cats])
+    assert server.requests[0].headers["x-openrouter-categories"] == ",".join(cats)
+    assert warned[-1].endswith(f"at most 2 categories per request, got {len(cats)}")
+
+
 def test_a_line_break_in_a_category_is_not_stripped_away_but_refused(server: StandInServer) -> None:
     with (
         OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk,

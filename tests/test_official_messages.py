@@ -2,8 +2,9 @@
 
 The same reply goes to both SDKs (the official one is a pinned dev dependency); the
 ``message`` each raises must be equal, across the statuses the official SDK words
-differently (4XX/5XX vs the rest), the content types it quotes or not, and bodies it
-shows whole, as ``""`` or cut after 10,000 characters.
+differently (4XX/5XX vs the rest), the content types it quotes, leaves bare or has none
+of, and bodies it shows whole, as ``""`` or cut after 10,000 characters; and the documented
+statuses whose body is not their JSON.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ def official_message(server: StandInServer) -> str:
     return str(info.value.message)
 
 
-def our_message(server: StandInServer) -> str:
+def our_message(
+    server: StandInServer, expected: type[errors.OpenRouterError] = errors.OpenRouterDefaultError
+) -> str:
     with (
         OpenRouter(api_key=SECRET, server_url=server.base_url, retry_config=None) as sdk,
-        pytest.raises(errors.OpenRouterDefaultError) as info,
+        pytest.raises(expected) as info,
     ):
         sdk.credits.get_credits()
     return info.value.message
@@ -47,15 +50,35 @@ def our_message(server: StandInServer) -> str:
         Reply(599, body="", content_type="text/plain"),
         Reply(600, body="odd", content_type="text/plain"),
         Reply(204, body="", content_type="text/plain"),
+        Reply(418, body=b"no content type"),
         Reply(404, body='{"error": "nope"}', content_type="application/json"),
         Reply(404, body='{"error": "nope"}', content_type="APPLICATION/JSON"),
         Reply(502, body="x" * 10_001, content_type="text/plain"),
         Reply(503, body="y" * 10_000, content_type="text/plain"),
     ],
-    ids=lambda r: f"{r.status}-{r.content_type}-{len(str(r.body))}",
+    ids=lambda r: f"{r.status}-{r.content_type}-{len(r.payload()[0])}",
 )
 def test_message_is_the_official_one(server: StandInServer, reply: Reply) -> None:
     server.default = reply
     theirs = official_message(server)
     ours = our_message(server)
     assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (401, errors.UnauthorizedResponseError),
+        (403, errors.ForbiddenResponseError),
+        (500, errors.InternalServerResponseError),
+    ],
+)
+def test_a_documented_status_without_its_json_keeps_the_official_message(
+    server: StandInServer, status: int, expected: type[errors.OpenRouterError]
+) -> None:
+    """The official SDK raises its default error there; ours keeps the documented type
+    (README "Differences") but the same ``message``, the body quoted."""
+    server.default = Reply(status, body="<html>gateway says no</html>", content_type="text/html")
+    theirs = official_message(server)
+    assert our_message(server, expected) == theirs
+    assert theirs.endswith("Body: <html>gateway says no</html>")

@@ -69,6 +69,37 @@ def test_an_undocumented_status_quoting_the_key(server: StandInServer) -> None:
     assert not [text for text in shown(info.value) if SECRET in text]
 
 
+@pytest.mark.parametrize("status", [401, 403, 500])
+def test_a_documented_status_with_a_page_quoting_the_key(
+    server: StandInServer, status: int
+) -> None:
+    """Not the documented JSON: ``str(e)`` quotes the page, with the key blanked out."""
+    server.default = Reply(status, body=f"<p>bad key {SECRET}</p>", content_type="text/html")
+    with (
+        OpenRouter(server_url=server.base_url, api_key=SECRET, retry_config=None) as sdk,
+        pytest.raises(errors.OpenRouterError) as info,
+    ):
+        sdk.credits.get_credits()
+    assert not [text for text in shown(info.value) if SECRET in text]
+    assert "body '<p>bad key [redacted]</p>'" in str(info.value)
+
+
+def test_a_redirect_to_a_url_holding_the_key(server: StandInServer) -> None:
+    """A gateway that puts the key in the Location it redirects to (not followed).
+
+    Not the sentinel key: httpcore's own DEBUG log of the response headers shows it.
+    """
+    key = "sk-or-v1-in-a-location-0123456789"
+    server.default = Reply(302, headers={"Location": f"/login?key={key}"})
+    with (
+        OpenRouter(server_url=server.base_url, api_key=key) as sdk,
+        pytest.raises(errors.OpenRouterDefaultError) as info,
+    ):
+        sdk.credits.get_credits()
+    assert not [text for text in shown(info.value) if key in text]
+    assert "redirect to '/login?key=[redacted]' not followed" in str(info.value)
+
+
 def test_a_one_letter_key_leaves_messages_readable(server: StandInServer) -> None:
     server.default = quoting("k")
     with (

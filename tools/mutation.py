@@ -73,17 +73,36 @@ TEST_FILES: Final = (
     "tests/reliability",
     "tests/test_body_checks.py",
     "tests/test_boundaries.py",
+    "tests/test_category_rules.py",
     "tests/test_client_defaults.py",
     "tests/test_closing.py",
+    "tests/test_conformance.py",
     "tests/test_deadline.py",
+    "tests/test_debug_and_tls.py",
     "tests/test_dropin.py",
     "tests/test_no_response.py",
+    "tests/test_official_messages.py",
     "tests/test_plugin.py",
     "tests/test_prometheus.py",
     "tests/test_redaction.py",
     "tests/test_retries.py",
     "tests/test_retry_edges.py",
     "tests/test_slow_servers.py",
+)
+#: The test files and folders not in TEST_FILES, on purpose (the reasons above).
+#: tests/test_mutation_selection.py fails on a test file in neither list, so a new topic
+#: file is not left out of the run by accident (three were: their mutants all survived).
+NOT_SELECTED: Final = (
+    "tests/spec",
+    "tests/test_bench.py",
+    "tests/test_contract.py",
+    "tests/test_mutation_selection.py",
+    "tests/test_publish.py",
+    "tests/test_testing_cli.py",
+    "tests/test_testing_faults.py",
+    "tests/test_testing_server.py",
+    "tests/test_vendor.py",
+    "tests/test_wheel.py",
 )
 #: Tests in those files left out: they run make or tools/ (nothing of the package in
 #: process), or are load and property sweeps of many seconds whose behaviours faster tests

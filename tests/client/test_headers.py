@@ -100,6 +100,7 @@ def test_missing_key_fails_before_any_request(
         ({"http_headers": {"Bad Name": "v"}}, "Bad Name"),
         ({"x_open_router_categories": "cli-agent\r\nX-Evil: 1"}, "X-OpenRouter-Categories"),
         ({"x_open_router_title": " padded"}, "X-OpenRouter-Title"),
+        ({"http_referer": "https://x\t"}, "HTTP-Referer"),
     ],
 )
 def test_bad_header_values_are_value_errors_and_nothing_is_sent(
@@ -109,6 +110,19 @@ def test_bad_header_values_are_value_errors_and_nothing_is_sent(
         error = raises(mode, sdk, ValueError, **kwargs)
     assert names in str(error)
     assert server.requests == []
+
+
+#: Visible ASCII: RFC 9110's field-vchar this package sends (field-content starts and ends
+#: with one; space and tab only between).
+VISIBLE = [chr(c) for c in range(0x21, 0x7F)]
+
+
+def test_any_visible_character_may_start_or_end_a_value(server: StandInServer) -> None:
+    with client(server) as sdk:
+        for c in VISIBLE:
+            sdk.credits.get_credits(x_open_router_title=f"{c}app{c}", http_referer=f"{c}r{c}")
+    sent = [(r.headers["x-openrouter-title"], r.headers["http-referer"]) for r in server.requests]
+    assert sent == [(f"{c}app{c}", f"{c}r{c}") for c in VISIBLE]
 
 
 def test_bad_client_level_header_fails_at_construction(server: StandInServer) -> None:
