@@ -1,6 +1,6 @@
 """From an HTTP response to the result: the credits model, or the right exception.
 
-The generated models' ``from_dict`` turn documented bodies into models. Generated models do
+The generated ``_parse_response`` turns documented bodies into models. Generated models do
 not check types (``from_dict`` takes ``"abc"`` for a number) and raise ``KeyError``,
 ``TypeError`` or ``JSONDecodeError`` on bad input; here every such failure becomes a
 :class:`~openrouter_credits.errors.ResponseValidationError` (success statuses) or a typed
@@ -11,19 +11,16 @@ fields are checked by :mod:`._checks`.
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple
+from typing import Any, cast
 
 import httpx
 
 from . import errors
-from ._checks import check_model, check_objects
+from ._checks import ModelMismatch, check_model, check_objects
 from ._constants import BODY_EXCERPT_CHARS
-from ._generated.models import (
-    ForbiddenResponse,
-    GetCreditsResponse,
-    InternalServerResponse,
-    UnauthorizedResponse,
-)
+from ._generated.api.credits_ import get_credits as _op
+from ._generated.client import Client as _GeneratedClient
+from ._generated.models import GetCreditsResponse
 from ._redact import redact, redact_model
 
 __all__ = ["result_or_raise"]
@@ -32,6 +29,8 @@ _MANAGEMENT_KEY_HINT = (
     "GET /credits needs a management key, not an inference key: see "
     "https://openrouter.ai/docs/guides/overview/auth/management-api-keys"
 )
+# _parse_response only reads raise_on_unexpected_status, for statuses we never pass it.
+_PARSE_CLIENT = _GeneratedClient(base_url="http://unused.invalid")
 
 
 #: What the generated parsers, json and check_model raise on a body that is not the schema:
@@ -49,9 +48,11 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
     body = _body(response, key)
     if status == 200:
         try:
-            parsed = GetCreditsResponse.from_dict(response.json())
+            parsed = _op._parse_response(client=_PARSE_CLIENT, response=response)
+            if not isinstance(parsed, GetCreditsResponse):  # pragma: no cover - generated
+                raise ModelMismatch(f"expected GetCreditsResponse, got {type(parsed).__name__}")
             check_model(parsed)
-            check_objects(response.json(), GetCreditsResponse)
+            check_objects(response.json(), type(parsed))
         except _PARSE_ERRORS as exc:
             why = _why(exc)
             raise errors.ResponseValidationError(
@@ -62,19 +63,19 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
                 + _describe(response, key),
             ) from exc
         return parsed
-    documented = _DOCUMENTED.get(status)
-    if documented is None:
+    error_class, reason = _ERRORS.get(status, (errors.OpenRouterDefaultError, ""))
+    if error_class is errors.OpenRouterDefaultError:
         raise errors.OpenRouterDefaultError(
             _official_message(response, body),
             response,
             body,
             explanation=f"unexpected response: {_describe(response, key)}",
         )
-    data: Any
+    data: Any = None
     try:
-        data = documented.model.from_dict(response.json())
+        data = _op._parse_response(client=_PARSE_CLIENT, response=response)
         check_model(data)
-        check_objects(response.json(), documented.model)
+        check_objects(response.json(), type(data))
         data = redact_model(data, key)
         message = str(data.error.message) or body
         detail = message
@@ -82,8 +83,11 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
         data = None
         message = _official_message(response, body)
         detail = f"the body is not the documented error JSON ({_excerpt(response, key)})"
-    explanation = f"HTTP {status} {_phrase(status)}: {detail} ({documented.reason})"
-    raise documented.error(message, response, data, body, explanation=explanation)
+    explanation = f"HTTP {status} {_phrase(status)}: {detail}"
+    if reason:
+        explanation += f" ({reason})"
+    documented = cast(type[errors._DocumentedError[Any]], error_class)
+    raise documented(message, response, data, body, explanation=explanation)
 
 
 #: The official SDK's OpenRouterDefaultError cuts the quoted body here.
@@ -109,26 +113,10 @@ def _official_message(response: httpx.Response, body: str) -> str:
     return f"{message}. Body: {shown}".strip()
 
 
-class _Documented(NamedTuple):
-    """A documented error status: the exception, the model of its body, the hint."""
-
-    error: type[errors._DocumentedError[Any]]
-    model: type[UnauthorizedResponse | ForbiddenResponse | InternalServerResponse]
-    reason: str
-
-
-_DOCUMENTED: dict[int, _Documented] = {
-    401: _Documented(
-        errors.UnauthorizedResponseError,
-        UnauthorizedResponse,
-        "check the API key: OPENROUTER_API_KEY or api_key=",
-    ),
-    403: _Documented(errors.ForbiddenResponseError, ForbiddenResponse, _MANAGEMENT_KEY_HINT),
-    500: _Documented(
-        errors.InternalServerResponseError,
-        InternalServerResponse,
-        "OpenRouter failed; retried as configured",
-    ),
+_ERRORS: dict[int, tuple[type[errors.OpenRouterError], str]] = {
+    401: (errors.UnauthorizedResponseError, "check the API key: OPENROUTER_API_KEY or api_key="),
+    403: (errors.ForbiddenResponseError, _MANAGEMENT_KEY_HINT),
+    500: (errors.InternalServerResponseError, "OpenRouter failed; retried as configured"),
 }
 
 
@@ -145,7 +133,7 @@ def _why(exc: BaseException) -> str:
         return "the JSON is nested too deeply"
     if isinstance(exc, KeyError):
         return f"required field {exc.args[0]!r} is missing"
-    return str(exc)
+    return str(exc) or type(exc).__name__
 
 
 def _body(response: httpx.Response, key: str | None) -> str:
