@@ -11,12 +11,12 @@ fields are checked by :mod:`._checks`.
 from __future__ import annotations
 
 import json
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
 from . import errors
-from ._checks import ModelMismatch, check_model, check_objects
+from ._checks import check_model, check_objects
 from ._constants import BODY_EXCERPT_CHARS
 from ._generated.api.credits_ import get_credits as _op
 from ._generated.client import Client as _GeneratedClient
@@ -49,8 +49,7 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
     if status == 200:
         try:
             parsed = _op._parse_response(client=_PARSE_CLIENT, response=response)
-            if not isinstance(parsed, GetCreditsResponse):  # pragma: no cover - generated
-                raise ModelMismatch(f"expected GetCreditsResponse, got {type(parsed).__name__}")
+            assert isinstance(parsed, GetCreditsResponse)  # for mypy: 200 is always this model
             check_model(parsed)
             check_objects(response.json(), type(parsed))
         except _PARSE_ERRORS as exc:
@@ -63,15 +62,16 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
                 + _describe(response, key),
             ) from exc
         return parsed
-    error_class, reason = _ERRORS.get(status, (errors.OpenRouterDefaultError, ""))
-    if error_class is errors.OpenRouterDefaultError:
+    documented = _ERRORS.get(status)
+    if documented is None:
         raise errors.OpenRouterDefaultError(
             _official_message(response, body),
             response,
             body,
             explanation=f"unexpected response: {_describe(response, key)}",
         )
-    data: Any = None
+    error_class, reason = documented
+    data: Any
     try:
         data = _op._parse_response(client=_PARSE_CLIENT, response=response)
         check_model(data)
@@ -83,11 +83,8 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
         data = None
         message = _official_message(response, body)
         detail = f"the body is not the documented error JSON ({_excerpt(response, key)})"
-    explanation = f"HTTP {status} {_phrase(status)}: {detail}"
-    if reason:
-        explanation += f" ({reason})"
-    documented = cast(type[errors._DocumentedError[Any]], error_class)
-    raise documented(message, response, data, body, explanation=explanation)
+    explanation = f"HTTP {status} {_phrase(status)}: {detail} ({reason})"
+    raise error_class(message, response, data, body, explanation=explanation)
 
 
 #: The official SDK's OpenRouterDefaultError cuts the quoted body here.
@@ -113,7 +110,9 @@ def _official_message(response: httpx.Response, body: str) -> str:
     return f"{message}. Body: {shown}".strip()
 
 
-_ERRORS: dict[int, tuple[type[errors.OpenRouterError], str]] = {
+#: The documented error statuses: the exception (the generated parser gives its body's
+#: model) and the hint its explanation ends with.
+_ERRORS: dict[int, tuple[type[errors._DocumentedError[Any]], str]] = {
     401: (errors.UnauthorizedResponseError, "check the API key: OPENROUTER_API_KEY or api_key="),
     403: (errors.ForbiddenResponseError, _MANAGEMENT_KEY_HINT),
     500: (errors.InternalServerResponseError, "OpenRouter failed; retried as configured"),
@@ -133,7 +132,7 @@ def _why(exc: BaseException) -> str:
         return "the JSON is nested too deeply"
     if isinstance(exc, KeyError):
         return f"required field {exc.args[0]!r} is missing"
-    return str(exc) or type(exc).__name__
+    return str(exc)  # every other parse error says what it is (ModelMismatch, TypeError, ...)
 
 
 def _body(response: httpx.Response, key: str | None) -> str:
