@@ -1,15 +1,20 @@
 """Shared fixtures: a stand-in server on 127.0.0.1, the retry testing switch, and a
-suite-wide check that no log record of any test, at DEBUG, holds the sentinel key."""
+suite-wide check that no log record of any test, at DEBUG, holds the sentinel key; at the
+end of the run, the reliability figures (tests/reliability/figures.py), added up over the
+pytest-xdist workers when there are some."""
 
 from __future__ import annotations
 
 import logging
 import subprocess
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from openrouter_credits import retries
 from openrouter_credits.testing import StandInServer
+
+from .reliability.figures import FIGURES, WIRE_KEY, Figures
 
 #: A sentinel key: tests search every text they can see for it.
 SECRET = "sk-or-v1-SENTINEL-0123456789abcdef"
@@ -63,6 +68,31 @@ def no_sleep() -> Iterator[None]:
 #: Lines a test module asks to have printed at the end of the run (the reliability figures
 #: of tests/reliability/), under their own heading in pytest's summary.
 END_OF_RUN = pytest.StashKey[list[str]]()
+#: The reliability figures of the whole run: this process's, plus each pytest-xdist
+#: worker's when this is the controller (figures.py).
+RUN_FIGURES = pytest.StashKey[Figures]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist, in the controller: add up the figures a worker handed in."""
+    wire = getattr(node, "workeroutput", {}).get(WIRE_KEY)
+    if wire is not None:
+        node.config.stash.setdefault(RUN_FIGURES, Figures()).merge(wire)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker hands its figures to the controller; the controller (or a serial run)
+    writes build/reliability.json once, with every process's figures."""
+    config = session.config
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WIRE_KEY] = FIGURES.to_wire()
+        return
+    figures = config.stash.setdefault(RUN_FIGURES, Figures())
+    figures.merge(FIGURES.to_wire())
+    if figures.calls:
+        config.stash[END_OF_RUN] = figures.publish()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
