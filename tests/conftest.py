@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import subprocess
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from openrouter_credits import retries
@@ -63,6 +63,33 @@ def no_sleep() -> Iterator[None]:
     """Backoff waits are zero inside the test (the documented testing switch)."""
     with retries.set_testing(True):
         yield
+
+
+#: The test files that take longest (about 5 to 20 s each, serially: they run make or
+#: start servers), longest first. They are collected first, so under pytest-xdist (make
+#: test: --dist loadfile, in collection order) they start first and the workers end
+#: together; a long file left for last would keep one worker busy while the other idles.
+#: Only the order changes; a file not listed keeps its usual place after these.
+SLOW_FIRST: Final = (
+    "tests/spec/test_release.py",
+    "tests/test_publish.py",
+    "tests/spec/test_end_to_end.py",
+    "tests/test_slow_servers.py",
+    "tests/test_bench.py",
+    "tests/test_wheel.py",
+    "tests/test_plugin.py",
+    "tests/test_client_defaults.py",
+    "tests/reliability/test_scenarios.py",
+    "tests/test_prometheus.py",
+    "tests/test_contract.py",
+    "tests/test_deadline.py",
+    "tests/spec/test_build.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
 
 
 #: Lines a test module asks to have printed at the end of the run (the reliability figures
