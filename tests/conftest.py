@@ -95,29 +95,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 #: Lines a test module asks to have printed at the end of the run (the reliability figures
 #: of tests/reliability/), under their own heading in pytest's summary.
 END_OF_RUN = pytest.StashKey[list[str]]()
-#: The reliability figures of the whole run: this process's, plus each pytest-xdist
-#: worker's when this is the controller (figures.py).
-RUN_FIGURES = pytest.StashKey[Figures]()
+#: The reliability figures each pytest-xdist worker handed in, by worker id (controller).
+WORKER_FIGURES = pytest.StashKey[dict[str, dict[str, Any]]]()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: object) -> None:
-    """pytest-xdist, in the controller: add up the figures a worker handed in."""
+    """pytest-xdist, in the controller: keep the figures a worker handed in."""
     wire = getattr(node, "workeroutput", {}).get(WIRE_KEY)
     if wire is not None:
-        node.config.stash.setdefault(RUN_FIGURES, Figures()).merge(wire)
+        node.config.stash.setdefault(WORKER_FIGURES, {})[node.gateway.id] = wire
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """A worker hands its figures to the controller; the controller (or a serial run)
-    writes build/reliability.json once, with every process's figures."""
+    writes build/reliability.json once, with every process's figures added up."""
     config = session.config
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput[WIRE_KEY] = FIGURES.to_wire()
         return
-    figures = config.stash.setdefault(RUN_FIGURES, Figures())
-    figures.merge(FIGURES.to_wire())
+    figures = Figures()
+    handed_in = config.stash.get(WORKER_FIGURES, {})
+    for wire in [FIGURES.to_wire(), *(handed_in[k] for k in sorted(handed_in))]:
+        figures.merge(wire)
     if figures.calls:
         config.stash[END_OF_RUN] = figures.publish()
 

@@ -71,7 +71,8 @@ class Figures:
 
     def merge(self, wire: dict[str, Any]) -> None:
         """Add another process's figures (``to_wire``): counts add up, runs join, and the
-        load and memory figures (each set by one test, so by one process) are taken over."""
+        load and memory figures (each set by one test, so by one process) are taken over,
+        in the order that process set them (tests/conftest.py merges workers by id)."""
         self.runs += [Run(*run) for run in wire["runs"]]
         self.outcomes.update(wire["outcomes"])
         for name in (
