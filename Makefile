@@ -102,8 +102,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict overlays/openrouter_credits tests tools bench
 
-test: check contract-setup ## make check, then the test suite
-	$(BIN)/python -m pytest
+# The suite runs on PYTEST_WORKERS pytest-xdist workers, one test file per worker at a time
+# (--dist loadfile: a file's module fixtures and servers stay in one process), in collection
+# order (tests/conftest.py puts the longest files first). PYTEST_WORKERS=0 runs it serially
+# in one process. PYTEST_ARGS: more pytest arguments (e.g. -x, a path).
+PYTEST_WORKERS ?= 2
+PYTEST_ARGS ?=
+test: check contract-setup ## make check, then the test suite (PYTEST_WORKERS=2; 0: serially)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) \
+	  $(if $(filter-out 0,$(PYTEST_WORKERS)),--dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
 
 wheel: $(STAMP) ## Build sdist and wheel into DIST (default dist/; byte-identical across runs), check both
 	@test -n "$(DIST)" || { echo "make wheel: DIST is empty" >&2; exit 2; }

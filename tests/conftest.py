@@ -1,15 +1,20 @@
 """Shared fixtures: a stand-in server on 127.0.0.1, the retry testing switch, and a
-suite-wide check that no log record of any test, at DEBUG, holds the sentinel key."""
+suite-wide check that no log record of any test, at DEBUG, holds the sentinel key; at the
+end of the run, the reliability figures (tests/reliability/figures.py), added up over the
+pytest-xdist workers when there are some."""
 
 from __future__ import annotations
 
 import logging
 import subprocess
 from collections.abc import Iterator
+from typing import Any, Final
 
 import pytest
 from openrouter_credits import retries
 from openrouter_credits.testing import StandInServer
+
+from .reliability.figures import FIGURES, WIRE_KEY, Figures
 
 #: A sentinel key: tests search every text they can see for it.
 SECRET = "sk-or-v1-SENTINEL-0123456789abcdef"
@@ -60,9 +65,62 @@ def no_sleep() -> Iterator[None]:
         yield
 
 
+#: The test files that take longest (about 5 to 20 s each, serially: they run make or
+#: start servers), longest first. They are collected first, so under pytest-xdist (make
+#: test: --dist loadfile, in collection order) they start first and the workers end
+#: together; a long file left for last would keep one worker busy while the other idles.
+#: Only the order changes; a file not listed keeps its usual place after these.
+SLOW_FIRST: Final = (
+    "tests/spec/test_release.py",
+    "tests/test_publish.py",
+    "tests/spec/test_end_to_end.py",
+    "tests/test_slow_servers.py",
+    "tests/test_bench.py",
+    "tests/test_wheel.py",
+    "tests/test_plugin.py",
+    "tests/test_client_defaults.py",
+    "tests/reliability/test_scenarios.py",
+    "tests/test_prometheus.py",
+    "tests/test_contract.py",
+    "tests/test_deadline.py",
+    "tests/spec/test_build.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 #: Lines a test module asks to have printed at the end of the run (the reliability figures
 #: of tests/reliability/), under their own heading in pytest's summary.
 END_OF_RUN = pytest.StashKey[list[str]]()
+#: The reliability figures each pytest-xdist worker handed in, by worker id (controller).
+WORKER_FIGURES = pytest.StashKey[dict[str, dict[str, Any]]]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist, in the controller: keep the figures a worker handed in."""
+    wire = getattr(node, "workeroutput", {}).get(WIRE_KEY)
+    if wire is not None:
+        node.config.stash.setdefault(WORKER_FIGURES, {})[node.gateway.id] = wire
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker hands its figures to the controller; the controller (or a serial run)
+    writes build/reliability.json once, with every process's figures added up."""
+    config = session.config
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WIRE_KEY] = FIGURES.to_wire()
+        return
+    figures = Figures()
+    handed_in = config.stash.get(WORKER_FIGURES, {})
+    for wire in [FIGURES.to_wire(), *(handed_in[k] for k in sorted(handed_in))]:
+        figures.merge(wire)
+    if figures.calls:
+        config.stash[END_OF_RUN] = figures.publish()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

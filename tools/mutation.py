@@ -236,7 +236,8 @@ def _pyproject() -> str:
     if n != 1:
         raise SystemExit("tools/mutation.py: no pytest pythonpath line in pyproject.toml")
     selected = [f for f in TEST_FILES if (ROOT / f).exists()]
-    cli_args = ["-p", "no:cacheprovider", "-p", PLUGIN, "-q", "-x", "--no-header"]
+    # xdist stays off: mutmut runs and times each mutant's tests in its own process.
+    cli_args = ["-p", "no:cacheprovider", "-p", "no:xdist", "-p", PLUGIN, "-q", "-x", "--no-header"]
     cli_args += [f"--deselect={d}" for d in DESELECT]
     mutmut = {
         "source_paths": ["src"],

@@ -1,144 +1,25 @@
-"""The reliability suite's shared fixtures: the figures it collects (written to
-``build/reliability.json`` and printed at the end of the run, quoted in README.md,
-"Reliability"), the sentinel-key scan of every text a user may see, and the check that no
-file descriptor or thread outlives a run. Any test module in this folder gets the figures
-and the secret watch; the modules of the scenario suite also ask for
-``no_leak_across_the_module``.
+"""The reliability suite's shared fixtures: the sentinel-key scan of every text a user may
+see and the check that no file descriptor or thread outlives a run, both counted into the
+figures (figures.py: written to ``build/reliability.json`` and printed at the end of the
+run by tests/conftest.py). Any test module in this folder gets the secret watch; the
+modules of the scenario suite also ask for ``no_leak_across_the_module``. The fd and thread
+counts are this process's: under pytest-xdist each worker checks its own tests.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 import time
 import traceback
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Final
 
 import pytest
 from openrouter_credits import errors
 
-from ..conftest import END_OF_RUN, SECRET, SecretScan
-
-FIGURES_FILE: Final = Path(__file__).resolve().parents[2] / "build" / "reliability.json"
-
-
-# --- figures ---------------------------------------------------------------------------
-
-
-@dataclass
-class Run:
-    name: str
-    mode: str
-    outcome: str
-    wall: float
-    bound: float
-
-
-@dataclass
-class Figures:
-    """What the suite saw, for the README: filled by the tests, written at the end."""
-
-    runs: list[Run] = field(default_factory=list)
-    calls: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-    fd_leaks: int = 0
-    thread_leaks: int = 0
-    texts_scanned: int = 0
-    log_records: int = 0
-    secret_hits: int = 0
-    cli_runs: int = 0
-    examples: int = 0
-    load: dict[str, int] = field(default_factory=dict)
-    peaks: dict[str, int] = field(default_factory=dict)
-
-    def call(self, outcome: object) -> None:
-        self.calls += 1
-        self.outcomes[type(outcome).__name__] += 1
-
-    def as_json(self) -> dict[str, Any]:
-        longest = max(self.runs, key=lambda r: r.wall, default=None)
-        tightest = max(self.runs, key=lambda r: r.wall / r.bound, default=None)
-        return {
-            "scenarios": len({r.name for r in self.runs}),
-            "scenario_runs": len(self.runs),
-            "calls": self.calls,
-            "outcomes": dict(self.outcomes.most_common()),
-            "longest": _run_json(longest),
-            "closest_to_bound": _run_json(tightest),
-            "fd_leaks": self.fd_leaks,
-            "thread_leaks": self.thread_leaks,
-            "secret_hits": self.secret_hits,
-            "texts_scanned": self.texts_scanned,
-            "log_records_scanned": self.log_records,
-            "cli_runs": self.cli_runs,
-            "property_examples": self.examples,
-            "load": self.load,
-            "peak_memory_bytes": self.peaks,
-        }
-
-    def summary(self) -> list[str]:
-        data = self.as_json()
-        lines = [
-            f"{data['scenarios']} scenarios, {data['scenario_runs']} runs (sync + async); "
-            f"{self.calls} client calls in all "
-            f"({self.examples} of them generated responses); {self.cli_runs} command-line runs",
-            "outcomes: " + ", ".join(f"{k} {v}" for k, v in data["outcomes"].items()),
-        ]
-        for label, key in (
-            ("longest wall time", "longest"),
-            ("closest to its bound", "closest_to_bound"),
-        ):
-            run = data[key]
-            if run:
-                wall, bound = run["wall_s"], run["bound_s"]
-                lines.append(f"{label}: {run['scenario']} {wall:.2f} s, bound {bound:.2f} s")
-        lines.append(
-            f"leaks: {self.fd_leaks} file descriptors, {self.thread_leaks} threads "
-            "(ResourceWarning is an error)"
-        )
-        lines.append(
-            f"secret hits: {self.secret_hits} in {self.texts_scanned} texts scanned "
-            f"({self.log_records} DEBUG log records, exception texts and reprs, CLI output)"
-        )
-        if self.load:
-            lines.append("load: " + ", ".join(f"{k} {v}" for k, v in self.load.items()))
-        if self.peaks:
-            lines.append(
-                "peak memory refusing large bodies: "
-                + ", ".join(f"{k} {v / (1 << 20):.2f} MiB" for k, v in sorted(self.peaks.items()))
-            )
-        return lines
-
-
-def _run_json(run: Run | None) -> dict[str, Any] | None:
-    if run is None:
-        return None
-    return {
-        "scenario": f"{run.name}[{run.mode}]",
-        "wall_s": round(run.wall, 3),
-        "bound_s": round(run.bound, 3),
-    }
-
-
-FIGURES = Figures()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def reliability_figures(request: pytest.FixtureRequest) -> Iterator[Figures]:
-    """Writes build/reliability.json and prints the summary when the run ends."""
-    yield FIGURES
-    if FIGURES.calls:
-        FIGURES_FILE.parent.mkdir(exist_ok=True)
-        FIGURES_FILE.write_text(json.dumps(FIGURES.as_json(), indent=2) + "\n")
-        where = FIGURES_FILE.relative_to(FIGURES_FILE.parents[1])
-        request.config.stash[END_OF_RUN] = [*FIGURES.summary(), f"written to {where}"]
-
+from ..conftest import SECRET, SecretScan
+from .figures import FIGURES
 
 # --- secrets ---------------------------------------------------------------------------
 

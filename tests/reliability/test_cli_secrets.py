@@ -14,7 +14,8 @@ import pytest
 from openrouter_credits.testing import Reply
 
 from ..conftest import SECRET
-from .conftest import FIGURES, scan
+from .conftest import scan
+from .figures import FIGURES
 from .rows import refused
 from .scenarios import HTML
 from .servers import Lab

@@ -13,7 +13,8 @@ import pytest
 from openrouter_credits import errors
 
 from .calls import CALLS, MODES, describe
-from .conftest import FIGURES, check_no_leak, exception_texts, open_fds, scan
+from .conftest import check_no_leak, exception_texts, open_fds, scan
+from .figures import FIGURES
 from .rows import LIMIT, Endpoint, Scenario, raw
 from .servers import (
     Lab,

@@ -13,7 +13,8 @@ from openrouter_credits import GetCreditsResponse, OpenRouter
 from openrouter_credits.testing import StandInServer
 
 from ..conftest import SECRET
-from .conftest import FIGURES, check_no_leak, open_fds
+from .conftest import check_no_leak, open_fds
+from .figures import FIGURES
 
 pytestmark = pytest.mark.usefixtures("no_leak_across_the_module")
 

@@ -19,7 +19,8 @@ from openrouter_credits.testing import Reply, StandInServer
 
 from ..conftest import SECRET
 from .calls import describe
-from .conftest import FIGURES, exception_texts, scan
+from .conftest import exception_texts, scan
+from .figures import FIGURES
 from .strategies import (
     BAD_CHARSETS,
     DOCUMENTED,

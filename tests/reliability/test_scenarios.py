@@ -20,7 +20,8 @@ from openrouter_credits import errors, retries
 
 from ..conftest import SECRET
 from .calls import CALLS, MODES, describe
-from .conftest import FIGURES, Run, check_no_leak, exception_texts, open_fds, scan
+from .conftest import check_no_leak, exception_texts, open_fds, scan
+from .figures import FIGURES, Run
 from .rows import Scenario
 from .scenarios import SCENARIOS
 from .servers import Lab
