@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.mutation import NOT_SELECTED, ROOT, TEST_FILES
+from tools.mutation import MODULES, NOT_SELECTED, ROOT, TEST_FILES, TOPICS
 
 
 def listed(path: Path, names: tuple[str, ...]) -> bool:
@@ -31,3 +31,13 @@ def test_every_test_file_is_selected_or_left_out_on_purpose() -> None:
 def test_no_test_file_is_both_selected_and_left_out() -> None:
     assert set(TEST_FILES).isdisjoint(NOT_SELECTED)
     assert all((ROOT / name).exists() for name in TEST_FILES + NOT_SELECTED)
+
+
+def test_each_modules_topic_tests_exist_and_are_selected() -> None:
+    """A module's topic tests run first for its mutants; a renamed file must not drop out."""
+    assert set(TOPICS) <= set(MODULES)
+    for module, paths in TOPICS.items():
+        for name in paths:
+            path = ROOT / name
+            assert path.exists(), f"{module}: {name} does not exist"
+            assert listed(path, TEST_FILES), f"{module}: {name} is not in TEST_FILES"
