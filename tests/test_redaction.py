@@ -56,6 +56,12 @@ def test_a_quoted_key_is_redacted_everywhere_but_raw_response(
     assert not [text for text in texts if SECRET in text]
     assert error.message == "Invalid key [redacted]"
     assert "[redacted]" in error.body
+    data = getattr(error, "data", None)
+    assert data is not None  # each value redacted in place, nothing dropped
+    assert data.model_dump()["error"]["metadata"] == {
+        "seen": "Bearer [redacted]",
+        "[redacted]": ["[redacted]", {"k": "[redacted]"}],
+    }
     assert SECRET in error.raw_response.text  # documented: the untouched response
 
 
@@ -135,6 +141,8 @@ def test_a_short_key_does_not_garble_transport_errors() -> None:
         ("k", "k", "[redacted]"),
         ("sk-or-v1-abc", "abc", "sk-or-v1-abc"),  # inside a longer token: not this key
         (f"x{SECRET}y", SECRET, "x[redacted]y"),  # a real-length key: wherever it is
+        ("xABCDEFGHIJKLy", "ABCDEFGHIJKL", "x[redacted]y"),  # 12 characters: wherever it is
+        ("xABCDEFGHIJKy", "ABCDEFGHIJK", "xABCDEFGHIJKy"),  # 11: only as a token of its own
         (f"{SECRET}{SECRET}", SECRET, "[redacted][redacted]"),
         ("nothing here", "", "nothing here"),
     ],

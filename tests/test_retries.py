@@ -78,6 +78,12 @@ def test_retried_statuses(status: int, retried: bool) -> None:
     assert (state().after_status(status, {}) is not None) is retried
 
 
+@pytest.mark.parametrize(("status", "retried"), [(400, True), (499, True), (399, False)])
+def test_a_4xx_pattern_retries_from_400_and_never_below(status: int, retried: bool) -> None:
+    config = RetryConfig(status_codes=("4XX", "399"))  # 399 asked for, but not a failure
+    assert (state(config).after_status(status, {}) is not None) is retried
+
+
 def test_exponential_backoff_without_jitter() -> None:
     backoff = BackoffStrategy(500, 60_000, 1.5, 3_600_000, jitter=0)
     assert [backoff.interval(n, 0.99) for n in (1, 2, 3)] == [0.5, 0.75, 1.125]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from openrouter_credits import BackoffStrategy, OpenRouter, RetryConfig, errors
 from openrouter_credits._retry_core import RetryState, parse_retry_after
-from openrouter_credits.testing import free_port
+from openrouter_credits.testing import Reply, StandInServer, free_port
 
 
 def fixed_state(config: RetryConfig) -> RetryState:
@@ -152,4 +152,18 @@ def test_retry_after_a_refused_connection_names_the_failure(
     assert [re.sub(r"in \d+\.\d+ s", "in T s", line) for line in lines] == [
         "retrying GET /api/v1/credits after ConnectError: attempt 2 of 3 in T s",
         "retrying GET /api/v1/credits after ConnectError: attempt 3 of 3 in T s",
+    ]
+
+
+def test_retry_after_a_status_names_it(
+    caplog: pytest.LogCaptureFixture, no_sleep: None, server: StandInServer
+) -> None:
+    server.script(Reply(503), Reply(429))
+    caplog.set_level(logging.INFO, logger="openrouter_credits")
+    with OpenRouter(api_key="k", server_url=server.base_url) as sdk:
+        sdk.credits.get_credits()
+    lines = [r.getMessage() for r in caplog.records if r.name == "openrouter_credits"]
+    assert [re.sub(r"in \d+\.\d+ s", "in T s", line) for line in lines] == [
+        "retrying GET /api/v1/credits after HTTP 503: attempt 2 of 3 in T s",
+        "retrying GET /api/v1/credits after HTTP 429: attempt 3 of 3 in T s",
     ]

@@ -48,7 +48,7 @@ def redact_model(value: Any, key: str | None) -> Any:
         for field in attrs.fields(type(value)):
             setattr(value, field.name, redact_model(getattr(value, field.name), key))
     elif isinstance(value, dict):
-        items = [(redact(k, key) if isinstance(k, str) else k, v) for k, v in value.items()]
+        items = [(redact(k, key), v) for k, v in value.items()]  # JSON keys are str
         value.clear()
         value.update((k, redact_model(v, key)) for k, v in items)
     elif isinstance(value, list):
