@@ -130,6 +130,7 @@ BUDGET_BY_MODULE: Final = {
     "_deadline": 8.0,
     "_transport": 8.0,
     "_plugin": 5.0,
+    "_responses": 5.0,
     "cli": 5.0,
 }
 TOPICS: Final = {
@@ -148,7 +149,11 @@ TOPICS: Final = {
     "_plugin": ("tests/test_plugin.py",),
     "_prometheus": ("tests/test_prometheus.py",),
     "_redact": ("tests/test_redaction.py",),
-    "_responses": ("tests/client/test_errors.py", "tests/test_official_messages.py"),
+    "_responses": (
+        "tests/client/test_errors.py",
+        "tests/test_official_messages.py",
+        "tests/test_redaction.py",
+    ),
     "_retry_core": ("tests/test_retries.py", "tests/test_retry_edges.py"),
     "_thresholds": ("tests/test_plugin.py",),
     "_transport": ("tests/test_no_response.py", "tests/test_slow_servers.py"),

@@ -131,3 +131,70 @@ def test_per_call_timeout_overrides(server: StandInServer) -> None:
     server.script(Reply(delay=1.0))
     with client(server, timeout_ms=5_000) as sdk, pytest.raises(errors.APITimeoutError):
         sdk.credits.get_credits(timeout_ms=100, retries=NO_RETRIES)
+
+
+# --- what str(error) explains, whole ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "explained"),
+    [
+        (
+            Reply(418, body="teapot", content_type="text/plain"),
+            "unexpected response: HTTP 418 I'm a teapot, content-type text/plain, "
+            "body 'teapot' (6 bytes)",
+        ),
+        (
+            Reply(302, body="", content_type="text/plain", headers={"Location": "/elsewhere"}),
+            "unexpected response: HTTP 302 Found, redirect to '/elsewhere' not followed, "
+            "content-type text/plain, body '' (0 bytes)",
+        ),
+        (
+            Reply(302, body="", content_type="text/plain"),
+            "unexpected response: HTTP 302 Found, redirect to '?' not followed, "
+            "content-type text/plain, body '' (0 bytes)",
+        ),
+        (
+            Reply(299, body=b"odd"),  # bytes: the stand-in sends no content type
+            "unexpected response: HTTP 299 (non-standard status), content-type none, "
+            "body 'odd' (3 bytes)",
+        ),
+        (
+            Reply(200, body="{nope", content_type="application/json"),
+            "HTTP 200 but the body is not the documented credits JSON: invalid JSON (Expecting "
+            "property name enclosed in double quotes at position 1); HTTP 200 OK, "
+            "content-type application/json, body '{nope' (5 bytes)",
+        ),
+        (
+            Reply(401, body="<h1>no</h1>", content_type="text/html"),
+            "HTTP 401 Unauthorized: the body is not the documented error JSON (content-type "
+            "text/html, body '<h1>no</h1>' (11 bytes)) (check the API key: OPENROUTER_API_KEY "
+            "or api_key=)",
+        ),
+        (
+            Reply(401),
+            "HTTP 401 Unauthorized: Missing Authentication header (check the API key: "
+            "OPENROUTER_API_KEY or api_key=)",
+        ),
+    ],
+    ids=[
+        "undocumented",
+        "redirect",
+        "redirect-nowhere",
+        "non-standard",
+        "bad-200",
+        "html-401",
+        "documented-401",
+    ],
+)
+def test_the_explanation_names_status_phrase_redirect_type_and_body(
+    server: StandInServer, reply: Reply, explained: str
+) -> None:
+    server.script(reply)
+    with (
+        client(server, retry_config=NO_RETRIES) as sdk,
+        pytest.raises(errors.OpenRouterError) as info,
+    ):
+        sdk.credits.get_credits()
+    assert str(info.value) == explained
+    assert info.value.body == reply.payload()[0].decode()
