@@ -65,6 +65,18 @@ def test_a_quoted_key_is_redacted_everywhere_but_raw_response(
     assert SECRET in error.raw_response.text  # documented: the untouched response
 
 
+def test_a_200_that_is_not_the_credits_json_quoting_the_key(server: StandInServer) -> None:
+    server.default = Reply(status=200, body=f"<p>signed in as {SECRET}</p>")
+    with (
+        OpenRouter(server_url=server.base_url, api_key=SECRET) as sdk,
+        pytest.raises(errors.ResponseValidationError) as info,
+    ):
+        sdk.credits.get_credits()
+    assert not [text for text in shown(info.value) if SECRET in text]
+    assert info.value.body == "<p>signed in as [redacted]</p>"
+    assert "body '<p>signed in as [redacted]</p>'" in str(info.value)
+
+
 def test_an_undocumented_status_quoting_the_key(server: StandInServer) -> None:
     server.default = Reply(status=418, body=f"teapot says {SECRET}", headers={"X-Echo": "x"})
     with (
