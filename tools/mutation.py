@@ -71,6 +71,7 @@ TEST_FILES: Final = (
     "tests/cli",
     "tests/client",
     "tests/reliability",
+    "tests/test_attempt_budget.py",
     "tests/test_body_checks.py",
     "tests/test_boundaries.py",
     "tests/test_category_rules.py",
@@ -156,7 +157,11 @@ TOPICS: Final = {
     "_responses": ("tests/client/test_errors.py", "tests/test_official_messages.py"),
     "_retry_core": ("tests/test_retries.py", "tests/test_retry_edges.py"),
     "_thresholds": ("tests/test_plugin.py",),
-    "_transport": ("tests/test_no_response.py", "tests/test_slow_servers.py"),
+    "_transport": (
+        "tests/test_attempt_budget.py",
+        "tests/test_no_response.py",
+        "tests/test_slow_servers.py",
+    ),
     "cli": ("tests/cli/",),
     "client": (
         "tests/client/test_lifecycle.py",
