@@ -1,6 +1,7 @@
-"""An attempt's timeout, from a client of yours: the largest of its per-phase timeouts,
-and none at all when its reads may wait forever (README "Slow servers"). Against the
-stand-in server, sync and async; tests/test_slow_servers.py has the servers that stall.
+"""One attempt through a client of yours: its timeout is the largest of the client's
+per-phase timeouts, and there is none when its reads may wait forever (README "Slow
+servers"); a redirect is never followed, whatever the client says. Against the stand-in
+server, sync and async; tests/test_slow_servers.py has the servers that stall.
 """
 
 from __future__ import annotations
@@ -18,19 +19,21 @@ from .reliability.servers import RawServer, respond_huge_chunked
 MODES = pytest.mark.parametrize("mode", ["sync", "async"])
 
 
-def get(server: StandInServer | RawServer, mode: str, timeout: httpx.Timeout) -> float:
+def get(
+    server: StandInServer | RawServer, mode: str, timeout: httpx.Timeout, follow: bool = False
+) -> float:
     """One call through a client of yours with ``timeout``: the total credits."""
     url = server.base_url
     if mode == "sync":
         with (
-            httpx.Client(timeout=timeout) as mine,
+            httpx.Client(timeout=timeout, follow_redirects=follow) as mine,
             OpenRouter(api_key=SECRET, server_url=url, client=mine) as sdk,
         ):
             return sdk.credits.get_credits().data.total_credits
 
     async def go() -> float:
         async with (
-            httpx.AsyncClient(timeout=timeout) as mine,
+            httpx.AsyncClient(timeout=timeout, follow_redirects=follow) as mine,
             OpenRouter(api_key=SECRET, server_url=url, async_client=mine) as sdk,
         ):
             return (await sdk.credits.get_credits_async()).data.total_credits
@@ -75,5 +78,16 @@ def test_a_client_without_read_timeout_follows_no_redirect(
     server.script(Reply(status=302, headers={"Location": server.base_url + "/credits"}))
     with pytest.raises(errors.OpenRouterDefaultError) as info:
         get(server, mode, httpx.Timeout(0.5, read=None))
+    assert info.value.status_code == 302
+    assert len(server.requests) == 1
+
+
+@MODES
+def test_a_client_that_follows_redirects_has_none_followed(
+    server: StandInServer, mode: str
+) -> None:
+    server.script(Reply(status=302, headers={"Location": server.base_url + "/credits"}))
+    with pytest.raises(errors.OpenRouterDefaultError) as info:
+        get(server, mode, httpx.Timeout(5.0), follow=True)
     assert info.value.status_code == 302
     assert len(server.requests) == 1

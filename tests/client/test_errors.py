@@ -156,9 +156,10 @@ def test_error_body_is_the_text_in_the_servers_charset_or_utf_8(
     assert errors.OpenRouterDefaultError("m", response).body == body
 
 
-def test_error_args_and_repr_name_the_message_and_the_class() -> None:
-    response = httpx.Response(503, content=b"busy")
+def test_error_attributes_args_and_repr() -> None:
+    response = httpx.Response(503, headers={"Retry-After": "5"}, content=b"busy")
     error = errors.OpenRouterDefaultError("API error occurred", response, explanation="longer")
+    assert (error.status_code, error.headers["retry-after"], error.body) == (503, "5", "busy")
     assert error.args == ("API error occurred",)
     assert (error.message, str(error)) == ("API error occurred", "longer")
     assert repr(error) == "OpenRouterDefaultError(status_code=503, message='API error occurred')"
