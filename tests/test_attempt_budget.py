@@ -77,7 +77,7 @@ def test_a_client_without_read_timeout_follows_no_redirect(
 ) -> None:
     server.script(Reply(status=302, headers={"Location": server.base_url + "/credits"}))
     with pytest.raises(errors.OpenRouterDefaultError) as info:
-        get(server, mode, httpx.Timeout(0.5, read=None))
+        get(server, mode, httpx.Timeout(0.5, read=None), follow=True)
     assert info.value.status_code == 302
     assert len(server.requests) == 1
 
