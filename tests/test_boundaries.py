@@ -231,3 +231,16 @@ def test_decoded_size_in_the_refusal_is_past_the_limit(server: StandInServer) ->
         fetch(server, "sync", retry_config=None)
     size = re.search(r"\((\d+) bytes or more\)", str(info.value))
     assert size is not None and MIB < int(size.group(1)) <= MIB + 300_000
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_encoded_response_without_a_length_decodes_to_its_status(
+    server: StandInServer, mode: str
+) -> None:
+    # A 204 has no Content-Length: the decoded response has nothing to drop, and is a 204.
+    server.default = Reply(status=204, fault=Fault.GZIP, headers={"X-Request-Id": "r-2"})
+    with pytest.raises(errors.OpenRouterDefaultError) as info:
+        fetch(server, mode, retry_config=None)
+    assert (info.value.status_code, info.value.body) == (204, "")
+    assert "content-encoding" not in info.value.headers
+    assert info.value.headers["x-request-id"] == "r-2"

@@ -73,3 +73,20 @@ def test_error_over_a_response_not_read_has_an_empty_body() -> None:
     unread = httpx.Response(503, stream=httpx.ByteStream(b"never read"))
     error = errors.OpenRouterDefaultError("m", unread)
     assert (error.body, error.status_code, str(error)) == ("", 503, "m")
+
+
+def test_an_httpx_error_without_a_message_is_named_by_its_class() -> None:
+    # A transport of yours may raise httpx errors with no text (a unit test: no server).
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("")
+
+    url = "http://127.0.0.1:9/api/v1"
+    with (
+        httpx.Client(transport=httpx.MockTransport(refuse)) as mine,
+        OpenRouter(api_key=SECRET, server_url=url, client=mine, retry_config=None) as sdk,
+        pytest.raises(errors.APIConnectionError) as info,
+    ):
+        sdk.credits.get_credits()
+    assert (
+        str(info.value) == f"GET {url}/credits failed after 1 attempt: ConnectError: ConnectError"
+    )

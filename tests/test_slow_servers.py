@@ -20,7 +20,7 @@ from typing import Final
 import httpcore
 import httpx
 import pytest
-from openrouter_credits import OpenRouter, errors
+from openrouter_credits import NO_RETRIES, OpenRouter, errors
 from openrouter_credits._clamped import _ClampedBackend, sync_client
 
 from .conftest import SECRET
@@ -273,3 +273,20 @@ def test_every_transport_of_our_sync_client_is_clamped(monkeypatch: pytest.Monke
         for pool in pools:
             assert isinstance(pool, httpcore.ConnectionPool)
             assert isinstance(pool._network_backend, _ClampedBackend)
+
+
+@pytest.mark.usefixtures("no_sleep")
+async def test_an_async_attempt_past_its_timeout_says_so() -> None:
+    # The header block trickles: no read waits long; only the attempt's own bound ends it.
+    with RawServer(trickled_headers) as server:
+        url = f"{server.base_url}/credits"
+        async with OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk:
+            with pytest.raises(errors.APITimeoutError) as caught:
+                await sdk.credits.get_credits_async(timeout_ms=TIMEOUT_MS, retries=NO_RETRIES)
+    assert str(caught.value) == (
+        f"GET {url} timed out after 1 attempt: "
+        "AttemptTimeout: the attempt took longer than its 0.4 s timeout"
+    )
+    cause = caught.value.__cause__
+    assert isinstance(cause, httpx.TimeoutException)
+    assert cause.request.url == url

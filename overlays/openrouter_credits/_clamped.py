@@ -74,9 +74,9 @@ class _ClampedStream(httpcore.NetworkStream):
 class _ClampedBackend(httpcore.NetworkBackend):
     """httpcore's network backend, its connections and streams bounded by the deadline.
 
-    TCP only: the clients :func:`sync_client` makes never use a Unix socket, so
-    ``connect_unix_socket`` is left to the base class (``NotImplementedError``) rather than
-    an untested clamp."""
+    TCP only: the clients :func:`sync_client` makes never use a Unix socket, nor retry a
+    connection (so never sleep), so ``connect_unix_socket`` and ``sleep`` are left to the
+    base class (``NotImplementedError``) rather than untested code."""
 
     def __init__(self, backend: httpcore.NetworkBackend) -> None:
         self._backend = backend
@@ -92,9 +92,6 @@ class _ClampedBackend(httpcore.NetworkBackend):
         timeout = _clamp(timeout, httpcore.ConnectTimeout, "connecting")
         stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
         return _ClampedStream(stream)
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
 
 
 def sync_client(limits: httpx.Limits) -> httpx.Client:

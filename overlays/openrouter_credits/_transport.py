@@ -52,7 +52,7 @@ def budget(request: httpx.Request) -> float | None:
     ``None`` (unbounded) when its read timeout is ``None``: a client of yours that lets
     reads wait forever is taken at its word.
     """
-    timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+    timeouts: dict[str, float | None] = request.extensions["timeout"]  # build_request sets it
     if timeouts.get("read") is None:
         return None
     return max(value for value in timeouts.values() if value is not None)

@@ -198,3 +198,36 @@ def test_the_explanation_names_status_phrase_redirect_type_and_body(
         sdk.credits.get_credits()
     assert str(info.value) == explained
     assert info.value.body == reply.payload()[0].decode()
+
+
+# --- an error made over a response: its body text, args and repr ------------------------
+
+
+@pytest.mark.parametrize(
+    ("charset", "content", "body"),
+    [
+        ("", b"caf\xc3\xa9 \xff", "café \ufffd"),  # no charset: UTF-8, bad bytes replaced
+        ("; charset=latin-1", "café".encode("latin-1"), "café"),
+        ("; charset=ascii", b"caf\xc3\xa9", "caf\ufffd\ufffd"),  # the server's charset wins
+        ("; charset=undefined", b"caf\xc3\xa9 \xff", "café \ufffd"),  # a codec that always raises
+        ("; charset=hex", b"caf\xc3\xa9 \xff", "café \ufffd"),  # not a text codec
+        ("; charset=no-such-codec", b"caf\xc3\xa9", "café"),
+    ],
+)
+def test_error_body_is_the_text_in_the_servers_charset_or_utf_8(
+    charset: str, content: bytes, body: str
+) -> None:
+    response = httpx.Response(
+        502, headers={"content-type": "text/plain" + charset}, content=content
+    )
+    assert errors.OpenRouterDefaultError("m", response).body == body
+
+
+def test_error_attributes_args_and_repr() -> None:
+    response = httpx.Response(503, headers={"Retry-After": "5"}, content=b"busy")
+    error = errors.OpenRouterDefaultError("API error occurred", response, explanation="longer")
+    assert (error.status_code, error.headers["retry-after"], error.body) == (503, "5", "busy")
+    assert error.args == ("API error occurred",)
+    assert (error.message, str(error)) == ("API error occurred", "longer")
+    assert repr(error) == "OpenRouterDefaultError(status_code=503, message='API error occurred')"
+    assert errors.APITimeoutError("timed out", 2).args == ("timed out",)
