@@ -141,6 +141,7 @@ TOPICS: Final = {
     "_deadline": ("tests/test_deadline.py",),
     "_headers": ("tests/client/test_headers.py", "tests/test_category_rules.py"),
     "_options": (
+        "tests/client/test_options.py",
         "tests/test_dropin.py",
         "tests/test_conformance.py",
         "tests/client/test_headers.py",
@@ -154,6 +155,7 @@ TOPICS: Final = {
     "_transport": ("tests/test_no_response.py", "tests/test_slow_servers.py"),
     "cli": ("tests/cli/",),
     "client": (
+        "tests/client/test_blocks.py",
         "tests/client/test_lifecycle.py",
         "tests/test_closing.py",
         "tests/test_client_defaults.py",

@@ -1,0 +1,120 @@
+"""The options' checks and their exact messages: server names and ``url_params``, the
+``debug_logger``, ``OPENROUTER_DEBUG``, the key callable, per-call ``server_url``.
+
+README "Using the client" and "Migrating from the official SDK" say what each option means.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from openrouter_credits import OpenRouter
+from openrouter_credits.testing import StandInServer
+
+from ..conftest import SECRET
+
+
+def test_an_unknown_server_name_is_named_with_the_known_ones() -> None:
+    with pytest.raises(ValueError) as info:
+        OpenRouter(api_key=SECRET, server="staging")
+    assert str(info.value) == "server 'staging' is not one of ['production']"
+
+
+def test_a_known_server_name_is_taken() -> None:
+    sdk = OpenRouter(api_key=SECRET, server="production")
+    assert repr(sdk) == "OpenRouter(server_url='https://openrouter.ai/api/v1', api_key=<set>)"
+
+
+def test_url_params_fill_every_variable(server: StandInServer) -> None:
+    host, port = server.base_url.removeprefix("http://").split("/")[0].split(":")
+    template = "http://{host}:{port}/{prefix}/v1"
+    params = {"host": host, "port": port, "prefix": "api"}
+    with OpenRouter(api_key=SECRET, server_url=template, url_params=params) as sdk:
+        assert repr(sdk) == f"OpenRouter(server_url={server.base_url!r}, api_key=<set>)"
+        sdk.credits.get_credits()
+    assert [r.path for r in server.requests] == ["/api/v1/credits"]
+
+
+@pytest.mark.parametrize(
+    ("params", "shown"), [({"prefix": 1}, "'prefix': 1"), ({1: "api"}, "1: 'api'")]
+)
+def test_url_params_of_a_wrong_type_are_named(params: Any, shown: str) -> None:
+    with pytest.raises(TypeError) as info:
+        OpenRouter(api_key=SECRET, server_url="http://x/{prefix}/v1", url_params=params)
+    assert str(info.value) == f"url_params must map str to str, got {shown}"
+
+
+def test_a_variable_url_params_does_not_give_is_named() -> None:
+    with pytest.raises(ValueError) as info:
+        OpenRouter(api_key=SECRET, server_url="http://x/{prefix}/v1", url_params={"other": "a"})
+    assert str(info.value) == (
+        "server_url 'http://x/{prefix}/v1' has a {variable} that url_params does not give"
+    )
+
+
+def test_trailing_slashes_of_the_server_url_are_dropped(server: StandInServer) -> None:
+    with OpenRouter(api_key=SECRET, server_url=server.base_url + "//") as sdk:
+        sdk.credits.get_credits()
+    assert [r.path for r in server.requests] == ["/api/v1/credits"]
+
+
+def test_a_per_call_server_url_is_used_for_that_call_only(server: StandInServer) -> None:
+    with StandInServer() as other, OpenRouter(api_key=SECRET, server_url=other.base_url) as sdk:
+        sdk.credits.get_credits(server_url=server.base_url + "/")
+        sdk.credits.get_credits()
+        assert len(other.requests) == 1
+    assert [r.path for r in server.requests] == ["/api/v1/credits"]
+
+
+@pytest.mark.parametrize("logger", [object(), type("Half", (), {"debug": "not a method"})()])
+def test_a_debug_logger_without_a_debug_method_is_a_type_error(logger: Any) -> None:
+    with pytest.raises(TypeError) as info:
+        OpenRouter(api_key=SECRET, debug_logger=logger)
+    assert str(info.value) == "debug_logger must have a debug() method, like a logging.Logger"
+
+
+def test_any_object_with_a_debug_method_is_a_debug_logger(server: StandInServer) -> None:
+    class Lines:
+        def __init__(self) -> None:
+            self.lines: list[str] = []
+
+        def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
+            self.lines.append(msg % args)
+
+    lines = Lines()
+    with OpenRouter(api_key=SECRET, server_url=server.base_url, debug_logger=lines) as sdk:
+        sdk.credits.get_credits()
+    url = f"{server.base_url}/credits"
+    assert [line.split(" (")[0] for line in lines.lines] == [
+        f"request GET {url}",
+        f"response 200 to GET {url}",
+    ]
+
+
+def test_openrouter_debug_sets_up_logging_at_debug_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENROUTER_DEBUG", "1")
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    root.handlers = []  # as in a program that set up no logging (pytest adds its own)
+    root.setLevel(logging.WARNING)
+    try:
+        OpenRouter(api_key=SECRET)
+        assert (root.level, len(root.handlers)) == (logging.DEBUG, 1)
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers = handlers
+        root.setLevel(level)
+
+
+def test_a_key_callable_returning_a_non_str_is_named(server: StandInServer) -> None:
+    def key() -> str:
+        return 12345  # type: ignore[return-value]
+
+    sdk = OpenRouter(api_key=key, server_url=server.base_url)
+    with sdk, pytest.raises(TypeError) as info:
+        sdk.credits.get_credits()
+    assert str(info.value) == "the api_key callable must return a str"
+    assert server.requests == []
