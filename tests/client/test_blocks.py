@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+from pathlib import Path
 
 import httpx
+import openrouter_credits
 import pytest
 from openrouter_credits import OpenRouter
 from openrouter_credits.testing import StandInServer
@@ -60,7 +62,7 @@ def test_nested_async_with_blocks_count_until_the_outer_one_ends(server: StandIn
     asyncio.run(main())
 
 
-def test_close_warns_once_in_the_callers_line_with_what_to_do(server: StandInServer) -> None:
+def test_close_warns_once_outside_the_package_with_what_to_do(server: StandInServer) -> None:
     async def main() -> None:
         sdk = _sdk(server)
         await sdk.credits.get_credits_async()
@@ -68,15 +70,17 @@ def test_close_warns_once_in_the_callers_line_with_what_to_do(server: StandInSer
             warnings.simplefilter("always")
             sdk.close()
         await sdk.aclose()
-        assert [(w.category, str(w.message), w.filename) for w in seen] == [
+        assert [(w.category, str(w.message)) for w in seen] == [
             (
                 ResourceWarning,
                 "OpenRouter.close() cannot close the connections of async calls: use "
                 "`async with OpenRouter(...)`, or `await open_router.aclose()` in the same "
                 "event loop",
-                __file__,
             )
         ]
+        # It points at the caller's line, not into the package (here this file; under
+        # mutmut, its trampoline's frame sits in between).
+        assert Path(seen[0].filename).parent != Path(openrouter_credits.__file__).parent
 
     asyncio.run(main())
 
