@@ -137,7 +137,11 @@ BUDGET_BY_MODULE: Final = {
 }
 TOPICS: Final = {
     "_body": ("tests/test_boundaries.py", "tests/reliability/test_large_bodies.py"),
-    "_calls": ("tests/client/test_retrying.py", "tests/test_retry_edges.py"),
+    "_calls": (
+        "tests/client/test_retrying.py",
+        "tests/test_retry_edges.py",
+        "tests/test_no_response.py",
+    ),
     "_checks": ("tests/test_body_checks.py",),
     "_clamped": ("tests/test_slow_servers.py", "tests/test_debug_and_tls.py"),
     "_cli_common": ("tests/cli/",),
@@ -160,6 +164,7 @@ TOPICS: Final = {
     "client": (
         "tests/client/test_blocks.py",
         "tests/client/test_lifecycle.py",
+        "tests/client/test_options.py",
         "tests/test_closing.py",
         "tests/test_client_defaults.py",
     ),

@@ -7,11 +7,12 @@ README "Using the client" and "Migrating from the official SDK" say what each op
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
-from openrouter_credits import OpenRouter
-from openrouter_credits.testing import StandInServer
+from openrouter_credits import NO_RETRIES, BackoffStrategy, OpenRouter, RetryConfig, errors
+from openrouter_credits.testing import Reply, StandInServer
 
 from ..conftest import SECRET
 
@@ -118,3 +119,28 @@ def test_a_key_callable_returning_a_non_str_is_named(server: StandInServer) -> N
         sdk.credits.get_credits()
     assert str(info.value) == "the api_key callable must return a str"
     assert server.requests == []
+
+
+# --- per-call options against the client's -------------------------------------------------
+
+
+def test_per_call_retries_replace_the_clients(server: StandInServer, no_sleep: None) -> None:
+    server.default = Reply(status=503)
+    five = RetryConfig("backoff", BackoffStrategy(1, 10, 1.5, 10_000), True, max_attempts=5)
+    with OpenRouter(api_key=SECRET, server_url=server.base_url, retry_config=five) as sdk:
+        with pytest.raises(errors.OpenRouterDefaultError):
+            sdk.credits.get_credits(retries=NO_RETRIES)
+        assert len(server.requests) == 1
+        with pytest.raises(errors.OpenRouterDefaultError):
+            sdk.credits.get_credits()
+    assert len(server.requests) == 6
+
+
+def test_the_debug_logger_hears_of_each_retry(server: StandInServer, no_sleep: None) -> None:
+    server.script(Reply(status=503))
+    lines: list[str] = []
+    logger = type("Lines", (), {"debug": lambda self, msg, *args: lines.append(msg % args)})()
+    with OpenRouter(api_key=SECRET, server_url=server.base_url, debug_logger=logger) as sdk:
+        sdk.credits.get_credits()
+    attempts = [re.search(r"\(attempt (\d)", line)[1] for line in lines]  # type: ignore[index]
+    assert attempts == ["1", "1", "2", "2"]

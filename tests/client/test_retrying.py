@@ -145,3 +145,13 @@ def test_an_unreadable_body_on_a_retried_status_is_retried_then_raised(
         error = raises(mode, sdk, errors.ResponseValidationError)
     assert "limit" in str(error)
     assert len(server.requests) == 3
+
+
+def test_a_call_timing_out_each_time_is_a_timeout_after_three_attempts(
+    server: StandInServer, mode: str, no_sleep: None
+) -> None:
+    server.default = Reply(delay=0.5)
+    with client(server, timeout_ms=100) as sdk:
+        error = raises(mode, sdk, errors.APITimeoutError)
+    assert f"GET {server.base_url}/credits timed out after 3 attempts: " in str(error)
+    assert len(server.requests) == 3
