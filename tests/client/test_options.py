@@ -10,6 +10,7 @@ import logging
 import re
 from typing import Any
 
+import httpx
 import pytest
 from openrouter_credits import NO_RETRIES, BackoffStrategy, OpenRouter, RetryConfig, errors
 from openrouter_credits.testing import Reply, StandInServer
@@ -144,3 +145,90 @@ def test_the_debug_logger_hears_of_each_retry(server: StandInServer, no_sleep: N
         sdk.credits.get_credits()
     attempts = [re.search(r"\(attempt (\d)", line)[1] for line in lines]  # type: ignore[index]
     assert attempts == ["1", "1", "2", "2"]
+
+
+# --- the checks' exact messages (fast twins of tests/test_client_defaults.py's) ---------------
+
+
+@pytest.mark.parametrize("timeout", [0, -1.5, True, float("inf"), "5"])
+def test_a_bad_timeout_is_named(timeout: Any) -> None:
+    expected = f"timeout_ms must be a positive, finite number of milliseconds, got {timeout!r}"
+    with pytest.raises(ValueError) as info:
+        OpenRouter(api_key=SECRET, timeout_ms=timeout)
+    assert str(info.value) == expected
+    with OpenRouter(api_key=SECRET) as sdk, pytest.raises(ValueError) as info:
+        sdk.credits.get_credits(timeout_ms=timeout)
+    assert str(info.value) == expected
+
+
+def test_timeouts_reach_httpx_in_seconds(server: StandInServer) -> None:
+    seen: list[float] = []
+
+    def hook(request: httpx.Request) -> None:
+        seen.append(request.extensions["timeout"]["read"])
+
+    own = httpx.Client(event_hooks={"request": [hook]})
+    sdk = OpenRouter(api_key=SECRET, server_url=server.base_url, client=own, timeout_ms=1500)
+    with own, sdk:
+        sdk.credits.get_credits(timeout_ms=2500)
+        sdk.credits.get_credits()
+    assert seen == [2.5, 1.5]
+
+
+def test_a_retry_config_of_a_wrong_type_is_named() -> None:
+    expected = "retries must be a RetryConfig or None, got str"
+    with pytest.raises(TypeError) as info:
+        OpenRouter(api_key=SECRET, retry_config="none")  # type: ignore[arg-type]
+    assert str(info.value) == expected
+    with OpenRouter(api_key=SECRET) as sdk, pytest.raises(TypeError) as info:
+        sdk.credits.get_credits(retries="none")  # type: ignore[arg-type]
+    assert str(info.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://x", "server_url 'ftp://x' must be an http:// or https:// URL with a host"),
+        ("http://", "server_url 'http://' must be an http:// or https:// URL with a host"),
+        ("http://[::1", "server_url 'http://[::1' is not a valid URL: Invalid port: ':1'"),
+    ],
+)
+def test_a_bad_server_url_is_named(url: str, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        OpenRouter(api_key=SECRET, server_url=url)
+    assert str(info.value) == message
+
+
+def test_a_server_url_ending_in_other_characters_keeps_them(server: StandInServer) -> None:
+    root = server.base_url.removesuffix("/api/v1")
+    sdk = OpenRouter(api_key=SECRET, server_url=root + "/apiX", retry_config=None)
+    with sdk, pytest.raises(errors.OpenRouterBaseError):
+        sdk.credits.get_credits()
+    assert [r.path for r in server.requests] == ["/apiX/credits"]
+
+
+def test_api_key_of_a_wrong_type_is_named() -> None:
+    with pytest.raises(TypeError) as info:
+        OpenRouter(api_key=123)  # type: ignore[arg-type]
+    assert str(info.value) == "api_key must be a str or a callable returning one"
+
+
+def test_a_key_http_cannot_carry_is_named_without_it() -> None:
+    with OpenRouter(api_key=f"{SECRET}\n\nX: 1") as sdk, pytest.raises(ValueError) as info:
+        sdk.credits.get_credits()
+    assert str(info.value) == "api_key contains characters HTTP does not allow"
+
+
+def test_http_headers_may_not_carry_the_key() -> None:
+    with OpenRouter(api_key=SECRET) as sdk, pytest.raises(ValueError) as info:
+        sdk.credits.get_credits(http_headers={"authorization": "Bearer x"})
+    assert str(info.value) == "http_headers may not set Authorization: pass api_key instead"
+
+
+def test_attribution_falls_back_to_the_environment(
+    server: StandInServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENROUTER_HTTP_REFERER", "https://env.example")
+    with OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk:
+        sdk.credits.get_credits()
+    assert server.requests[0].headers["http-referer"] == "https://env.example"
