@@ -161,6 +161,10 @@ def test_a_bad_timeout_is_named(timeout: Any) -> None:
     assert str(info.value) == expected
 
 
+def test_a_timeout_under_a_millisecond_is_taken() -> None:
+    assert repr(OpenRouter(api_key=SECRET, timeout_ms=0.5)).endswith("api_key=<set>)")
+
+
 def test_timeouts_reach_httpx_in_seconds(server: StandInServer) -> None:
     seen: list[float] = []
 
