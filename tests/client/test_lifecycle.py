@@ -143,3 +143,12 @@ def test_oversized_success_body_is_refused(server: StandInServer, mode: str) -> 
         error = raises(mode, sdk, errors.ResponseValidationError)
     assert "limit" in str(error)
     assert len(server.requests) == 1
+
+
+def test_key_never_in_error_text_of_either_path(server: StandInServer, mode: str) -> None:
+    server.default = Reply(status=401, body={"error": {"code": 401, "message": f"bad {SECRET}"}})
+    with client(server, retry_config=None) as sdk:
+        error = raises(mode, sdk, errors.UnauthorizedResponseError)
+    texts = [str(error), repr(error), error.body, error.message]
+    assert [text for text in texts if SECRET in text] == []
+    assert "bad [redacted]" in error.body
