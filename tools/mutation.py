@@ -110,8 +110,7 @@ NOT_SELECTED: Final = (
 #: process), or are load and property sweeps of many seconds whose behaviours faster tests
 #: pin too (a mutant is run against every test that reaches it: seconds add up).
 DESELECT: Final = (
-    # A subprocess (never sees a mutant); under mutmut's stats run it ends with the credits
-    # and status 0 instead of 130, which fails the stats run and so the whole run.
+    # A subprocess and 30 s of waiting when it fails: a mutant can never show in it.
     "tests/cli/test_failures.py::test_ctrl_c_exits_130_quietly",
     "tests/cli/test_output.py::test_make_demo",
     "tests/cli/test_output.py::test_demo_does_not_wait_forever_for_the_server",

@@ -129,11 +129,18 @@ def test_usage_errors(stand_in: StandInServer, call: Runner, args: list[str], ho
     assert stand_in.requests == []
 
 
+def _interruptible() -> None:
+    """In the child: Ctrl-C as at a terminal, even when this run's shell ignores SIGINT
+    (a job started with ``&``), which a Python started then would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_exits_130_quietly(stand_in: StandInServer) -> None:
     stand_in.script(Reply(delay=30.0))
     with subprocess.Popen(
         [sys.executable, "-m", "openrouter_credits", *at(stand_in)],
         env=key_env(KEY),
+        preexec_fn=_interruptible,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
