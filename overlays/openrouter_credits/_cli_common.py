@@ -150,7 +150,7 @@ def read_key(path: str | None) -> str:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise Exit(EXIT_KEY, f"cannot read the API key from {where}: {reason}") from None
     try:
-        return resolve_api_key(text if path is not None else None, f"the API key from {where}")
+        return resolve_api_key(text, f"the API key from {where}")
     except errors.MissingAPIKeyError:
         if path is not None:
             raise Exit(EXIT_KEY, f"no API key: {where} is empty") from None
