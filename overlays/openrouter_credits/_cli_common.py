@@ -210,10 +210,9 @@ def decimal(value: Number | Decimal) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(repr(value))
 
 
-def minus(total: Number, usage: Number) -> Number:
-    """``total - usage`` computed in decimal: 0.3 - 0.1 is 0.2, not 0.19999999999999998."""
-    if isinstance(total, int) and isinstance(usage, int):
-        return total - usage
+def minus(total: Number, usage: Number) -> float:
+    """``total - usage`` computed in decimal: 0.3 - 0.1 is 0.2, not 0.19999999999999998.
+    (The client reads both as floats, a JSON ``1`` as ``1.0``.)"""
     return float(decimal(total) - decimal(usage))
 
 
