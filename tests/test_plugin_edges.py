@@ -98,6 +98,13 @@ def test_unknown_words_are_named_or_counted(
     assert run(*at(server, *extra)) == (3, f"{UNKNOWN}usage error: {says} (see --help)\n")
 
 
+def test_options_are_never_abbreviated(run: Runner, server: StandInServer) -> None:
+    args = ["-w", "10:", "-c", "5:", "--server", server.base_url]
+    says = "unrecognized option --server; 1 unexpected argument (not shown)"
+    assert run(*args) == (3, f"{UNKNOWN}usage error: {says} (see --help)\n")
+    assert server.requests == []
+
+
 def test_bad_server_url_is_shown_as_given(run: Runner) -> None:
     url = "ftp://server_url x"
     assert run("-w", "10:", "-c", "5:", "--server-url", url) == (
