@@ -91,3 +91,13 @@ def test_timeout_applies_to_each_attempt_under_a_deadline(
     status, _, err = run(*at(server, "--timeout", "0.3", "--deadline", "10"))
     assert (status, err) == (0, "")
     assert len(server.requests) == 2
+
+
+def test_bad_server_url_is_shown_as_given(run: Runner) -> None:
+    """The option is renamed in the message, not in the URL it quotes."""
+    url = "ftp://server_url x"
+    assert run("--server-url", url) == (
+        64,
+        "",
+        f"{PROG}error: --server-url {url!r} must be an http:// or https:// URL with a host\n",
+    )
