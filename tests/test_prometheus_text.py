@@ -133,3 +133,15 @@ def test_commit_outside_the_with_block_is_refused(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError):
             file.commit("y\n")
     assert (tmp_path / "x.prom").read_text(encoding="utf-8") == "x\n"
+
+
+def test_a_failed_commit_cannot_be_retried_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    target = tmp_path / "x.prom"
+    with AtomicFile(str(target)) as file:
+        target.mkdir()  # the rename into place will fail
+        with pytest.raises(IsADirectoryError):
+            file.commit("x\n")
+        with pytest.raises(RuntimeError, match="outside its with block, or twice"):
+            file.commit("x\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["x.prom"]
+    assert list(target.iterdir()) == []

@@ -9,6 +9,10 @@ tests/test_prometheus.py checks the text format itself (promtool, node_exporter)
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,6 +87,54 @@ def test_failed_read_with_output_writes_the_gauge_to_the_file(
     status, out, _ = run(*at(server, "--prometheus", "--output", str(target)))
     assert (status, out) == (4, "")
     assert target.read_text(encoding="utf-8") == FAILED
+
+
+@contextmanager
+def _directory_appears(server: StandInServer, target: Path) -> Iterator[None]:
+    """While the command waits for the server (which delays its reply), a directory takes
+    the --output path: the temporary file was made, its rename will fail."""
+
+    def make() -> None:
+        deadline = time.monotonic() + 10
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.005)
+        target.mkdir()
+        (target / "inside").write_text("x", encoding="utf-8")
+
+    thread = threading.Thread(target=make)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "first"),
+    [
+        (Reply(delay=0.5), 73, ""),
+        (
+            Reply(403, body={"error": {"code": 403, "message": "no"}}, delay=0.5),
+            73,
+            "the API key may not read credits (HTTP 403: no); GET /credits needs a management "
+            "key: https://openrouter.ai/docs/guides/overview/auth/management-api-keys; and ",
+        ),
+    ],
+    ids=["after-a-read", "after-a-failed-read"],
+)
+def test_output_that_cannot_be_renamed_into_place(
+    server: StandInServer, run: Runner, tmp_path: Path, reply: Reply, status: int, first: str
+) -> None:
+    target = tmp_path / "x.prom"
+    server.script(reply)
+    with _directory_appears(server, target):
+        result = run(*at(server, "--prometheus", "--output", str(target)))
+    assert result == (
+        status,
+        "",
+        f"{PROG}{first}cannot write --output {target}: it is a directory\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.prom"]  # no temporary file left
 
 
 @pytest.mark.parametrize(
