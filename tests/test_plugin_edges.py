@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from openrouter_credits import __version__, _plugin
-from openrouter_credits.testing import Fault, Reply, StandInServer
+from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
 
 KEY = "sk-or-v1-PLUGIN-EDGE-SENTINEL-6f5e4d3c2b1a"
 HELP = Path(__file__).with_name("plugin_help.txt")
@@ -123,6 +123,14 @@ def test_key_quoted_by_the_server_is_blanked(run: Runner, server: StandInServer)
     )
 
 
+def test_key_in_the_server_url_is_blanked(run: Runner) -> None:
+    url = f"http://127.0.0.1:{free_port()}/{KEY}/api/v1"
+    state, out = run("-w", "10:", "-c", "5:", "--server-url", url)  # run() checks KEY is absent
+    assert state == 3
+    assert out.startswith(f"{UNKNOWN}network error: GET http://127.0.0.1:")
+    assert "/[redacted]/api/v1/credits failed" in out
+
+
 def test_ctrl_c_is_unknown_interrupted(run: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
     class Interrupted(io.StringIO):
         def read(self, size: int | None = -1) -> str:
@@ -204,9 +212,17 @@ def test_deadline_counts_from_the_start(
 def test_a_hung_first_attempt_leaves_time_for_a_retry(run: Runner, server: StandInServer) -> None:
     """Each attempt gets half of -t, so the retry after a hung first attempt still fits."""
     server.script(Reply(fault=Fault.NO_HEADERS))
-    state, out = run(*at(server, "-t", "3"))
+    state, out = run(*at(server, "-t", "1.5"))
     assert state == 0, out
     assert len(server.requests) == 2
+
+
+def test_each_attempt_gets_half_of_the_deadline(run: Runner, server: StandInServer) -> None:
+    """A server answering in 0.6 s is in time for -t 1.5 (0.75 s per attempt)."""
+    server.default = Reply(delay=0.6)
+    state, out = run(*at(server, "-t", "1.5"))
+    assert state == 0, out
+    assert len(server.requests) == 1
 
 
 # --- output ---------------------------------------------------------------------------

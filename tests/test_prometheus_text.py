@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,18 @@ def test_without_commit_nothing_changes(tmp_path: Path) -> None:
     target = tmp_path / "x.prom"
     with AtomicFile(str(target)) as file:
         pass
-    file.discard()  # again: nothing to do
+    file.discard()  # again: nothing to do, nothing closed
+    os.fstat(1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_temporary_file_is_hidden_and_not_prom(tmp_path: Path) -> None:
+    """Named .NAME.*.tmp: the textfile collector reads only *.prom; and if it is gone
+    before the end (someone cleaned up), leaving still works."""
+    with AtomicFile(str(tmp_path / "x.prom")):
+        (temp,) = tmp_path.iterdir()
+        assert re.fullmatch(r"\.x\.prom\.[^.]+\.tmp", temp.name), temp.name
+        temp.unlink()
     assert list(tmp_path.iterdir()) == []
 
 

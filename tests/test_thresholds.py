@@ -89,6 +89,8 @@ def test_below() -> None:
         (-2.5, "-2.5"),
         (-1e-05, "-0.00001"),
         (1e16, "10000000000000000"),
+        (1e-07, "0.0000001"),  # shorter than format(float, "f")'s six places
+        (0.1 + 0.2, "0.30000000000000004"),  # every digit of the float
         (Decimal("1.50"), "1.5"),
         (Decimal("-0.000"), "0"),
         (Decimal("2E+3"), "2000"),
