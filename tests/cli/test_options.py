@@ -101,3 +101,10 @@ def test_bad_server_url_is_shown_as_given(run: Runner) -> None:
         "",
         f"{PROG}error: --server-url {url!r} must be an http:// or https:// URL with a host\n",
     )
+
+
+def test_timeout_ends_a_slow_attempt(server: StandInServer, run: Runner) -> None:
+    server.script(Reply(delay=0.6))
+    status, out, err = run(*at(server, "--timeout", "0.2", "--no-retries"))
+    assert (status, out) == (6, "")
+    assert err.startswith(f"{PROG}timeout: GET ") and "timed out after 1 attempt:" in err
