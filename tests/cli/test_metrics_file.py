@@ -161,3 +161,10 @@ def test_remaining_is_computed_in_decimal(
     assert status == 0
     read = {"total_credits": float(total), "total_usage": float(usage)}
     assert out == json.dumps({**read, "remaining": float(remaining)}) + "\n"
+
+
+def test_successful_read_publishes_the_figures(server: StandInServer, run: Runner) -> None:
+    status, out, err = run(*at(server, "--prometheus"))
+    assert (status, err) == (0, "")
+    assert "\nopenrouter_remaining_credits 74.75\n" in out
+    assert "\nopenrouter_credits_read_success 1\n" in out
