@@ -43,10 +43,37 @@ def test_hard_bound_cancels_a_hung_attempt(server: StandInServer) -> None:
 
 
 def test_time_already_spent_counts(server: StandInServer) -> None:
-    server.default = Reply(fault=Fault.NO_HEADERS)
+    """A deadline already spent: no read, even from a server that would answer at once."""
     client = OpenRouter(api_key=KEY, server_url=server.base_url)
-    with pytest.raises(DeadlineExceeded, match="of 5 s"):
+    with pytest.raises(DeadlineExceeded, match="of 5 s") as caught:
         read_credits(client, 5, started=time.monotonic() - 5)
+    assert caught.value.attempts == 0  # not counted: the deadline is not an attempt's
+
+
+def test_time_left_is_what_remains(server: StandInServer) -> None:
+    """0.5 s left is 0.5 s: not enough for a 0.6 s answer; 1.5 s left is."""
+    server.default = Reply(delay=0.6)
+    client = OpenRouter(api_key=KEY, server_url=server.base_url)
+    with pytest.raises(DeadlineExceeded, match="of 2 s"):
+        read_credits(client, 2, started=time.monotonic() - 1.5)  # 0.5 s left: too little
+    client = OpenRouter(api_key=KEY, server_url=server.base_url)
+    assert read_credits(client, 2, started=time.monotonic() - 0.5).data.total_usage == 25.75
+
+
+def test_a_timeout_error_that_is_not_the_deadline_is_not_reported_as_it(
+    monkeypatch: pytest.MonkeyPatch, server: StandInServer
+) -> None:
+    """Unit test (no request): only the deadline's own expiry becomes DeadlineExceeded."""
+    client = OpenRouter(api_key=KEY, server_url=server.base_url)
+
+    async def other(*args: object, **kwargs: object) -> None:
+        raise TimeoutError("some other timeout")
+
+    monkeypatch.setattr(client.credits, "get_credits_async", other)
+    for deadline in (5, None):
+        with pytest.raises(TimeoutError, match="some other timeout") as caught:
+            read_credits(client, deadline)
+        assert not isinstance(caught.value, DeadlineExceeded)
 
 
 def test_a_read_within_the_deadline_succeeds(server: StandInServer) -> None:

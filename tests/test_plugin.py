@@ -1,6 +1,6 @@
 """The ``check_openrouter_credits`` monitoring plugin, run as a subprocess against the
 stand-in server for every state, its output checked against the Monitoring Plugins
-Development Guidelines' grammar; and its threshold ranges in process."""
+Development Guidelines' grammar (the ranges themselves: test_thresholds.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openrouter_credits import __version__, _plugin
-from openrouter_credits._thresholds import parse_range, perf_number
 from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
 
 KEY = "sk-or-v1-PLUGIN-SENTINEL-1a2b3c4d5e6f"
@@ -288,46 +286,6 @@ def test_console_script_is_installed(server: StandInServer) -> None:
         check=False,
     )
     assert (result.returncode, result.stdout) == (0, OK_LINE + "\n")
-
-
-# --- in process: ranges and numbers -----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "alerting", "quiet"),
-    [
-        ("10", ["-1", "10.01"], ["0", "10"]),
-        ("10:", ["9.99", "-5"], ["10", "1e9"]),
-        ("~:10", ["10.5"], ["-1e9", "10"]),
-        ("10:20", ["9", "21"], ["10", "20"]),
-        ("@10:20", ["10", "20"], ["9", "21"]),
-        ("-5:.5", ["-6", "0.6"], ["-5", "0.5"]),
-        ("~:", [], ["-1e9", "1e9"]),
-    ],
-)
-def test_ranges(text: str, alerting: list[str], quiet: list[str]) -> None:
-    threshold = parse_range(text)
-    assert threshold.text == text
-    assert [v for v in alerting + quiet if threshold.alerts(Decimal(v))] == alerting
-
-
-@pytest.mark.parametrize("text", ["", ":10", "10:x", "+5:", "1e3:", "@", "10::", "5:1", "~"])
-def test_bad_ranges(text: str) -> None:
-    with pytest.raises(ValueError, match="threshold range"):
-        parse_range(text)
-
-
-def test_below() -> None:
-    assert parse_range("10:").below == Decimal(10)
-    assert [parse_range(t).below for t in ("10", "@10:", "10:20", "~:")] == [None] * 4
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [(1e-05, "0.00001"), (100.5, "100.5"), (7, "7"), (-0.0, "0"), (1e16, "10000000000000000")],
-)
-def test_perf_number(value: float, text: str) -> None:
-    assert perf_number(value) == text
 
 
 def test_default_deadline_is_under_the_plugin_timeout() -> None:

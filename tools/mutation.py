@@ -85,11 +85,14 @@ TEST_FILES: Final = (
     "tests/test_no_response.py",
     "tests/test_official_messages.py",
     "tests/test_plugin.py",
+    "tests/test_plugin_edges.py",
     "tests/test_prometheus.py",
+    "tests/test_prometheus_text.py",
     "tests/test_redaction.py",
     "tests/test_retries.py",
     "tests/test_retry_edges.py",
     "tests/test_slow_servers.py",
+    "tests/test_thresholds.py",
 )
 #: The test files and folders not in TEST_FILES, on purpose (the reasons above).
 #: tests/test_mutation_selection.py fails on a test file in neither list, so a new topic
@@ -159,8 +162,8 @@ TOPICS: Final = {
         "tests/test_conformance.py",
         "tests/client/test_headers.py",
     ),
-    "_plugin": ("tests/test_plugin.py",),
-    "_prometheus": ("tests/test_prometheus.py",),
+    "_plugin": ("tests/test_plugin_edges.py", "tests/test_plugin.py"),
+    "_prometheus": ("tests/test_prometheus_text.py", "tests/test_prometheus.py"),
     "_redact": ("tests/test_redaction.py",),
     "_responses": (
         "tests/client/test_errors.py",
@@ -168,7 +171,7 @@ TOPICS: Final = {
         "tests/test_redaction.py",
     ),
     "_retry_core": ("tests/test_retries.py", "tests/test_retry_edges.py"),
-    "_thresholds": ("tests/test_plugin.py",),
+    "_thresholds": ("tests/test_thresholds.py", "tests/test_plugin_edges.py"),
     "_transport": (
         "tests/test_attempt_budget.py",
         "tests/test_no_response.py",

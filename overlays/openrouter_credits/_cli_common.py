@@ -150,7 +150,7 @@ def read_key(path: str | None) -> str:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise Exit(EXIT_KEY, f"cannot read the API key from {where}: {reason}") from None
     try:
-        return resolve_api_key(text if path is not None else None, f"the API key from {where}")
+        return resolve_api_key(text, f"the API key from {where}")
     except errors.MissingAPIKeyError:
         if path is not None:
             raise Exit(EXIT_KEY, f"no API key: {where} is empty") from None
@@ -210,10 +210,9 @@ def decimal(value: Number | Decimal) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(repr(value))
 
 
-def minus(total: Number, usage: Number) -> Number:
-    """``total - usage`` computed in decimal: 0.3 - 0.1 is 0.2, not 0.19999999999999998."""
-    if isinstance(total, int) and isinstance(usage, int):
-        return total - usage
+def minus(total: Number, usage: Number) -> float:
+    """``total - usage`` computed in decimal: 0.3 - 0.1 is 0.2, not 0.19999999999999998.
+    (The client reads both as floats, a JSON ``1`` as ``1.0``.)"""
     return float(decimal(total) - decimal(usage))
 
 

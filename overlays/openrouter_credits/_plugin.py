@@ -52,8 +52,7 @@ class _Parser(argparse.ArgumentParser):
         raise _Usage(message)
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        if message:
-            sys.stdout.write(message)
+        # argparse passes a message only from error(), which raises _Usage instead.
         raise SystemExit(UNKNOWN)
 
 

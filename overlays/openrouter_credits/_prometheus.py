@@ -149,7 +149,7 @@ class AtomicFile:
 
     def commit(self, text: str) -> None:
         """Write ``text`` and rename it into place (``OSError`` if that fails)."""
-        if self._temp is None:
+        if self._temp is None or self._fd < 0:  # not open, committed, or a commit failed
             raise RuntimeError("AtomicFile.commit outside its with block, or twice")
         with os.fdopen(self._fd, "w", encoding="utf-8") as file:
             self._fd = -1

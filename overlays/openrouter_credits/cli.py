@@ -46,6 +46,10 @@ __all__ = ["EXIT_STATUSES", "main"]
 
 PROG: Final = "openrouter-credits"
 
+#: Failures after which ``--prometheus`` publishes nothing: nothing was read (a bad
+#: option), or the metrics could not be written.
+_NOT_PUBLISHED: Final = frozenset({common.EXIT_USAGE, common.EXIT_CANNOT_WRITE})
+
 #: Decimals shown in the table (the JSON output has the numbers as the server sent them).
 DECIMALS: Final = 4
 
@@ -162,7 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 with _verbose(args.verbose):
                     return _run(args, key, output, started)
             except common.Exit as stop:
-                if args.prometheus and stop.status != common.EXIT_USAGE:
+                # A failed read still publishes its gauge; a failed write is not tried again.
+                if args.prometheus and stop.status not in _NOT_PUBLISHED:
                     _publish_failure(output, stop)
                 raise
     except common.Exit as stop:

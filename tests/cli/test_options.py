@@ -1,0 +1,110 @@
+"""How ``openrouter-credits``'s connection options shape the read, in process
+(``cli.main``) against the stand-in server: ``--deadline`` counted from the start and
+bounding the retry budget, ``--timeout`` per attempt, ``--no-retries``.
+
+tests/test_deadline.py runs ``--deadline`` as a subprocess; these are its in-process twins
+and the cases a subprocess cannot set up (a key that is slow to arrive).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from openrouter_credits.testing import Fault, Reply, StandInServer
+
+from .in_process import KEY, PROG, Runner, at, runner
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
+    return runner(capsys, monkeypatch)
+
+
+class _SlowKey(io.StringIO):
+    """Standard input that takes ``delay`` seconds to give the key."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(KEY + "\n")
+        self.delay = delay
+
+    def read(self, size: int | None = -1) -> str:
+        time.sleep(self.delay)
+        return super().read(size)
+
+
+def test_deadline_counts_from_the_start(
+    server: StandInServer, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key that took the whole --deadline to read leaves no time for the request."""
+    monkeypatch.setattr("sys.stdin", _SlowKey(1.0))
+    assert run(*at(server, "--deadline", "1", "--api-key-file", "-"), key=None) == (
+        6,
+        "",
+        f"{PROG}timeout: no complete response within the overall deadline of 1 s\n",
+    )
+
+
+def test_deadline_ends_a_hung_read(server: StandInServer, run: Runner) -> None:
+    server.default = Reply(fault=Fault.NO_HEADERS)
+    assert run(*at(server, "--deadline", "0.5", "--timeout", "20")) == (
+        6,
+        "",
+        f"{PROG}timeout: no complete response within the overall deadline of 0.5 s\n",
+    )
+
+
+def test_deadline_is_the_retry_budget(server: StandInServer, run: Runner) -> None:
+    """A 503 asking for a 30 s wait is reported at once: no retry fits in the deadline."""
+    server.default = Reply(503, headers={"Retry-After": "30"})
+    status, out, err = run(*at(server, "--deadline", "3"))
+    assert (status, out) == (5, "")
+    assert err.startswith(f"{PROG}server error: unexpected response: HTTP 503")
+    assert len(server.requests) == 1
+
+
+def test_without_a_deadline_retries_follow_the_policy(server: StandInServer, run: Runner) -> None:
+    server.script(
+        Reply(503, headers={"Retry-After": "0"}), Reply(503, headers={"Retry-After": "0"})
+    )
+    assert run(*at(server))[0] == 0
+    assert len(server.requests) == 3
+
+
+def test_no_retries_sends_one_attempt(server: StandInServer, run: Runner) -> None:
+    server.default = Reply(503, headers={"Retry-After": "0"})
+    assert run(*at(server, "--no-retries")) == (
+        5,
+        "",
+        f"{PROG}server error: unexpected response: HTTP 503 Service Unavailable, "
+        "content-type none, body '' (0 bytes)\n",
+    )
+    assert len(server.requests) == 1
+
+
+def test_timeout_applies_to_each_attempt_under_a_deadline(
+    server: StandInServer, run: Runner
+) -> None:
+    """--timeout 0.3 with --deadline 10: the hung first attempt times out, the retry succeeds."""
+    server.script(Reply(fault=Fault.NO_HEADERS))
+    status, _, err = run(*at(server, "--timeout", "0.3", "--deadline", "10"))
+    assert (status, err) == (0, "")
+    assert len(server.requests) == 2
+
+
+def test_bad_server_url_is_shown_as_given(run: Runner) -> None:
+    """The option is renamed in the message, not in the URL it quotes."""
+    url = "ftp://server_url x"
+    assert run("--server-url", url) == (
+        64,
+        "",
+        f"{PROG}error: --server-url {url!r} must be an http:// or https:// URL with a host\n",
+    )
+
+
+def test_timeout_ends_a_slow_attempt(server: StandInServer, run: Runner) -> None:
+    server.script(Reply(delay=0.6))
+    status, out, err = run(*at(server, "--timeout", "0.2", "--no-retries"))
+    assert (status, out) == (6, "")
+    assert err.startswith(f"{PROG}timeout: GET ") and "timed out after 1 attempt:" in err
