@@ -9,13 +9,14 @@ subprocess and in process; these are the cases whose exact output monitoring rel
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from openrouter_credits import __version__, _plugin
 from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
+
+from .cli.in_process import SlowStdin
 
 KEY = "sk-or-v1-PLUGIN-EDGE-SENTINEL-6f5e4d3c2b1a"
 HELP = Path(__file__).with_name("plugin_help.txt")
@@ -45,18 +46,6 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
 def at(server: StandInServer, *args: str) -> list[str]:
     return ["-w", "10:", "-c", "5:", "--server-url", server.base_url, *args]
-
-
-class _SlowKey(io.StringIO):
-    """Standard input that takes ``delay`` seconds to give the key."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__(KEY + "\n")
-        self.delay = delay
-
-    def read(self, size: int | None = -1) -> str:
-        time.sleep(self.delay)
-        return super().read(size)
 
 
 # --- --help and --version -------------------------------------------------------------
@@ -201,7 +190,7 @@ def test_deadline_counts_from_the_start(
     run: Runner, server: StandInServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A key that took the whole -t to read leaves no time for the request."""
-    monkeypatch.setattr("sys.stdin", _SlowKey(1.0))
+    monkeypatch.setattr("sys.stdin", SlowStdin(KEY + "\n", 1.0))
     state, out = run(*at(server, "-t", "1", "--api-key-file", "-"), key=None)
     assert (state, out) == (
         3,

@@ -4,6 +4,7 @@ with every output checked for the key and a traceback."""
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 
 import pytest
@@ -40,3 +41,15 @@ def runner(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) 
 
 def at(server: StandInServer, *args: str) -> list[str]:
     return ["--server-url", server.base_url, *args]
+
+
+class SlowStdin(io.StringIO):
+    """Standard input that takes ``delay`` seconds to give ``text`` (a key typed slowly)."""
+
+    def __init__(self, text: str, delay: float) -> None:
+        super().__init__(text)
+        self.delay = delay
+
+    def read(self, size: int | None = -1) -> str:
+        time.sleep(self.delay)
+        return super().read(size)

@@ -8,13 +8,10 @@ and the cases a subprocess cannot set up (a key that is slow to arrive).
 
 from __future__ import annotations
 
-import io
-import time
-
 import pytest
 from openrouter_credits.testing import Fault, Reply, StandInServer
 
-from .in_process import KEY, PROG, Runner, at, runner
+from .in_process import KEY, PROG, Runner, SlowStdin, at, runner
 
 
 @pytest.fixture
@@ -22,23 +19,11 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     return runner(capsys, monkeypatch)
 
 
-class _SlowKey(io.StringIO):
-    """Standard input that takes ``delay`` seconds to give the key."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__(KEY + "\n")
-        self.delay = delay
-
-    def read(self, size: int | None = -1) -> str:
-        time.sleep(self.delay)
-        return super().read(size)
-
-
 def test_deadline_counts_from_the_start(
     server: StandInServer, run: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A key that took the whole --deadline to read leaves no time for the request."""
-    monkeypatch.setattr("sys.stdin", _SlowKey(1.0))
+    monkeypatch.setattr("sys.stdin", SlowStdin(KEY + "\n", 1.0))
     assert run(*at(server, "--deadline", "1", "--api-key-file", "-"), key=None) == (
         6,
         "",
