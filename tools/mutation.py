@@ -316,7 +316,10 @@ def _pyproject() -> str:
         # not run them: state cached by a run (the body-check plans of _checks) would
         # otherwise hide the mutants of the code that fills it.
         "process_isolation": "forkserver",
-        "timeout_multiplier": 5.0,
+        # mutmut's wall-clock limit is (recorded seconds of ALL the function's tests + 10) x
+        # this; a budgeted mutant runs fewer, so 2 still never cuts a survivor short, while
+        # 5 let a mutant that hangs a test wait up to 5 minutes (the tail of a whole run).
+        "timeout_multiplier": 2.0,
         "timeout_constant": 10.0,
     }
     lines = ["", "[tool.mutmut]"] + [f"{k} = {json.dumps(v)}" for k, v in mutmut.items()]
