@@ -7,9 +7,13 @@ testing"). Each test file is either selected or listed in ``NOT_SELECTED``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
-from tools.mutation import MODULES, NOT_SELECTED, ROOT, TEST_FILES, TOPICS
+import pytest
+
+from tools.mutation import MODULES, NOT_SELECTED, PLUGIN_SOURCE, ROOT, TEST_FILES, TOPICS
 
 
 def listed(path: Path, names: tuple[str, ...]) -> bool:
@@ -41,3 +45,43 @@ def test_each_modules_topic_tests_exist_and_are_selected() -> None:
             path = ROOT / name
             assert path.exists(), f"{module}: {name} does not exist"
             assert listed(path, TEST_FILES), f"{module}: {name} is not in TEST_FILES"
+
+
+class _Item:
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+
+
+class _Hook:
+    def __init__(self) -> None:
+        self.deselected: list[str] = []
+
+    def pytest_deselected(self, items: list[_Item]) -> None:
+        self.deselected += [item.nodeid for item in items]
+
+
+class _Config:
+    def __init__(self) -> None:
+        self.hook = _Hook()
+
+
+def test_a_mutants_tests_run_topic_first_then_fastest_within_its_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    plugin: dict[str, Any] = {}
+    exec(PLUGIN_SOURCE, plugin)  # the pytest plugin the mutation run writes into its stage
+    plugin["_DURATIONS"].update(
+        {"tests/a.py::slow": 2.0, "tests/a.py::fast": 0.1, "tests/topic.py::t": 1.5}
+    )
+    plan = {"budget": {"*": 3.0}, "topics": {"_x": ["tests/topic.py"]}}
+    monkeypatch.setenv("MUTATION_BUDGET", json.dumps(plan))
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "openrouter_credits._x.x_f__mutmut_1")
+    items = [_Item(n) for n in ("tests/a.py::slow", "tests/a.py::fast", "tests/topic.py::t")]
+    config = _Config()
+    plugin["_within_budget"](config, items)
+    assert [i.nodeid for i in items] == ["tests/topic.py::t", "tests/a.py::fast"]
+    assert config.hook.deselected == ["tests/a.py::slow"]
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")  # mutmut's own runs: every test
+    everything = [_Item("tests/a.py::slow"), _Item("tests/a.py::fast")]
+    plugin["_within_budget"](_Config(), everything)
+    assert len(everything) == 2
