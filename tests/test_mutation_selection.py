@@ -1,4 +1,5 @@
-"""``make mutation`` runs every test file that exercises the package in-process.
+"""``make mutation`` runs every test file that exercises the package in-process, each
+mutant against its module's topic tests first, within the module's budget.
 
 A test file missing from ``tools/mutation.py``'s ``TEST_FILES`` is never run against a
 mutant: the behaviours only it pins show up as survivors (CONTRIBUTING.md, "Mutation
@@ -9,11 +10,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
-from tools.mutation import MODULES, NOT_SELECTED, PLUGIN_SOURCE, ROOT, TEST_FILES, TOPICS
+from tools.mutation import (
+    BUDGET_BY_MODULE,
+    MODULES,
+    NOT_SELECTED,
+    PLUGIN_SOURCE,
+    ROOT,
+    TEST_FILES,
+    TOPICS,
+    within_budget,
+)
 
 
 def listed(path: Path, names: tuple[str, ...]) -> bool:
@@ -52,36 +62,38 @@ class _Item:
         self.nodeid = nodeid
 
 
-class _Hook:
-    def __init__(self) -> None:
-        self.deselected: list[str] = []
-
-    def pytest_deselected(self, items: list[_Item]) -> None:
-        self.deselected += [item.nodeid for item in items]
+DURATIONS: Final = {"tests/a.py::slow": 2.0, "tests/a.py::fast": 0.1, "tests/topic.py::t": 1.5}
 
 
-class _Config:
-    def __init__(self) -> None:
-        self.hook = _Hook()
-
-
-def test_a_mutants_tests_run_topic_first_then_fastest_within_its_budget(
+def test_a_mutants_tests_are_topic_first_then_fastest_within_its_budget(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setitem(TOPICS, "_x", ("tests/topic.py",))
+    monkeypatch.setattr("tools.mutation.BUDGET_SECONDS", 3.0)
+    chosen = within_budget("openrouter_credits._x.x_f", DURATIONS, DURATIONS)
+    assert chosen == {"tests/topic.py::t", "tests/a.py::fast"}  # 1.6 s; +2.0 s is past 3
+    # One test is always run, however slow; a module's own budget counts.
+    assert within_budget(
+        "openrouter_credits._x.x_f", ["tests/a.py::slow"], {"tests/a.py::slow": 9.0}
+    ) == {"tests/a.py::slow"}
+    monkeypatch.setitem(BUDGET_BY_MODULE, "_x", 4.0)
+    assert len(within_budget("openrouter_credits._x.xǁCǁm", DURATIONS, DURATIONS)) == 3
+
+
+def test_a_mutants_tests_run_topic_first_then_fastest(monkeypatch: pytest.MonkeyPatch) -> None:
     plugin: dict[str, Any] = {}
     exec(PLUGIN_SOURCE, plugin)  # the pytest plugin the mutation run writes into its stage
-    plugin["_DURATIONS"].update(
-        {"tests/a.py::slow": 2.0, "tests/a.py::fast": 0.1, "tests/topic.py::t": 1.5}
-    )
-    plan = {"budget": {"*": 3.0}, "topics": {"_x": ["tests/topic.py"]}}
-    monkeypatch.setenv("MUTATION_BUDGET", json.dumps(plan))
+    plugin["_DURATIONS"].update(DURATIONS)
+    monkeypatch.setenv("MUTATION_TOPICS", json.dumps({"_x": ["tests/topic.py"]}))
     monkeypatch.setenv("MUTANT_UNDER_TEST", "openrouter_credits._x.x_f__mutmut_1")
-    items = [_Item(n) for n in ("tests/a.py::slow", "tests/a.py::fast", "tests/topic.py::t")]
-    config = _Config()
-    plugin["_within_budget"](config, items)
-    assert [i.nodeid for i in items] == ["tests/topic.py::t", "tests/a.py::fast"]
-    assert config.hook.deselected == ["tests/a.py::slow"]
-    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")  # mutmut's own runs: every test
-    everything = [_Item("tests/a.py::slow"), _Item("tests/a.py::fast")]
-    plugin["_within_budget"](_Config(), everything)
-    assert len(everything) == 2
+    items = [_Item(n) for n in DURATIONS]
+    plugin["_in_order"](items)
+    assert [i.nodeid for i in items] == [
+        "tests/topic.py::t",
+        "tests/a.py::fast",
+        "tests/a.py::slow",
+    ]
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")  # mutmut's own runs: pytest's order
+    items = [_Item(n) for n in DURATIONS]
+    plugin["_in_order"](items)
+    assert [i.nodeid for i in items] == list(DURATIONS)

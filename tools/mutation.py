@@ -25,10 +25,10 @@ import sys
 import time
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Any, Final
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 STAGE: Final = ROOT / "build" / "mutation"
@@ -127,8 +127,10 @@ DESELECT: Final = (
 #: Each mutant runs the tests that reach its function: first its module's own topic tests
 #: (below: the tests written for that module's behaviour), then the rest, each group fastest
 #: first, until their recorded durations add up to the module's budget in seconds; the rest
-#: is not run for that mutant. A killed mutant usually dies in its first few tests; a
-#: survivor runs its whole budget: this is what makes a whole run fit in about 30 minutes.
+#: is not run for that mutant (:func:`within_budget`, applied to mutmut's own record of the
+#: tests, so its wall-clock limit per mutant is the budget's too). A killed mutant usually
+#: dies in its first few tests; a survivor runs its whole budget, a mutant that hangs a
+#: test waits (budget + 10 s) x 2: this is what makes a whole run fit in about 30 minutes.
 #: A survivor that only a test beyond the budget would kill shows as a survivor: a test in
 #: the module's topic file is the fix.
 BUDGET_SECONDS: Final = 3.0
@@ -190,8 +192,8 @@ TOPICS: Final = {
 }
 #: A pytest plugin for the mutation run only (written into the staging tree): Hypothesis
 #: tests run fewer, derandomized examples, so a mutant's verdict is the same every run;
-#: the body checker's per-class cache is emptied before each test; a mutant's tests are
-#: ordered and cut to its budget (above; passed in MUTATION_BUDGET).
+#: the body checker's per-class cache is emptied before each test; a mutant's tests run
+#: topic first, then fastest first (TOPICS passed in MUTATION_TOPICS).
 PLUGIN: Final = "mutation_profile"
 PLUGIN_SOURCE: Final = """\
 import json
@@ -212,29 +214,15 @@ def _durations() -> dict[str, float]:
     return _DURATIONS
 
 
-def _plan(mutant: str) -> tuple[float, tuple[str, ...]]:
-    plan = json.loads(os.environ["MUTATION_BUDGET"])
-    module = mutant.split(".")[1]
-    budget = plan["budget"].get(module, plan["budget"]["*"])
-    return float(budget), tuple(plan["topics"].get(module, ()))
-
-
-def _within_budget(config: Any, items: list[Any]) -> None:
+def _in_order(items: list[Any]) -> None:
+    # The tests mutmut chose for this mutant (already cut to the budget, see within_budget
+    # in tools/mutation.py) run topic tests first, then fastest first: -x stops at a kill.
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
-    if "__mutmut_" not in mutant or "MUTATION_BUDGET" not in os.environ:
-        return  # the stats, clean and forced-fail runs run every test
+    if "__mutmut_" not in mutant or "MUTATION_TOPICS" not in os.environ:
+        return  # the stats, clean and forced-fail runs keep pytest's order
+    topics = tuple(json.loads(os.environ["MUTATION_TOPICS"]).get(mutant.split(".")[1], ()))
     durations = _durations()
-    budget, topics = _plan(mutant)
     items.sort(key=lambda i: (not i.nodeid.startswith(topics), durations.get(i.nodeid, 0.0)))
-    spent, cut = 0.0, len(items)
-    for index, item in enumerate(items):
-        spent += durations.get(item.nodeid, 0.0)
-        if index and spent > budget:
-            cut = index
-            break
-    if cut < len(items):
-        config.hook.pytest_deselected(items=items[cut:])
-        del items[cut:]
 
 
 def pytest_runtest_setup(item: Any) -> None:
@@ -246,7 +234,7 @@ def pytest_runtest_setup(item: Any) -> None:
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    _within_budget(config, items)
+    _in_order(items)
     for item in items:
         test = getattr(item, "obj", None)
         chosen = getattr(test, "_hypothesis_internal_use_settings", None)
@@ -316,9 +304,9 @@ def _pyproject() -> str:
         # not run them: state cached by a run (the body-check plans of _checks) would
         # otherwise hide the mutants of the code that fills it.
         "process_isolation": "forkserver",
-        # mutmut's wall-clock limit is (recorded seconds of ALL the function's tests + 10) x
-        # this; a budgeted mutant runs fewer, so 2 still never cuts a survivor short, while
-        # 5 let a mutant that hangs a test wait up to 5 minutes (the tail of a whole run).
+        # mutmut's wall-clock limit per mutant: (recorded seconds of its tests, cut to the
+        # budget by budgeted_mutmut, + 10) x 2: a survivor is never cut short, a mutant that
+        # hangs a test waits under a minute (with every reaching test, up to 5 minutes).
         "timeout_multiplier": 2.0,
         "timeout_constant": 10.0,
     }
@@ -355,6 +343,44 @@ def _restage_tests() -> None:
     (STAGE / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)  # tests are recounted
 
 
+def within_budget(function: str, tests: Iterable[str], durations: Mapping[str, float]) -> set[str]:
+    """The tests a mutant of ``function`` runs: its module's topic tests first, then the
+    rest, each group fastest first, until their recorded seconds pass the module's budget
+    (at least one test)."""
+    module = function.removeprefix(PACKAGE + ".").split(".")[0]
+    budget = BUDGET_BY_MODULE.get(module, BUDGET_SECONDS)
+    topics = TOPICS.get(module, ())
+    ordered = sorted(tests, key=lambda t: (not t.startswith(topics), durations.get(t, 0.0), t))
+    chosen: set[str] = set()
+    spent = 0.0
+    for test in ordered:
+        spent += durations.get(test, 0.0)
+        if chosen and spent > budget:
+            break
+        chosen.add(test)
+    return chosen
+
+
+def budgeted_mutmut(args: Sequence[str]) -> None:
+    """mutmut's command line, each function's tests cut by :func:`within_budget` once the
+    stats are in: mutmut then runs only those for a mutant, and bounds it in wall-clock
+    time by their recorded seconds, not by those of every test that reached the function
+    (a mutant that hangs a test waited minutes for nothing). Runs inside build/mutation."""
+    import mutmut.__main__ as mutmut_main
+    from mutmut.state import state
+
+    collect = mutmut_main.collect_or_load_stats
+
+    def collect_then_cut(*args: Any, **kwargs: Any) -> None:
+        collect(*args, **kwargs)
+        selected = state().tests_by_mangled_function_name
+        for function, tests in selected.items():
+            selected[function] = within_budget(function, tests, state().duration_by_test)
+
+    mutmut_main.collect_or_load_stats = collect_then_cut
+    mutmut_main.cli(args=list(args), prog_name="mutmut")
+
+
 def run_mutmut(modules: Sequence[str], workers: int, survivors_only: bool = False) -> int:
     if survivors_only:
         _restage_tests()
@@ -366,11 +392,10 @@ def run_mutmut(modules: Sequence[str], workers: int, survivors_only: bool = Fals
     else:
         stage()
         names = [f"{PACKAGE}.{m}.*" for m in modules]
-    mutmut = Path(sys.executable).with_name("mutmut")
-    command = [str(mutmut), "run", "--max-children", str(workers), *names]
-    print("+ cd build/mutation && " + " ".join(command[1:]), flush=True)
-    budget = json.dumps({"budget": {"*": BUDGET_SECONDS, **BUDGET_BY_MODULE}, "topics": TOPICS})
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MUTATION_BUDGET": budget}
+    here = str(Path(__file__).resolve())
+    command = [sys.executable, here, "mutmut", "run", "--max-children", str(workers), *names]
+    print("+ cd build/mutation && mutmut " + " ".join(command[3:]), flush=True)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "MUTATION_TOPICS": json.dumps(TOPICS)}
     with subprocess.Popen(
         command, cwd=STAGE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     ) as process:
@@ -576,10 +601,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="run only the last run's survivors again, against the current tests",
     )
+    inner = sub.add_parser("mutmut", help="(used by run) mutmut, its tests cut to the budget")
+    inner.add_argument("args", nargs=argparse.REMAINDER)
     for name, text in (("table", "the last run's table"), ("survivors", "each survivor's diff")):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("modules", nargs="*", metavar="MODULE")
     args = parser.parse_args(argv)
+    if args.command == "mutmut":
+        budgeted_mutmut(args.args)
+        return 0
     unknown = sorted(set(args.modules) - set(MODULES))
     if unknown:
         parser.error(f"not a mutated module: {', '.join(unknown)} (one of {', '.join(MODULES)})")
