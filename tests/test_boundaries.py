@@ -106,14 +106,17 @@ def test_decoded_body_past_one_mib_is_refused(server: StandInServer, mode: str) 
     assert "exceeds this client's 1048576 byte limit" in str(info.value)
 
 
-def test_body_that_is_not_valid_gzip_is_a_validation_error(server: StandInServer) -> None:
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_body_that_is_not_valid_gzip_is_a_validation_error(
+    server: StandInServer, mode: str
+) -> None:
     server.default = Reply(
         body=b"not gzip at all",
         content_type="application/json",
         headers={"Content-Encoding": "gzip"},
     )
     with pytest.raises(errors.ResponseValidationError, match="Content-Encoding 'gzip'") as e:
-        fetch(server, "sync", retry_config=None)
+        fetch(server, mode, retry_config=None)
     assert isinstance(e.value.__cause__, Exception)
     assert e.value.status_code == 200
     assert "content-encoding" not in e.value.headers

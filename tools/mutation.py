@@ -73,6 +73,7 @@ TEST_FILES: Final = (
     "tests/reliability",
     "tests/test_attempt_budget.py",
     "tests/test_body_checks.py",
+    "tests/test_body_reading.py",
     "tests/test_boundaries.py",
     "tests/test_category_rules.py",
     "tests/test_clamped_streams.py",
@@ -143,7 +144,11 @@ BUDGET_BY_MODULE: Final = {
     "cli": 5.0,
 }
 TOPICS: Final = {
-    "_body": ("tests/test_boundaries.py", "tests/reliability/test_large_bodies.py"),
+    "_body": (
+        "tests/test_body_reading.py",
+        "tests/test_boundaries.py",
+        "tests/reliability/test_large_bodies.py",
+    ),
     "_calls": (
         "tests/client/test_retrying.py",
         "tests/test_retry_edges.py",
