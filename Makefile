@@ -104,11 +104,13 @@ typecheck: $(STAMP)
 
 # The suite runs on PYTEST_WORKERS pytest-xdist workers, one test file per worker at a time
 # (--dist loadfile: a file's module fixtures and servers stay in one process), in collection
-# order (tests/conftest.py puts the longest files first). PYTEST_WORKERS=0 runs it serially
-# in one process. PYTEST_ARGS: more pytest arguments (e.g. -x, a path).
-PYTEST_WORKERS ?= 2
+# order (tests/conftest.py puts the longest files first). Three on two cores: the tests wait
+# on sockets, sleeps and subprocesses as much as they compute (CONTRIBUTING "Running the
+# suite"). PYTEST_WORKERS=0 runs it serially in one process. PYTEST_ARGS: more pytest
+# arguments (e.g. -x, a path).
+PYTEST_WORKERS ?= 3
 PYTEST_ARGS ?=
-test: check contract-setup ## make check, then the test suite (PYTEST_WORKERS=2; 0: serially)
+test: check contract-setup ## make check, then the test suite (PYTEST_WORKERS=3; 0: serially)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) \
 	  $(if $(filter-out 0,$(PYTEST_WORKERS)),--dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
 
