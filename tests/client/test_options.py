@@ -6,6 +6,7 @@ README "Using the client" and "Migrating from the official SDK" say what each op
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -177,6 +178,41 @@ def test_timeouts_reach_httpx_in_seconds(server: StandInServer) -> None:
         sdk.credits.get_credits(timeout_ms=2500)
         sdk.credits.get_credits()
     assert seen == [2.5, 1.5]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_without_timeout_ms_the_clients_own_httpx_client_waits_30_seconds(
+    server: StandInServer, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    # Not httpx's own default of 5 s (tests/test_client_defaults.py shows it with a slow
+    # server): every phase of the request sent carries the documented 30 s.
+    seen: list[dict[str, float]] = []
+    http = httpx.Client if mode == "sync" else httpx.AsyncClient
+    send = http.send
+
+    def spy(client: Any, request: httpx.Request, **kwargs: Any) -> Any:
+        seen.append(request.extensions["timeout"])
+        return send(client, request, **kwargs)
+
+    monkeypatch.setattr(http, "send", spy)
+    with OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk:
+        if mode == "sync":
+            sdk.credits.get_credits()
+        else:
+            asyncio.run(sdk.credits.get_credits_async())
+    assert seen == [{"connect": 30.0, "read": 30.0, "write": 30.0, "pool": 30.0}]
+
+
+def test_without_timeout_ms_your_client_keeps_its_own_timeout(server: StandInServer) -> None:
+    seen: list[dict[str, float]] = []
+
+    def hook(request: httpx.Request) -> None:
+        seen.append(request.extensions["timeout"])
+
+    own = httpx.Client(timeout=httpx.Timeout(7.0, connect=2.0), event_hooks={"request": [hook]})
+    with own, OpenRouter(api_key=SECRET, server_url=server.base_url, client=own) as sdk:
+        sdk.credits.get_credits()
+    assert seen == [{"connect": 2.0, "read": 7.0, "write": 7.0, "pool": 7.0}]
 
 
 def test_a_retry_config_of_a_wrong_type_is_named() -> None:
