@@ -3,8 +3,9 @@
 ``python tools/mutation.py run [MODULE ...] [--workers N]`` copies the package into a
 staging tree under ``build/mutation/`` laid out as mutmut expects (``src/openrouter_credits``,
 with ``generated/`` copied in as ``_generated``, which is never mutated), runs ``mutmut run``
-there (each mutant against only the tests that reach its function), and prints the
-per-module table. ``python tools/mutation.py table`` prints the table of the last run again;
+there (each mutant against the tests that reach its function, cut to its module's
+budget: :func:`within_budget`), and prints the per-module table.
+``python tools/mutation.py table`` prints the table of the last run again;
 ``python tools/mutation.py survivors [MODULE ...]`` shows the diff of every real survivor.
 
 Mutants that cannot change behaviour are listed, each with a one-line reason, in
@@ -370,14 +371,16 @@ def budgeted_mutmut(args: Sequence[str]) -> None:
     """mutmut's command line, each function's tests cut by :func:`within_budget` once the
     stats are in: mutmut then runs only those for a mutant, and bounds it in wall-clock
     time by their recorded seconds, not by those of every test that reached the function
-    (a mutant that hangs a test waited minutes for nothing). Runs inside build/mutation."""
+    (a mutant that hangs a test waited minutes for nothing). Runs inside build/mutation.
+    It leans on two names of mutmut's, ``collect_or_load_stats`` and ``state``: mutmut is
+    pinned (requirements/mutation.txt), and an upgrade without them fails here, loudly."""
     import mutmut.__main__ as mutmut_main
     from mutmut.state import state
 
     collect = mutmut_main.collect_or_load_stats
 
-    def collect_then_cut(*args: Any, **kwargs: Any) -> None:
-        collect(*args, **kwargs)
+    def collect_then_cut(*positional: Any, **keywords: Any) -> None:
+        collect(*positional, **keywords)
         selected = state().tests_by_mangled_function_name
         for function, tests in selected.items():
             selected[function] = within_budget(function, tests, state().duration_by_test)
