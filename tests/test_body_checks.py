@@ -143,6 +143,7 @@ def test_documented_error_body_gives_data_and_its_message(
     error = failure(server, Reply(status=403, body=body), errors.ForbiddenResponseError)
     assert error.data is not None
     assert error.data.error.message == "only management keys"
+    assert type(error.data.error.code) is int  # an integer field stays an integer
     assert str(error).startswith("HTTP 403 Forbidden: only management keys (GET /credits needs")
     assert "management-api-keys" in str(error)
 
@@ -245,6 +246,24 @@ def test_checker_refuses_pairs_for_nested_objects() -> None:
     with pytest.raises(ModelMismatch, match=r"^\$\.inner should be an object, got list$"):
         check_objects(raw, _Grown)
     check_objects({"inner": {"n": 1}, "maybe": None}, _Grown)
+
+
+@attrs.define
+class _Outer:
+    grown: _Grown
+
+
+def test_checker_names_the_whole_path_of_a_nested_pair_list() -> None:
+    raw = {"grown": {"inner": [["n", 1]]}}
+    with pytest.raises(ModelMismatch, match=r"^\$\.grown\.inner should be an object, got list$"):
+        check_objects(raw, _Outer)
+
+
+def test_checker_leaves_integer_fields_integers() -> None:
+    # Only a float field turns a JSON integer into a float (as pydantic does).
+    model = _grown()
+    check_model(model)
+    assert (type(model.inner.n), model.tags) == (int, [1, 2])
 
 
 def test_checker_names_a_generated_union_without_its_module() -> None:
