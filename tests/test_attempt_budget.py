@@ -72,22 +72,15 @@ def test_a_client_without_read_timeout_still_has_the_size_limit(mode: str) -> No
 
 
 @MODES
-def test_a_client_without_read_timeout_follows_no_redirect(
-    server: StandInServer, mode: str
-) -> None:
-    server.script(Reply(status=302, headers={"Location": server.base_url + "/credits"}))
-    with pytest.raises(errors.OpenRouterDefaultError) as info:
-        get(server, mode, httpx.Timeout(0.5, read=None), follow=True)
-    assert info.value.status_code == 302
-    assert len(server.requests) == 1
-
-
-@MODES
+@pytest.mark.parametrize(
+    "timeout", [httpx.Timeout(0.5, read=None), httpx.Timeout(5.0)], ids=["no-read-timeout", "timed"]
+)
 def test_a_client_that_follows_redirects_has_none_followed(
-    server: StandInServer, mode: str
+    server: StandInServer, mode: str, timeout: httpx.Timeout
 ) -> None:
+    # Both ways through an attempt: unbounded (no read timeout) and under its deadline.
     server.script(Reply(status=302, headers={"Location": server.base_url + "/credits"}))
     with pytest.raises(errors.OpenRouterDefaultError) as info:
-        get(server, mode, httpx.Timeout(5.0), follow=True)
+        get(server, mode, timeout, follow=True)
     assert info.value.status_code == 302
     assert len(server.requests) == 1

@@ -16,7 +16,7 @@ import httpx
 import openrouter_credits
 import pytest
 from openrouter_credits import OpenRouter
-from openrouter_credits.testing import Reply, StandInServer
+from openrouter_credits.testing import StandInServer
 
 from ..conftest import SECRET
 
@@ -155,16 +155,3 @@ def test_a_block_of_each_kind_leaves_the_other_count_alone(
         await sdk.aclose()
 
     asyncio.run(main())
-
-
-def test_the_async_client_keeps_every_connection_of_a_burst(server: StandInServer) -> None:
-    # httpx keeps 20 idle connections by default; this client keeps as many as it opens.
-    server.default = Reply(delay=0.1)
-
-    async def bursts() -> None:
-        async with _sdk(server) as sdk:
-            for _ in range(2):
-                await asyncio.gather(*(sdk.credits.get_credits_async() for _ in range(21)))
-
-    asyncio.run(bursts())
-    assert (len(server.requests), server.connections) == (42, 21)
