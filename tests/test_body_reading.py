@@ -1,4 +1,4 @@
-"""Reading one response body within its bounds (openrouter_credits._body): the
+"""Reading one response body within its bounds (openrouter_credits._http.body): the
 whole-body deadline of a sync client you bring, the exact refusal of a body past the size
 limit (declared, or counted on the wire), and the closing of a timed-out async stream.
 

@@ -19,7 +19,7 @@ from typing import Final
 import httpcore
 import httpx
 import pytest
-from openrouter_credits._clamped import _ClampedBackend, deadline, sync_client
+from openrouter_credits._http.clamped import _ClampedBackend, deadline, sync_client
 from openrouter_credits.testing import Reply, StandInServer
 
 HOST = "127.0.0.1"

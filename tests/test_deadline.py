@@ -10,7 +10,7 @@ import time
 
 import pytest
 from openrouter_credits import OpenRouter
-from openrouter_credits._deadline import DeadlineExceeded, fit, read_credits
+from openrouter_credits.cli._deadline import DeadlineExceeded, fit, read_credits
 from openrouter_credits.retries import DEFAULT_RETRY_CONFIG, NO_RETRIES
 from openrouter_credits.testing import Fault, Reply, StandInServer
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from openrouter_credits import __version__, _plugin
+from openrouter_credits import __version__
+from openrouter_credits.cli import _plugin
 from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
 
 KEY = "sk-or-v1-PLUGIN-SENTINEL-1a2b3c4d5e6f"

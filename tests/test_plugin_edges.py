@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from openrouter_credits import __version__, _plugin
+from openrouter_credits import __version__
+from openrouter_credits.cli import _plugin
 from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
 
 from .cli.in_process import SlowStdin
@@ -138,7 +139,7 @@ def test_a_bug_is_one_unknown_line_without_the_key(
     def broken(*args: object) -> None:
         raise LookupError(f"lost the key {KEY}")
 
-    monkeypatch.setattr("openrouter_credits._cli_common.read", broken)
+    monkeypatch.setattr("openrouter_credits.cli._common.read", broken)
     assert run(*at(server)) == (
         3,
         f"{UNKNOWN}internal error: LookupError: lost the key [redacted]\n",

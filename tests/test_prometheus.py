@@ -17,7 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from openrouter_credits import _prometheus, cli
+from openrouter_credits.cli import _credits as cli
+from openrouter_credits.cli import _prometheus
 from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
 
 from tests.conftest import stop_process

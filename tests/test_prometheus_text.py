@@ -1,4 +1,4 @@
-"""The metrics text and the atomic file of :mod:`openrouter_credits._prometheus`, in
+"""The metrics text and the atomic file of :mod:`openrouter_credits.cli._prometheus`, in
 process: the exact exposition after a success and after a failure, reading back the last
 success time, and :class:`AtomicFile`'s promises (an existing directory refused by name,
 nothing left behind, no commit outside its with block).
@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from openrouter_credits._prometheus import AtomicFile, Figures, exposition, last_success
+from openrouter_credits.cli._prometheus import AtomicFile, Figures, exposition, last_success
 
 SUCCESS_TEXT = """\
 # HELP openrouter_purchased_credits Total credits purchased (total_credits of GET /credits).

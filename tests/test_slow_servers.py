@@ -21,7 +21,7 @@ import httpcore
 import httpx
 import pytest
 from openrouter_credits import NO_RETRIES, OpenRouter, errors
-from openrouter_credits._clamped import _ClampedBackend, sync_client
+from openrouter_credits._http.clamped import _ClampedBackend, sync_client
 
 from .conftest import SECRET
 

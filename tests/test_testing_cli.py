@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import openrouter_credits
 import pytest
-from openrouter_credits._testing_cli import parse
 from openrouter_credits.testing import EXAMPLE_CREDITS, Fault, Reply
+from openrouter_credits.testing._cli import parse
 
 OVERLAYS = Path(openrouter_credits.__file__).resolve().parent.parent
 ENV = {

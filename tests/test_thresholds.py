@@ -1,4 +1,4 @@
-"""Threshold ranges and performance-data numbers (:mod:`openrouter_credits._thresholds`),
+"""Threshold ranges and performance-data numbers (:mod:`openrouter_credits.cli._thresholds`),
 in process: the range arithmetic the plugin's state rests on, its refusals, and the plain
 decimal numbers its perfdata and status line print."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from openrouter_credits._thresholds import Range, parse_range, perf_number
+from openrouter_credits.cli._thresholds import Range, parse_range, perf_number
 
 RANGE_HELP = (
     "use N: (alert below N), ~:N (above N), N:M (outside N..M), @N:M (inside N..M) "

@@ -160,8 +160,8 @@ def test_vendored_tree_is_self_contained(project: Path) -> None:
     files = sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file())
     assert not [p for p in target.rglob("*") if p.is_symlink()]
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
-    assert "cli.py" not in files and "__main__.py" not in files
-    for expected in ("__init__.py", "client.py", "testing.py", "LICENSE", "VENDORED.md"):
+    assert not [f for f in files if f.startswith("cli/")] and "__main__.py" not in files
+    for expected in ("__init__.py", "client.py", "testing/__init__.py", "LICENSE", "VENDORED.md"):
         assert expected in files
     assert "_generated/__init__.py" in files
     assert "_generated/api/credits_/get_credits.py" in files
@@ -255,9 +255,24 @@ def test_absolute_imports_are_found_and_block_vendoring(tmp_path: Path) -> None:
 def test_a_module_importing_the_left_out_cli_blocks_vendoring(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     copy_repo(root)
-    (root / "overlays" / "openrouter_credits" / "extra.py").write_text("from .cli import main\n")
+    extra = root / "overlays" / "openrouter_credits" / "testing" / "extra.py"
+    extra.write_text("from ..cli import main\n")
     with pytest.raises(vendor.VendorError, match="left out"):
         vendor.vendor(tmp_path / "out", "orc", root=root)
+
+
+def test_the_commands_and_their_entry_points_are_left_out(tmp_path: Path) -> None:
+    package = ROOT / "overlays" / "openrouter_credits"
+    files = {str(rel) for rel in vendor.source_files(package)}
+    assert not {"__main__.py", "check.py"} & files
+    assert not [f for f in files if f.startswith("cli/")]
+    assert {"client.py", "testing/__init__.py", "_http/attempt.py"} <= files
+    root = tmp_path / "repo"
+    copy_repo(root)
+    (root / "overlays" / "openrouter_credits" / "entry.py").write_text("from . import cli\n")
+    assert "entry.py" not in {
+        str(rel) for rel in vendor.source_files(root / "overlays" / "openrouter_credits")
+    }
 
 
 def test_the_vendored_files_have_no_absolute_self_imports() -> None:

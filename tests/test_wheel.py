@@ -142,8 +142,10 @@ def test_wheel_holds_the_package_and_nothing_else(dist: Path) -> None:
     )
     in_wheel = [n.removeprefix(f"{NAME}/_generated/") for n in package if "/_generated/" in n]
     assert sorted(in_wheel) == generated
-    for module in ("__init__", "_version", "client", "errors", "retries", "testing", "cli"):
+    for module in ("__init__", "_version", "client", "errors", "retries", "check"):
         assert f"{NAME}/{module}.py" in names
+    for subpackage in ("cli", "testing", "_http"):
+        assert f"{NAME}/{subpackage}/__init__.py" in names
     assert "openrouter-credits = openrouter_credits.cli:main" in entry_points
     headers = email.parser.Parser().parsestr(metadata)
     assert headers["Name"] == "openrouter-credits"

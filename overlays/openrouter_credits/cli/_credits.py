@@ -28,19 +28,19 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Final, NoReturn
 
-from . import _cli_common as common
-from . import _prometheus
-from ._cli_common import EXIT_STATUSES
-from ._constants import (
+from .._constants import (
     API_KEY_ENV,
     DEFAULT_TIMEOUT_MS,
     LOGGER_NAME,
 )
+from .._redact import redact
+from .._version import __version__
+from ..client import OpenRouter
+from ..retries import DEFAULT_RETRY_CONFIG, NO_RETRIES
+from . import _common as common
+from . import _prometheus
+from ._common import EXIT_STATUSES
 from ._deadline import fit
-from ._redact import redact
-from ._version import __version__
-from .client import OpenRouter
-from .retries import DEFAULT_RETRY_CONFIG, NO_RETRIES
 
 __all__ = ["EXIT_STATUSES", "main"]
 

@@ -19,14 +19,14 @@ import time
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import _cli_common as common
-from ._constants import API_KEY_ENV
+from .._constants import API_KEY_ENV
+from .._redact import redact
+from .._version import __version__
+from ..client import OpenRouter
+from ..retries import DEFAULT_RETRY_CONFIG
+from . import _common as common
 from ._deadline import fit
-from ._redact import redact
 from ._thresholds import Range, parse_range, perf_number
-from ._version import __version__
-from .client import OpenRouter
-from .retries import DEFAULT_RETRY_CONFIG
 
 __all__ = ["DEFAULT_DEADLINE", "PROG", "STATES", "main"]
 

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Final
 
-from . import errors
-from ._constants import API_KEY_ENV, DEFAULT_SERVER_URL
+from .. import errors
+from .._constants import API_KEY_ENV, DEFAULT_SERVER_URL
+from .._generated.models import GetCreditsResponse
+from .._options import resolve_api_key
+from .._responses import quote
+from ..client import OpenRouter
 from ._deadline import read_credits
-from ._generated.models import GetCreditsResponse
-from ._options import resolve_api_key
-from ._responses import quote
-from .client import OpenRouter
 
 EXIT_OK: Final = 0
 EXIT_INTERNAL: Final = 1

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from .testing import Reply, StandInServer
+    from . import Reply, StandInServer
 
 HOLD_SECONDS: Final = 30.0  # how long Fault.NO_HEADERS holds a connection at most
 IDLE_SECONDS: Final = 60.0  # idle keep-alive connections are closed after this

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 
-from . import errors
-from ._constants import DECODE_PIECE_BYTES, MAX_BODY_BYTES
+from .. import errors
+from .._constants import DECODE_PIECE_BYTES, MAX_BODY_BYTES
 
 __all__ = ["aread", "read"]
 

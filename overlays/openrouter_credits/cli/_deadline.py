@@ -20,11 +20,11 @@ import time
 
 import attrs
 
-from . import errors
-from ._constants import DEFAULT_TIMEOUT_MS
-from ._generated.models import GetCreditsResponse
-from .client import OpenRouter
-from .retries import RetryConfig
+from .. import errors
+from .._constants import DEFAULT_TIMEOUT_MS
+from .._generated.models import GetCreditsResponse
+from ..client import OpenRouter
+from ..retries import RetryConfig
 
 __all__ = ["DeadlineExceeded", "fit", "read_credits"]
 

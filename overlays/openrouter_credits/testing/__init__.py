@@ -11,8 +11,8 @@ misbehave on the wire (see `Fault`)::
         ...  # call the client with server_url=server.base_url: 503, reset, then the default
         assert server.requests[0].headers["authorization"] == "Bearer sk-test"
 
-``python -m openrouter_credits.testing`` runs it from the command line (`_testing_cli`);
-the HTTP side, one method per fault, is `_testing_wire`. README.md, "Testing your code
+``python -m openrouter_credits.testing`` runs it from the command line (`._cli`);
+the HTTP side, one method per fault, is `._wire`. README.md, "Testing your code
 against the stand-in server", documents both. Standard library only.
 """
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from ._testing_wire import WireServer
+from ._wire import WireServer
 
 __all__ = [
     "EXAMPLE_CREDITS",
@@ -301,11 +301,7 @@ class StandInServer:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m openrouter_credits.testing``: see `_testing_cli`."""
-    from ._testing_cli import main as cli_main  # the command line is not needed to import this
+    """``python -m openrouter_credits.testing``: see `._cli`."""
+    from ._cli import main as cli_main  # the command line is not needed to import this
 
     return cli_main(argv)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -17,7 +17,7 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from .testing import EXAMPLE_CREDITS, Fault, Reply, StandInServer
+from . import EXAMPLE_CREDITS, Fault, Reply, StandInServer
 
 __all__ = ["main", "parse"]
 

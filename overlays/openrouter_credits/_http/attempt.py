@@ -26,10 +26,11 @@ import ssl
 
 import httpx
 
-from . import _clamped, errors
-from ._body import aread, read
-from ._clamped import sync_client
-from ._retry_core import Failure
+from .. import errors
+from .._retry_core import Failure
+from . import clamped as _clamped
+from .body import aread, read
+from .clamped import sync_client
 
 __all__ = [
     "AttemptTimeout",
