@@ -72,17 +72,17 @@ def no_sleep() -> Iterator[None]:
 #: Only the order changes; a file not listed keeps its usual place after these.
 SLOW_FIRST: Final = (
     "tests/spec/test_release.py",
-    "tests/test_publish.py",
+    "tests/shipping/test_publish.py",
     "tests/spec/test_end_to_end.py",
-    "tests/test_slow_servers.py",
-    "tests/test_bench.py",
-    "tests/test_wheel.py",
-    "tests/test_plugin.py",
-    "tests/test_client_defaults.py",
+    "tests/http/test_slow_servers.py",
+    "tests/tooling/test_bench.py",
+    "tests/shipping/test_wheel.py",
+    "tests/cli/test_plugin.py",
+    "tests/client/test_client_defaults.py",
     "tests/reliability/test_scenarios.py",
-    "tests/test_prometheus.py",
-    "tests/test_contract.py",
-    "tests/test_deadline.py",
+    "tests/cli/test_prometheus.py",
+    "tests/spec/test_contract.py",
+    "tests/cli/test_deadline.py",
     "tests/spec/test_build.py",
 )
 

@@ -3,7 +3,7 @@ clients you bring: which async calls keep their connection (README "Closing").
 
 Observed on the wire: an async call that may not keep its connection sends
 ``Connection: close``, which the stand-in server records. Fast tests without ``gc``;
-``tests/test_closing.py`` checks that nothing is left open.
+``tests/client/test_closing.py`` checks that nothing is left open.
 """
 
 from __future__ import annotations

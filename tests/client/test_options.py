@@ -148,7 +148,7 @@ def test_the_debug_logger_hears_of_each_retry(server: StandInServer, no_sleep: N
     assert attempts == ["1", "1", "2", "2"]
 
 
-# --- the checks' exact messages (fast twins of tests/test_client_defaults.py's) ---------------
+# --- the checks' exact messages (fast twins of tests/client/test_client_defaults.py's) ---
 
 
 @pytest.mark.parametrize("timeout", [0, -1.5, True, float("inf"), "5"])
@@ -184,7 +184,7 @@ def test_timeouts_reach_httpx_in_seconds(server: StandInServer) -> None:
 def test_without_timeout_ms_the_clients_own_httpx_client_waits_30_seconds(
     server: StandInServer, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    # Not httpx's own default of 5 s (tests/test_client_defaults.py shows it with a slow
+    # Not httpx's own default of 5 s (tests/client/test_client_defaults.py shows it with a slow
     # server): every phase of the request sent carries the documented 30 s.
     seen: list[dict[str, float]] = []
     http = httpx.Client if mode == "sync" else httpx.AsyncClient

@@ -98,7 +98,7 @@ def sync_client(limits: httpx.Limits) -> httpx.Client:
     """An httpx client whose every transport (proxies from the environment too) is clamped.
 
     httpx builds its httpcore pools itself and takes no network backend, so the pools'
-    backends are wrapped once, here; tests/test_slow_servers.py fails if httpx changes that.
+    backends are wrapped once, here; tests/http/test_slow_servers.py fails if httpx changes that.
     """
     client = httpx.Client(follow_redirects=False, limits=limits)
     for transport in (client._transport, *client._mounts.values()):

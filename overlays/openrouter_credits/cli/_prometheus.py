@@ -4,7 +4,7 @@
 Written by hand rather than with ``prometheus-client``: five label-less gauges with fixed
 names and help texts (nothing to escape) and numbers in Python's shortest float repr,
 which the format's Go ``ParseFloat`` reads back exactly. No sample timestamps: the textfile
-collector refuses them. ``tests/test_prometheus.py`` has ``promtool check metrics`` lint
+collector refuses them. ``tests/cli/test_prometheus.py`` has ``promtool check metrics`` lint
 the output and a real node_exporter serve it. The README's Monitoring section documents
 the metrics and alerting rules.
 """

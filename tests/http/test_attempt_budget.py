@@ -1,7 +1,7 @@
 """One attempt through a client of yours: its timeout is the largest of the client's
 per-phase timeouts, and there is none when its reads may wait forever (README "Slow
 servers"); a redirect is never followed, whatever the client says. Against the stand-in
-server, sync and async; tests/test_slow_servers.py has the servers that stall.
+server, sync and async; tests/http/test_slow_servers.py has the servers that stall.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pytest
 from openrouter_credits import OpenRouter, errors
 from openrouter_credits.testing import Reply, StandInServer
 
-from .conftest import SECRET
-from .reliability.servers import RawServer, respond_huge_chunked
+from ..conftest import SECRET
+from ..reliability.servers import RawServer, respond_huge_chunked
 
 MODES = pytest.mark.parametrize("mode", ["sync", "async"])
 

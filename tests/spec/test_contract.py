@@ -28,9 +28,9 @@ import pytest
 from openrouter_credits import GetCreditsResponse, OpenRouter, errors, models
 from openrouter_credits.testing import free_port
 
-from .conftest import stop_process
+from ..conftest import stop_process
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
 START_TIMEOUT = 60.0
 KEY = "sk-or-v1-CONTRACT-0f1e2d3c"

@@ -11,7 +11,7 @@ import pytest
 from openrouter_credits import OpenRouter
 from openrouter_credits.testing import StandInServer
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 NAME_RULE = (
     "is not a category name (lowercase letters and digits, words joined by single hyphens, "

@@ -26,7 +26,7 @@ from packaging.utils import canonicalize_name
 
 from tools import vendor
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-or-v1-VENDOR-SENTINEL-0a1b2c3d"
 TIMEOUT = 60.0
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent  # bench/ is a package there
+ROOT = Path(__file__).resolve().parents[2]  # bench/ is a package there
 SDK_INSTALLED = importlib.util.find_spec("openrouter") is not None
 NUMBER = r"[0-9][0-9,]*(?:\.[0-9]+)?"
 RATIO = NUMBER + "\N{MULTIPLICATION SIGN}"

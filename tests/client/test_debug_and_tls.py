@@ -12,7 +12,7 @@ import pytest
 from openrouter_credits import OpenRouter, errors
 from openrouter_credits.testing import free_port
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 
 class Recorder:

@@ -3,7 +3,7 @@ process: the exact exposition after a success and after a failure, reading back 
 success time, and :class:`AtomicFile`'s promises (an existing directory refused by name,
 nothing left behind, no commit outside its with block).
 
-tests/test_prometheus.py runs ``--prometheus`` end to end (promtool, node_exporter).
+tests/cli/test_prometheus.py runs ``--prometheus`` end to end (promtool, node_exporter).
 """
 
 from __future__ import annotations

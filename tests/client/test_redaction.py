@@ -12,7 +12,7 @@ from openrouter_credits import OpenRouter, errors
 from openrouter_credits._redact import redact
 from openrouter_credits.testing import Reply, StandInServer, free_port
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 
 def quoting(key: str, status: int = 401) -> Reply:

@@ -2,7 +2,7 @@
 the stand-in server: its whole ``--help``, exact UNKNOWN lines, the ``-t`` deadline counted
 from the start, a first attempt that hangs, and a status line that cannot be written.
 
-tests/test_plugin.py checks every state's line against the guidelines' grammar, as a
+tests/cli/test_plugin.py checks every state's line against the guidelines' grammar, as a
 subprocess and in process; these are the cases whose exact output monitoring relies on.
 """
 
@@ -17,7 +17,7 @@ from openrouter_credits import __version__
 from openrouter_credits.cli import _plugin
 from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
 
-from .cli.in_process import SlowStdin
+from ..cli.in_process import SlowStdin
 
 KEY = "sk-or-v1-PLUGIN-EDGE-SENTINEL-6f5e4d3c2b1a"
 HELP = Path(__file__).with_name("plugin_help.txt")
@@ -57,7 +57,7 @@ def test_help_is_the_documented_text(
     run: Runner, monkeypatch: pytest.MonkeyPatch, server: StandInServer, flag: str
 ) -> None:
     # After changing an option, regenerate with:
-    #   COLUMNS=100 python -m openrouter_credits.check --help > tests/plugin_help.txt
+    #   COLUMNS=100 python -m openrouter_credits.check --help > tests/cli/plugin_help.txt
     monkeypatch.setenv("COLUMNS", "100")
     assert run(flag, *at(server)) == (3, HELP.read_text(encoding="utf-8"))
     assert server.requests == []

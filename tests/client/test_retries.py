@@ -14,7 +14,7 @@ from openrouter_credits._constants import DEFAULT_SERVER_URL
 from openrouter_credits._retry_core import Failure, RetryState, parse_retry_after
 from openrouter_credits.retries import DEFAULT_RETRY_CONFIG, BackoffStrategy, RetryConfig
 
-SPEC = Path(__file__).resolve().parents[1] / "openapi.yaml"
+SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
 
 class FakeClock:

@@ -22,7 +22,7 @@ import pytest
 from openrouter_credits import __version__
 from openrouter_credits._headers import USER_AGENT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 300.0
 EPOCH = "1767225600"  # the Makefile's SOURCE_DATE_EPOCH
 NAME = "openrouter_credits"

@@ -16,7 +16,7 @@ import pytest
 from openrouter_credits import OpenRouter, RetryConfig, errors
 from openrouter_credits.testing import Fault, Reply, StandInServer
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 MIB = 1 << 20
 

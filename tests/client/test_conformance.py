@@ -25,13 +25,13 @@ import pytest
 from openrouter_credits import errors
 from openrouter_credits.testing import Reply, StandInServer, free_port
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 official: Any = pytest.importorskip(
     "openrouter", reason="the official SDK (openrouter==1.3.84, a dev dependency) is not installed"
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENV = (
     "OPENROUTER_HTTP_REFERER",
     "OPENROUTER_X_OPEN_ROUTER_TITLE",

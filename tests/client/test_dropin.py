@@ -2,7 +2,7 @@
 
 The seed example runs with only its import changed; the official keywords, environment
 fallbacks, debug logger and exception classes behave as migrated code expects. The
-comparison with the official SDK itself is tests/test_conformance.py.
+comparison with the official SDK itself is tests/client/test_conformance.py.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from openrouter_credits._generated import types as generated_types
 from openrouter_credits.models import GetCreditsResponse, UnauthorizedResponse
 from openrouter_credits.testing import Reply, StandInServer, free_port
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 SEED = Path("/work/shared/seed/credits-sdk-reference.md")
 SEED_EXAMPLE = """\

@@ -23,7 +23,7 @@ import pytest
 from openrouter_credits import NO_RETRIES, OpenRouter, errors
 from openrouter_credits._http.clamped import _ClampedBackend, sync_client
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 TIMEOUT_MS: Final = 400
 ATTEMPTS: Final = 3  # the default retry policy's max_attempts

@@ -2,7 +2,7 @@
 httpcore's own timeout (httpx maps it to its own), naming the phase; within it, a phase
 waits no longer than the time left, nor longer than its own timeout; connecting passes
 its address and options on; and :func:`sync_client`'s clients keep their limits, or are
-not made at all. tests/test_slow_servers.py shows the same bounds end to end.
+not made at all. tests/http/test_slow_servers.py shows the same bounds end to end.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from openrouter_credits._checks import ModelMismatch, check_model, check_objects
 from openrouter_credits.models import ForbiddenResponseErrorData
 from openrouter_credits.testing import Reply, StandInServer
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 
 def get(server: StandInServer, reply: Reply) -> Any:

@@ -20,7 +20,7 @@ import pytest
 from openrouter_credits import OpenRouter
 from openrouter_credits.testing import StandInServer
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 Scenario = Callable[[str], None]
 

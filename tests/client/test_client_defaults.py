@@ -26,7 +26,7 @@ from openrouter_credits import (
 from openrouter_credits.testing import Reply, StandInServer
 from openrouter_credits.utils import UNSET
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 
 def client(server: StandInServer, **kwargs: Any) -> OpenRouter:

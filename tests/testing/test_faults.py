@@ -13,7 +13,7 @@ import httpx
 import pytest
 from openrouter_credits.testing import EXAMPLE_CREDITS, Fault, Reply, StandInServer
 
-from .test_testing_server import (
+from .test_server import (
     AUTH,
     GET_CREDITS,
     SHORT_READ,

@@ -15,7 +15,7 @@ import pytest
 from openrouter_credits import OpenRouter, errors
 from openrouter_credits.testing import Reply, StandInServer
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 official: Any = pytest.importorskip(
     "openrouter", reason="the official SDK (openrouter==1.3.84, a dev dependency) is not installed"

@@ -28,9 +28,9 @@ import pytest
 from openrouter_credits import __version__
 from openrouter_credits.testing import StandInServer, free_port
 
-from .conftest import stop_process
+from ..conftest import stop_process
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 300.0
 START_TIMEOUT = 30.0
 USER = "publisher"

@@ -18,7 +18,7 @@ import pytest
 from openrouter_credits import OpenRouter, errors
 from openrouter_credits.testing import Fault, Reply, StandInServer
 
-from .conftest import SECRET
+from ..conftest import SECRET
 
 MIB: Final = 1 << 20
 LIMIT: Final = "exceeds this client's 1048576 byte limit; a credits body is tiny"

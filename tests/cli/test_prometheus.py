@@ -344,7 +344,7 @@ def test_node_exporter_serves_the_gauges(
 
 @needs_promtool
 def test_readme_alerting_rules_pass_promtool(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("\n## Monitoring\n", 1)[1].split("\n## ", 1)[0]
     (rules,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
     path = tmp_path / "rules.yml"

@@ -14,8 +14,8 @@ import pytest
 from openrouter_credits import OpenRouter, errors
 from openrouter_credits.testing import free_port
 
-from .conftest import SECRET
-from .reliability.servers import TLSServer, tls
+from ..conftest import SECRET
+from ..reliability.servers import TLSServer, tls
 
 
 @pytest.fixture
