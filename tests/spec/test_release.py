@@ -26,6 +26,7 @@ VERSION = Path("overlays/openrouter_credits/_version.py")
 #: total_usage really breaks hand-written code (cli.py reads it) and tests, which mypy reports.
 CHECKS = "CHECKS=check-spec check-generated check-release"
 REMOVED = "breaking  GET /credits: response 200 body: field data.total_usage removed"
+TOTAL_USAGE = "openrouter_credits.GetCreditsData.total_usage"
 
 needs_venv = pytest.mark.skipif(
     not (ROOT / ".venv" / ".setup-stamp").exists() or shutil.which("make") is None,
@@ -88,7 +89,7 @@ def test_a_breaking_upstream_change_needs_a_bump_before_check_and_publish_pass(
     failed = make(repo, "check", CHECKS, ok=False)
     assert failed.returncode != 0
     assert f"  {REMOVED}\n" in failed.stderr
-    assert "public API: openrouter_credits.GetCreditsData.total_usage removed" in failed.stderr
+    assert f"public API: {TOTAL_USAGE}: public object was removed" in failed.stderr
     assert (
         f'release check: FAILED: {VERSION} says 0.1.0: set __version__ = "0.2.0" '
         "(breaking changes since 0.1.0 need at least 0.2.0)" in failed.stderr
@@ -120,8 +121,9 @@ def test_a_breaking_upstream_change_needs_a_bump_before_check_and_publish_pass(
     assert head == (
         "# Changelog\n\n## 0.2.0 (unreleased)\n\n"
         "- Breaking: GET /credits: response 200 body: field data.total_usage removed.\n"
-        "- Breaking: public API: openrouter_credits.GetCreditsData.__init__(total_usage) removed.\n"
-        "- Breaking: public API: openrouter_credits.GetCreditsData.total_usage removed.\n"
+        f"- Breaking: public API: {TOTAL_USAGE}: public object was removed.\n"
+        "- Breaking: public API: openrouter_credits.models.GetCreditsData.total_usage: "
+        "public object was removed.\n"
         "- Regenerated `generated/` from the updated `openapi.yaml`.\n\n"
     )
 
