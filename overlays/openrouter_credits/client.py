@@ -12,11 +12,14 @@ transport.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Final, Self
+from typing import Any, Final, Self
 
 import httpx
 
@@ -95,7 +98,16 @@ class OpenRouter:
         self._owns_client = client is None
         self._owns_async_client = async_client is None
         self._lock = threading.Lock()
-        self.credits = Credits(self)
+        #: The httpx clients this object made (and the event loop of its last async call):
+        #: what _close_dropped closes when the object is collected unclosed.
+        self._made: dict[str, Any] = {}
+        weakref.finalize(self, _close_dropped, self._made)
+
+    @property
+    def credits(self) -> Credits:
+        """The credits operations (made on each access: no reference cycle keeps this
+        object alive past its last use, so that a dropped client is closed at once)."""
+        return Credits(self)
 
     def __repr__(self) -> str:
         key = "callable" if callable(self._api_key) else "set" if self._api_key else "from env"
@@ -140,8 +152,10 @@ class OpenRouter:
             client = self._client if self._owns_client else None
             if client is not None:
                 self._client = None
+                self._made.pop("sync", None)
             async_client = self._async_client if self._owns_async_client else None
             if async_client is not None and not self._async_kept:
+                self._made.pop("async", None)
                 self._async_client = None  # it never kept a connection: nothing to close
                 async_client = None
         if client is not None:
@@ -162,6 +176,7 @@ class OpenRouter:
             if async_client is not None:
                 self._async_client = None
                 self._async_kept = False
+                self._made.pop("async", None)
         if async_client is not None:
             await async_client.aclose()
         self.close()
@@ -173,7 +188,7 @@ class OpenRouter:
     def _sync_client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = _transport.sync_client(_LIMITS)
+                self._client = self._made["sync"] = _transport.sync_client(_LIMITS)
             return self._client
 
     def _async_http(self, keep: bool) -> httpx.AsyncClient:
@@ -181,6 +196,10 @@ class OpenRouter:
         with self._lock:
             if self._async_client is None:
                 self._async_client = httpx.AsyncClient(follow_redirects=False, limits=_LIMITS)
+                if self._owns_async_client:
+                    self._made["async"] = self._async_client
+            with contextlib.suppress(RuntimeError):  # under trio: no asyncio loop
+                self._made["loop"] = weakref.ref(asyncio.get_running_loop())
             self._async_kept = self._async_kept or keep
             return self._async_client
 
@@ -238,6 +257,44 @@ class OpenRouter:
             request.headers["Connection"] = "close"
         response = await _calls.run_async(client, request, self._start(call))
         return result_or_raise(response, key)
+
+
+#: The closing tasks of dropped clients (the event loop keeps only weak references).
+_CLOSING: Final[set[asyncio.Task[None]]] = set()
+
+
+def _close_dropped(made: dict[str, Any]) -> None:
+    """Close the httpx clients of an OpenRouter collected without ``close()`` / ``aclose()``.
+
+    The official SDK's rule (its ``close_clients``, a ``weakref.finalize``), one step
+    further: the async client is closed in the running event loop (a task), else in the
+    loop of its last call when that loop is still open; else in a loop of its own, best
+    effort: connections of an event loop already closed cannot be closed cleanly (README
+    "Closing").
+    """
+    sync_client: httpx.Client | None = made.pop("sync", None)
+    async_client: httpx.AsyncClient | None = made.pop("async", None)
+    loop_ref: weakref.ref[asyncio.AbstractEventLoop] | None = made.pop("loop", None)
+    if sync_client is not None:
+        sync_client.close()
+    if async_client is None or async_client.is_closed:
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is not None:
+        # A task, started in the loop's next step: before asyncio.run, ending, cancels the
+        # loop's tasks (the official SDK's run_coroutine_threadsafe would start it after).
+        _CLOSING.add(task := running.create_task(async_client.aclose()))
+        task.add_done_callback(_CLOSING.discard)
+        return
+    loop = loop_ref() if loop_ref is not None else None
+    with contextlib.suppress(Exception):  # best effort, as the official SDK's
+        if loop is not None and not loop.is_closed() and not loop.is_running():
+            loop.run_until_complete(async_client.aclose())
+        else:
+            asyncio.run(async_client.aclose())
 
 
 class Credits:
