@@ -246,9 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     WORK.mkdir(parents=True, exist_ok=True)
     wheel = build_wheel()
-    print(
-        f"{len(cells)} cells, {args.jobs} at a time, logs in {WORK.relative_to(ROOT)}/", flush=True
-    )
+    print(f"{len(cells)} cells, {args.jobs} at a time, logs in {WORK}/", flush=True)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(run_cell, c, wheel, args.workers, args.pytest_args) for c in cells]
         for future in concurrent.futures.as_completed(futures):

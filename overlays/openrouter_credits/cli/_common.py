@@ -80,6 +80,18 @@ def unrecognized(words: list[str]) -> str:
     return "; ".join(parts)
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The same ``--help`` text on every Python: an option with a short and a long name and
+    a value reads ``-w, --warning RANGE``, as argparse writes it from Python 3.13 on
+    (3.11 and 3.12 write ``-w RANGE, --warning RANGE``)."""
+
+    def _format_action_invocation(self, action: argparse.Action) -> str:
+        if not action.option_strings or action.nargs == 0:
+            return super()._format_action_invocation(action)
+        value = self._format_args(action, self._get_default_metavar_for_optional(action))
+        return f"{', '.join(action.option_strings)} {value}"
+
+
 class RejectKeyArgument(argparse.Action):
     """``--api-key``: refused, without echoing the value, so it is never taken for a prefix
     of ``--api-key-file`` nor printed back."""
