@@ -103,11 +103,19 @@ class OpenRouter:
         self._made: dict[str, Any] = {}
         weakref.finalize(self, _close_dropped, self._made)
 
+    #: The Credits object last handed out, while something holds it (a weak reference: a
+    #: strong one would be a cycle, keeping a dropped client open until the next gc run).
+    _credits: weakref.ref[Credits] | None = None
+
     @property
     def credits(self) -> Credits:
-        """The credits operations (made on each access: no reference cycle keeps this
-        object alive past its last use, so that a dropped client is closed at once)."""
-        return Credits(self)
+        """The credits operations: the same object while one is held (so that patching its
+        methods, as tests do, sticks), a new one otherwise."""
+        credits = self._credits() if self._credits is not None else None
+        if credits is None:
+            credits = Credits(self)
+            self._credits = weakref.ref(credits)
+        return credits
 
     def __repr__(self) -> str:
         key = "callable" if callable(self._api_key) else "set" if self._api_key else "from env"
