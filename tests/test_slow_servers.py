@@ -285,7 +285,7 @@ async def test_an_async_attempt_past_its_timeout_says_so() -> None:
                 await sdk.credits.get_credits_async(timeout_ms=TIMEOUT_MS, retries=NO_RETRIES)
     assert str(caught.value) == (
         f"GET {url} timed out after 1 attempt: "
-        "AttemptTimeout: the attempt took longer than its 0.4 s timeout"
+        "TimeoutException: the attempt took longer than its 0.4 s timeout"
     )
     cause = caught.value.__cause__
     assert isinstance(cause, httpx.TimeoutException)

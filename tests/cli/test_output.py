@@ -86,6 +86,19 @@ def test_attribution_headers_reach_the_server(stand_in: StandInServer) -> None:
     assert request.headers["x-openrouter-categories"] == "cli-agent,monitoring"
 
 
+@pytest.mark.parametrize("how", [SUB, IN])
+def test_a_category_sent_as_given_warns_as_the_command(
+    stand_in: StandInServer, call: Runner, how: str
+) -> None:
+    result = pick(how, call)(*at(stand_in, "--categories", "CLI_Agent"))
+    assert (result.returncode, result.stdout) == (0, TABLE)
+    assert result.stderr.startswith(
+        "openrouter-credits: header X-OpenRouter-Categories: sent as given, but 'CLI_Agent' "
+    ), result.stderr
+    assert result.stderr.count("\n") == 1
+    assert stand_in.requests[0].headers["x-openrouter-categories"] == "CLI_Agent"
+
+
 def test_verbose_reports_each_retry(stand_in: StandInServer) -> None:
     stand_in.script(Reply(503), Reply(503, headers={"Retry-After": "0"}))
     result = run(*at(stand_in, "-v"))
