@@ -132,7 +132,18 @@ publish: $(STAMP) ## make check-release, make wheel, upload DIST to TWINE_REPOSI
 	@case "$$TWINE_REPOSITORY_URL" in *://*@*) echo "make publish: TWINE_REPOSITORY_URL must not hold credentials: use TWINE_USERNAME / TWINE_PASSWORD" >&2; exit 2;; esac
 	@$(MAKE) --no-print-directory check-release || { echo "make publish: refused: the release check failed (see above)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory wheel DIST="$(DIST)"
-	$(BIN)/twine upload --non-interactive --disable-progress-bar "$(DIST)"/*
+	@echo '$(BIN)/twine upload --non-interactive --disable-progress-bar "$(DIST)"/*'
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	if ! $(BIN)/twine upload --non-interactive --disable-progress-bar "$(DIST)"/* 2>&1 | tee "$$log"; then \
+	  code=$$(sed -nE 's/.*HTTPError: ([0-9]{3}).*/\1/p' "$$log" | head -n 1); \
+	  case "$$code" in \
+	    401|403) why="the index refused the login: check TWINE_USERNAME and TWINE_PASSWORD";; \
+	    409) why="this version is already on the index: bump it (CONTRIBUTING.md, Releasing)";; \
+	    400|413) why="the index refused the upload's size or form: a stock pypiserver holds at most 100 KiB per upload, file and description together ($$(cd "$(DIST)" && du -b -- * | tr '\t\n' ' ')bytes here): raise the index's limit, or shrink the wheel";; \
+	    *) why="see twine's message above";; \
+	  esac; \
+	  echo "make publish: the upload failed$${code:+ (HTTP $$code)}: $$why" >&2; exit 1; \
+	fi
 	@if [ "$(RECORD_RELEASE)" != no ]; then $(MAKE) --no-print-directory release-record; fi
 
 vendor: ## Copy the package into DEST as PACKAGE (default openrouter_credits): make vendor DEST=dir [PACKAGE=name]
