@@ -92,7 +92,6 @@ TEST_FILES: Final = (
     "tests/cli/test_prometheus_text.py",
     "tests/client/test_redaction.py",
     "tests/client/test_retries.py",
-    "tests/client/test_retry_edges.py",
     "tests/http/test_slow_servers.py",
     "tests/cli/test_thresholds.py",
 )
@@ -152,8 +151,7 @@ TOPICS: Final = {
         "tests/reliability/test_large_bodies.py",
     ),
     "_calls": (
-        "tests/client/test_retrying.py",
-        "tests/client/test_retry_edges.py",
+        "tests/client/test_retries.py",
         "tests/client/test_no_response.py",
     ),
     "_checks": ("tests/client/test_body_checks.py",),
@@ -179,7 +177,7 @@ TOPICS: Final = {
         "tests/client/test_official_messages.py",
         "tests/client/test_redaction.py",
     ),
-    "_retry_core": ("tests/client/test_retries.py", "tests/client/test_retry_edges.py"),
+    "_retry_core": ("tests/client/test_retries.py",),
     "_thresholds": ("tests/cli/test_thresholds.py", "tests/cli/test_plugin_edges.py"),
     "_transport": (
         "tests/http/test_attempt_budget.py",
@@ -188,8 +186,6 @@ TOPICS: Final = {
     ),
     "cli": ("tests/cli/",),
     "client": (
-        "tests/client/test_blocks.py",
-        "tests/client/test_lifecycle.py",
         "tests/client/test_options.py",
         "tests/client/test_closing.py",
         "tests/client/test_client_defaults.py",
