@@ -1,205 +1,117 @@
-"""The public API of ``openrouter_credits`` as text, and how two such snapshots differ.
+"""The public API of ``openrouter_credits``, read by griffe, and how two versions differ.
 
-``python -m tools.public_api`` prints the snapshot of the package in ``./overlays``.
-
-The snapshot is one ``key: value`` line per fact a user's code can depend on: each name in
-the package's ``__all__`` (and, for the modules it lists, theirs), each class's bases,
-public methods, properties and annotated attributes, and each parameter of each callable
-(kind, position, required or optional, annotation) and its return annotation.
-``spec/released/public-api.txt`` holds the last release's (``make release-record``);
-``make check`` compares it with the tree's (tools/release.py). The rules: CONTRIBUTING.md.
+``snapshot`` loads the package from ``overlays/`` with griffe (statically: nothing is
+imported) and keeps what a user's code can reach: every name in the ``__all__`` of the
+package and of its public modules, re-exports followed to what they name, each class's
+bases and public members, each function's parameters and annotations. ``dump`` writes it
+as griffe's JSON (``spec/released/public-api.json``, ``make release-record``); ``compare``
+classifies the changes: griffe's breaking changes are ``breaking``, a name or an optional
+parameter added is a ``feature``, any other difference (an annotation, say) is ``review``.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import pkgutil
+import json
 import re
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
-import attrs
+import griffe
 
 from tools.api_changes import Change, Kind
 
 PACKAGE = "openrouter_credits"
-#: Dunder methods that are part of the API (context managers, calls, iteration).
-PUBLIC_DUNDERS = frozenset(
-    {"__init__", "__call__", "__enter__", "__exit__", "__aenter__", "__aexit__", "__iter__"}
-)
-HEADER = "# The public API of openrouter_credits (tools/public_api.py; make release-record)\n"
+WHERE = "public API"
+#: Left out of the record: the same for every object (added back by ``load``).
+_FLAT_OBJECT = re.compile(r'\{(?:[^{}\[\]"]|"(?:[^"\\]|\\.)*")*\}')
+_DEFAULTS = {"lineno": 0, "public": True, "annotation": None, "default": None}
 
 
-def _qualname(cls: type) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _public(cls: type) -> bool:
-    return not any(part.startswith("_") for part in cls.__qualname__.split("."))
-
-
-#: ``self.name =`` in ``__init__``: instance attributes no class annotation declares.
-_SELF_ASSIGN = re.compile(r"^\s*self\.([a-z]\w*)\s*[:=][^=]", re.MULTILINE)
-
-
-def _instance_attributes(cls: type) -> list[str]:
-    init = vars(cls).get("__init__")
+def _public(obj: griffe.Object | griffe.Alias) -> dict[str, Any] | None:
     try:
-        source = inspect.getsource(init) if inspect.isfunction(init) else ""
-    except (OSError, TypeError):
-        source = ""
-    return sorted(set(_SELF_ASSIGN.findall(source)))
+        target = obj.final_target if isinstance(obj, griffe.Alias) else obj
+    except griffe.AliasResolutionError:  # a name from outside the package
+        return None
+    data: dict[str, Any] = {"kind": target.kind.value, "name": obj.name}
+    if isinstance(target, griffe.Function):
+        data["parameters"] = [
+            {"name": p.name, "kind": p.kind.value}
+            | ({"annotation": str(p.annotation)} if p.annotation else {})
+            | ({"default": str(p.default)} if p.default is not None else {})
+            for p in target.parameters
+        ]
+        data["returns"] = target.returns and str(target.returns)
+    elif isinstance(target, griffe.Attribute) and target.annotation:
+        data["annotation"] = str(target.annotation)
+    elif isinstance(target, griffe.Class):
+        data["bases"] = [str(base) for base in target.bases]
+    members = {
+        name: _public(member)
+        for name, member in sorted(target.members.items())
+        if member.is_public and not (member.is_alias and member.is_module)
+    }
+    if any(members.values()):
+        data["members"] = {name: found for name, found in members.items() if found}
+    return data
 
 
-def _annotation(value: Any) -> str:
-    if value is inspect.Parameter.empty:
-        return "unannotated"
-    return value if isinstance(value, str) else inspect.formatannotation(value)
+def snapshot(root: Path) -> dict[str, Any]:
+    """The public API of the package under ``root/overlays``."""
+    package = griffe.load(PACKAGE, search_paths=[root / "overlays"], resolve_external=False)
+    found = _public(package)
+    assert found is not None
+    return found
 
 
-def _signature(key: str, func: Any, out: dict[str, str]) -> None:
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):
-        out[key] = "callable"
-        return
-    out[key] = "callable"
-    position = 0
-    for index, param in enumerate(signature.parameters.values()):
-        if index == 0 and param.name in ("self", "cls"):
-            continue
-        kind = param.kind.description.replace(" ", "-")
-        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
-            position += 1
-            kind = f"{kind} {position}"
-        required = "optional" if param.default is not param.empty else "required"
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            required = "optional"
-        out[f"{key}({param.name})"] = f"{kind}, {required}, {_annotation(param.annotation)}"
-    out[f"{key} ->"] = _annotation(signature.return_annotation)
+def dump(api: dict[str, Any]) -> str:
+    """Indented JSON, with each object that holds no other (a parameter, say) on one line."""
+    text = json.dumps(api, indent=1, ensure_ascii=False)
+    return _FLAT_OBJECT.sub(lambda m: json.dumps(json.loads(m.group())), text) + "\n"
 
 
-def _class(key: str, cls: type, out: dict[str, str]) -> None:
-    out[key] = "class"
-    bases = [_qualname(c) for c in cls.__mro__[1:] if c is not object and _public(c)]
-    out[f"{key} bases"] = ", ".join(bases) or "object"
-    for name in sorted(dir(cls)):
-        if name.startswith("_") and name not in PUBLIC_DUNDERS:
-            continue
-        owner = next((c for c in cls.__mro__ if name in vars(c)), None)
-        if owner is None or owner.__module__ == "builtins":
-            continue
-        raw = vars(owner)[name]
-        member = f"{key}.{name}"
-        if isinstance(raw, property):
-            out[member] = "property"
-            if raw.fget is not None:
-                out[f"{member} ->"] = _annotation(inspect.signature(raw.fget).return_annotation)
-        elif isinstance(raw, staticmethod | classmethod):
-            _signature(member, getattr(cls, name), out)
-        elif inspect.isfunction(raw):
-            _signature(member, raw, out)
-        elif not isinstance(raw, types.MemberDescriptorType):
-            out[member] = "attribute"
-    annotations: dict[str, Any] = {}
-    for owner in reversed(cls.__mro__):
-        if owner.__module__.startswith(PACKAGE):
-            annotations.update(getattr(owner, "__annotations__", {}))
-    for owner in cls.__mro__:
-        if owner.__module__.startswith(PACKAGE):
-            for name in _instance_attributes(owner):
-                out.setdefault(f"{key}.{name}", "attribute")
-    if attrs.has(cls):
-        annotations.update({f.name: f.type for f in attrs.fields(cls)})
-    for name, annotation in annotations.items():
-        if not name.startswith("_"):
-            out[f"{key}.{name}"] = f"attribute {_annotation(annotation)}"
-
-
-def _walk(key: str, obj: Any, out: dict[str, str], seen: dict[int, str]) -> None:
-    if (inspect.isclass(obj) or inspect.isfunction(obj)) and id(obj) in seen:
-        out[key] = f"same as {seen[id(obj)]}"  # re-exported: its members are listed once
-        return
-    if inspect.isclass(obj) or inspect.isfunction(obj):
-        seen[id(obj)] = key
-    if isinstance(obj, types.ModuleType):
-        out[key] = "module"
-        for name in getattr(obj, "__all__", []):
-            _walk(f"{key}.{name}", getattr(obj, name), out, seen)
-    elif inspect.isclass(obj):
-        _class(key, obj, out)
-    elif callable(obj):
-        _signature(key, obj, out)
-    else:
-        out[key] = f"value {type(obj).__name__}"
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    """The public API of the package under ``root/overlays`` (imported from there)."""
-    overlays = str(root.resolve() / "overlays")
-    if sys.path[:1] != [overlays]:
-        sys.path.insert(0, overlays)
-    module = importlib.import_module(PACKAGE)
-    if not str(Path(module.__file__ or "").resolve()).startswith(overlays):
-        raise RuntimeError(f"{PACKAGE} was imported from {module.__file__}, not {overlays}")
-    out: dict[str, str] = {}
-    seen: dict[int, str] = {}
-    _walk(PACKAGE, module, out, seen)
-    # Public submodules that declare __all__ (client, testing, ...), even if not re-exported.
-    for info in pkgutil.iter_modules(module.__path__):
-        if not info.name.startswith("_") and f"{PACKAGE}.{info.name}" not in out:
-            submodule = importlib.import_module(f"{PACKAGE}.{info.name}")
-            if hasattr(submodule, "__all__"):
-                _walk(f"{PACKAGE}.{info.name}", submodule, out, seen)
-    return out
-
-
-def dump(api: dict[str, str]) -> str:
-    return HEADER + "".join(f"{key}: {value}\n" for key, value in sorted(api.items()))
-
-
-def load(text: str) -> dict[str, str]:
-    api: dict[str, str] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, _, value = line.partition(": ")
-            api[key] = value
+def load(text: str) -> dict[str, Any]:
+    api: dict[str, Any] = json.loads(text)
     return api
 
 
-def _is_parameter(key: str) -> bool:
-    return key.endswith(")") and "(" in key
+def _griffe(api: dict[str, Any]) -> griffe.Object:
+    def hook(data: dict[str, Any]) -> Any:
+        return griffe.json_decoder(_DEFAULTS | data if "kind" in data else data)
+
+    module: griffe.Object = json.loads(json.dumps(api), object_hook=hook)
+    return module
 
 
-def compare(old: dict[str, str], new: dict[str, str]) -> list[Change]:
+def _flat(api: dict[str, Any], path: str = PACKAGE) -> dict[str, str]:
+    """``path`` → the node's own facts (without its members); parameters as ``path(name)``."""
+    own = {k: v for k, v in api.items() if k not in ("members", "parameters")}
+    out = {path: json.dumps(own, sort_keys=True)}
+    for param in api.get("parameters", []):
+        out[f"{path}({param['name']})"] = json.dumps(param, sort_keys=True)
+    for name, member in api.get("members", {}).items():
+        out.update(_flat(member, f"{path}.{name}"))
+    return out
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """Public API changes, classified for users' code (removed or narrowed: breaking)."""
-    where = "public API"
-    changes: list[Change] = []
-    for key in sorted(old.keys() | new.keys()):
-        before, after = old.get(key), new.get(key)
-        if before == after:
-            continue
-        if after is None:
-            changes.append(Change(Kind.BREAKING, where, f"{key} removed"))
-        elif before is None:
-            owner = key.split("(")[0]
-            if _is_parameter(key) and ", required," in after and owner in old:
-                changes.append(Change(Kind.BREAKING, where, f"{key} added (required)"))
-            else:
-                changes.append(Change(Kind.FEATURE, where, f"{key} added"))
-        elif key.endswith(" bases"):
-            kept = set(before.split(", ")) <= set(after.split(", "))
-            kind = Kind.FEATURE if kept else Kind.BREAKING
-            changes.append(Change(kind, where, f"{key}: {before} → {after}"))
-        elif _is_parameter(key) and before.replace(", required,", ", optional,") == after:
-            changes.append(Change(Kind.FEATURE, where, f"{key} made optional"))
-        else:
-            changes.append(Change(Kind.BREAKING, where, f"{key}: {before} → {after}"))
+    changes, broken = [], set()
+    for breakage in griffe.find_breaking_changes(_griffe(old), _griffe(new)):
+        name = getattr(breakage.old_value, "name", None) or getattr(breakage.new_value, "name", "")
+        path = breakage.obj.path
+        if breakage.kind.name.startswith("PARAMETER"):
+            path = f"{path}({name})"
+        broken.add(path)
+        what = f"{path}: {breakage.kind.value.lower()}"
+        changes.append(Change(Kind.BREAKING, WHERE, what))
+    before, after = _flat(old), _flat(new)
+    for path in sorted(after.keys() - before.keys() - broken):
+        changes.append(Change(Kind.FEATURE, WHERE, f"{path} added"))
+    for path in sorted(before.keys() & after.keys() - broken):
+        if before[path] != after[path]:
+            changes.append(Change(Kind.OTHER, WHERE, f"{path} changed"))
     return sorted(changes, key=lambda c: (-c.kind, c.what))
 
 
 if __name__ == "__main__":
-    sys.stdout.write(dump(snapshot(Path.cwd())))
+    print(dump(snapshot(Path.cwd())), end="")

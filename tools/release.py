@@ -5,7 +5,7 @@
 ``python -m tools.release changelog``  (make changelog: draft the CHANGELOG.md entry)
 
 The last release is recorded in ``spec/released/``: its ``version``, its ``openapi.yaml``,
-its public API (``public-api.txt``, tools/public_api.py) and a digest of its ``generated/``
+its public API (``public-api.json``, tools/public_api.py) and a digest of its ``generated/``
 (``generated.sha256``), so a fresh clone knows it without network or tags. ``check`` fails
 when the API description, the public API or ``generated/`` changed since then and
 ``_version.py`` and the top ``CHANGELOG.md`` entry do not carry a bump at least that large
@@ -91,7 +91,7 @@ def state(root: Path) -> State:
     except ApiChangesError as exc:
         raise ReleaseError(str(exc)) from None
     changes = api_changes.compare(old, new)
-    old_api = public_api.load(_read(root / RELEASED / "public-api.txt"))
+    old_api = public_api.load(_read(root / RELEASED / "public-api.json"))
     changes += public_api.compare(old_api, public_api.snapshot(root))
     recorded = _read(root / RELEASED / "generated.sha256").strip()
     return State(released, current_version(root), changes, recorded != generated_digest(root))
@@ -146,7 +146,7 @@ def record(root: Path) -> str:
     files = {
         "version": f"{version}\n",
         "openapi.yaml": _read(root / "openapi.yaml"),
-        "public-api.txt": public_api.dump(public_api.snapshot(root)),
+        "public-api.json": public_api.dump(public_api.snapshot(root)),
         "generated.sha256": f"{generated_digest(root)}\n",
     }
     written = []

@@ -13,8 +13,9 @@ import time
 import attrs
 import httpx
 
-from . import _transport, errors
+from . import errors
 from ._constants import LOGGER_NAME
+from ._http import attempt as _transport
 from ._options import DebugLogger
 from ._retry_core import RetryState
 

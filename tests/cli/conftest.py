@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from openrouter_credits import cli
+from openrouter_credits.cli import _credits as cli
 from openrouter_credits.testing import StandInServer
 
 ROOT = Path(__file__).resolve().parents[2]

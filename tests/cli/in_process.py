@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
-from openrouter_credits import cli
+from openrouter_credits.cli import _credits as cli
 from openrouter_credits.testing import StandInServer
 
 KEY = "sk-or-v1-EDGE-SENTINEL-0a1b2c3d4e5f"

@@ -167,7 +167,7 @@ def test_a_bug_is_one_line_with_status_1_and_never_the_key(
     def broken(*args: object, **kwargs: object) -> None:
         raise Surprise(f"lost the key {KEY}")
 
-    monkeypatch.setattr("openrouter_credits._cli_common.read_credits", broken)
+    monkeypatch.setattr("openrouter_credits.cli._common.read_credits", broken)
     result = call(*at(stand_in))
     assert (result.returncode, result.stdout) == (1, "")
     line = one_line(result.stderr)

@@ -3,7 +3,7 @@ numbers, in process (``cli.main``) against the stand-in server: the option confl
 an output path that cannot be written, the metrics after a failed read, the zero-balance
 note, and remaining credits computed in decimal.
 
-tests/test_prometheus.py checks the text format itself (promtool, node_exporter).
+tests/cli/test_prometheus.py checks the text format itself (promtool, node_exporter).
 """
 
 from __future__ import annotations

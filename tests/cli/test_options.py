@@ -2,7 +2,7 @@
 (``cli.main``) against the stand-in server: ``--deadline`` counted from the start and
 bounding the retry budget, ``--timeout`` per attempt, ``--no-retries``.
 
-tests/test_deadline.py runs ``--deadline`` as a subprocess; these are its in-process twins
+tests/cli/test_deadline.py runs ``--deadline`` as a subprocess; these are its in-process twins
 and the cases a subprocess cannot set up (a key that is slow to arrive).
 """
 

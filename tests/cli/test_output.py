@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from openrouter_credits import __version__, cli
+from openrouter_credits import __version__
+from openrouter_credits.cli import _credits as cli
 from openrouter_credits.testing import Reply, StandInServer
 
 from .conftest import (

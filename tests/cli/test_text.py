@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 import pytest
-from openrouter_credits import cli
+from openrouter_credits.cli import _credits as cli
 from openrouter_credits.testing import Reply, StandInServer, free_port
 
 from .in_process import KEY, PROG, Runner, at, runner

@@ -27,6 +27,7 @@ VERSION = Path("overlays/openrouter_credits/_version.py")
 #: total_usage really breaks hand-written code (cli.py reads it) and tests, which mypy reports.
 CHECKS = "CHECKS=check-spec check-generated check-release"
 REMOVED = "breaking  GET /credits: response 200 body: field data.total_usage removed"
+TOTAL_USAGE = "openrouter_credits.GetCreditsData.total_usage"
 
 needs_venv = pytest.mark.skipif(
     not (ROOT / ".venv" / ".setup-stamp").exists() or shutil.which("make") is None,
@@ -101,7 +102,7 @@ def test_a_breaking_upstream_change_needs_a_bump_before_check_and_publish_pass(
     failed = make(repo, "check", CHECKS, ok=False)
     assert failed.returncode != 0
     assert f"  {REMOVED}\n" in failed.stderr
-    assert "public API: openrouter_credits.GetCreditsData.total_usage removed" in failed.stderr
+    assert f"public API: {TOTAL_USAGE}: public object was removed" in failed.stderr
     assert (
         f'release check: FAILED: {VERSION} says {v}: set __version__ = "{major}" '
         f"(breaking changes since {v} need at least {major})" in failed.stderr
@@ -136,8 +137,9 @@ def test_a_breaking_upstream_change_needs_a_bump_before_check_and_publish_pass(
     assert head == (
         f"# Changelog\n\n## {major} (unreleased)\n\n"
         "- Breaking: GET /credits: response 200 body: field data.total_usage removed.\n"
-        "- Breaking: public API: openrouter_credits.GetCreditsData.__init__(total_usage) removed.\n"
-        "- Breaking: public API: openrouter_credits.GetCreditsData.total_usage removed.\n"
+        f"- Breaking: public API: {TOTAL_USAGE}: public object was removed.\n"
+        "- Breaking: public API: openrouter_credits.models.GetCreditsData.total_usage: "
+        "public object was removed.\n"
         "- Regenerated `generated/` from the updated `openapi.yaml`.\n\n"
     )
 
