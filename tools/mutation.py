@@ -10,7 +10,7 @@ budget: :func:`within_budget`), and prints the per-module table.
 
 Mutants that cannot change behaviour are listed, each with a one-line reason, in
 ``tools/mutation-equivalents.toml``; they are left out of the score and of the survivors.
-CONTRIBUTING.md ("Mutation testing") says how to read the table and act on survivors.
+docs/maintaining/mutation-testing.md says how to read the table and act on survivors.
 """
 
 from __future__ import annotations

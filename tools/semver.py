@@ -2,8 +2,7 @@
 
 From 1.0: breaking → major, feature → minor, fix/docs → patch. Before 1.0 (0.y.z) a
 breaking change bumps y and anything else bumps z, so ``~=0.y.z`` (or ``^0.y.z``) pins
-never pull in a breaking change. CONTRIBUTING.md, "Regenerating after an upstream
-change", explains it for maintainers.
+never pull in a breaking change. CONTRIBUTING "Regenerating" explains it for maintainers.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 The sync and async loops only send, sleep and ask; every decision is
 :func:`decide`'s, which asks :mod:`._retry_core` and logs (the retry line at INFO on the
-package logger; the per-request records on the ``debug_logger``). README "Retries".
+package logger; the per-request records on the ``debug_logger``).
+The user's guide: docs/retries-and-timeouts.md#retries.
 """
 
 from __future__ import annotations

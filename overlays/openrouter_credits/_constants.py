@@ -1,4 +1,4 @@
-"""Every default of this package in one place (what each means: README "The client").
+"""Every default of this package in one place (what each means: README "Keywords").
 
 Nothing here does anything; the modules that use a value import it from here.
 """

@@ -19,10 +19,16 @@ SKIP_DIRS: Final = {".git", ".venv", "node_modules", "build", "dist", "generated
 CODE_DIRS: Final = ("overlays", "tools", "tests", "bench")
 INLINE: Final = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 IMAGE: Final = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
-REFERENCE: Final = re.compile(r"^\[[^\]]+\]:\s*(\S+)", re.M)
+REFERENCE: Final = re.compile(r"^\[[^\]]+\]:[ \t]+(\S+)", re.M)
 #: README "Section", README.md, "Section", CONTRIBUTING.md ("Section" ...
 SECTION_REF: Final = re.compile(r"\b(README|CONTRIBUTING)(?:\.md)?,?\s+\(?\"([^\"]+)\"")
-DOC_REF: Final = re.compile(r"(?<![\w/.-])((?:docs/[\w/.-]+|[A-Z]+\.md)(?:#[\w-]+)?)")
+DOC_REF: Final = re.compile(
+    r"(?<![\w/.-])((?:docs/[\w/.-]+\.md|README\.md|CONTRIBUTING\.md|BENCHMARKS\.md)(?:#[\w-]+)?)"
+)
+#: A path into the repository, as the docs name files: it must exist.
+REPO_PATH: Final = re.compile(
+    r"(?<![\w/.~-])((?:tests|tools|overlays|bench|spec|templates|requirements|docs)/[\w/.-]*\w)"
+)
 
 
 def markdown_files() -> list[Path]:
@@ -75,7 +81,8 @@ def resolve(source: Path, target: str) -> str | None:
     path, _, anchor = target.partition("#")
     file = (source.parent / path).resolve() if path else source
     if not file.exists():
-        return f"{target}: {file.relative_to(ROOT) if file.is_relative_to(ROOT) else file} does not exist"
+        shown = file.relative_to(ROOT) if file.is_relative_to(ROOT) else file
+        return f"{target}: {shown} does not exist"
     if anchor and file.suffix == ".md" and anchor not in headings(file)[1]:
         return f"{target}: no heading with the anchor #{anchor} in {file.relative_to(ROOT)}"
     return None
@@ -98,9 +105,21 @@ def section_problem(page: str, section: str) -> str | None:
     return f'{page} "{section}": no such section'
 
 
+def test_every_repository_path_the_docs_name_exists() -> None:
+    problems = []
+    for page in markdown_files():
+        text = page.read_text(encoding="utf-8")
+        for path in REPO_PATH.findall(text):
+            if "*" not in path and not (ROOT / path).exists() and not (page.parent / path).exists():
+                problems.append(f"{page.relative_to(ROOT)}: {path} does not exist")
+    assert not problems, "\n".join(problems)
+
+
 def test_every_reference_to_the_docs_from_the_code_resolves() -> None:
     problems = []
     for file in code_files():
+        if file == Path(__file__):
+            continue  # its docstring shows the forms
         text = file.read_text(encoding="utf-8")
         where = file.relative_to(ROOT)
         for page, section in SECTION_REF.findall(text):

@@ -19,10 +19,12 @@ from ..docs.test_examples import compare
 from .test_end_to_end import add_optional_field
 
 PAGE: Final = ROOT / "CONTRIBUTING.md"
+#: The field upstream adds (not the one tests/spec/test_end_to_end.py adds after it).
+NEW_FIELD: Final = "reserved_credits"
 DIRECTIVE: Final = "run by tests/spec/test_upstream_workflow.py"
 #: What ``make test`` runs at the end: the tests that read the spec and the release state.
 DEPENDENT_TESTS: Final = (
-    "tests/spec tests/test_wheel.py --ignore=tests/spec/test_upstream_workflow.py"
+    "tests/spec tests/shipping/test_wheel.py --ignore=tests/spec/test_upstream_workflow.py"
 )
 
 
@@ -35,7 +37,7 @@ def test_the_documented_upstream_change_ends_green(tmp_path: Path) -> None:
     repo = copy_repository(tmp_path / "repo")
     pinned = ROOT / "spec" / "upstream" / "openrouter-openapi.yaml"
     download = tmp_path / "openrouter-openapi.yaml"  # ../openrouter-openapi.yaml, as written
-    download.write_text(add_optional_field(pinned.read_text(encoding="utf-8")))
+    download.write_text(add_optional_field(pinned.read_text(encoding="utf-8"), NEW_FIELD))
     env = {**session_env(repo), "PYTHONPATH": str(repo / "overlays")}
     commands = block.commands()
     assert commands[-1][0] == "make test", "the workflow ends with make test"
