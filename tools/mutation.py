@@ -99,6 +99,7 @@ TEST_FILES: Final = (
 NOT_SELECTED: Final = (
     "tests/spec",
     "tests/tooling/test_bench.py",
+    "tests/test_layers.py",
     "tests/spec/test_contract.py",
     "tests/tooling/test_mutation_selection.py",
     "tests/shipping/test_publish.py",
