@@ -14,9 +14,10 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
-from openrouter_credits import NO_RETRIES, OpenRouter, errors, retries
+from openrouter_credits import NO_RETRIES, OpenRouter, _calls, errors, retries
 from openrouter_credits._constants import DEFAULT_SERVER_URL
 from openrouter_credits._retry_core import Failure, RetryState, parse_retry_after
 from openrouter_credits.retries import DEFAULT_RETRY_CONFIG, BackoffStrategy, RetryConfig
@@ -172,15 +173,27 @@ def test_retry_after_http_date() -> None:
     assert parse_retry_after({"retry-after": past}, now=now) == 0.0
 
 
-def test_testing_switch_zeroes_waits_and_restores() -> None:
+def test_testing_switch_zeroes_the_loops_waits_and_restores() -> None:
+    """The switch is the loop's (``_calls.decide``), not the retry core's: the core stays
+    pure and still decides how many attempts there are."""
+    request = httpx.Request("GET", "https://openrouter.ai/api/v1/credits")
+
+    def step(attempts: _calls.Attempts, retry_after: str) -> httpx.Response | float:
+        response = httpx.Response(503, headers={"retry-after": retry_after}, request=request)
+        return _calls.decide(attempts, response, request)
+
     assert not retries.is_testing()
     with retries.set_testing(True):
         assert retries.is_testing()
-        s = state()
-        assert s.after_status(503, {"retry-after": "5"}) == 0.0
-        assert s.after_status(503, {}) == 0.0
-        assert s.after_status(503, {}) is None  # still bounded by max_attempts
+        attempts = _calls.Attempts(DEFAULT_RETRY_CONFIG, clock=FakeClock())
+        attempts.start()
+        assert step(attempts, "5") == 0.0
+        assert attempts.after_status(503, {"retry-after": "5"}) == 5.0  # the core: unchanged
+        assert isinstance(step(attempts, "5"), httpx.Response)  # still bounded by max_attempts
     assert not retries.is_testing()
+    attempts = _calls.Attempts(DEFAULT_RETRY_CONFIG, clock=FakeClock())
+    attempts.start()
+    assert step(attempts, "5") == 5.0
 
 
 def test_configs_are_immutable() -> None:
