@@ -124,6 +124,36 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+#: Seconds per unit of a duration (``--window``).
+_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(text: str) -> float:
+    """A duration as seconds: a positive number followed by s, m, h or d (``90m``,
+    ``1.5d``); the unit is required."""
+    number, unit = text[:-1], text[-1:]
+    if unit not in _UNITS:
+        raise argparse.ArgumentTypeError(
+            f"not a duration: {text!r} (a number followed by s, m, h or d, e.g. 24h)"
+        )
+    try:
+        return positive_number(number) * _UNITS[unit]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"not a duration: {text!r} (a positive number followed by s, m, h or d, e.g. 24h)"
+        ) from None
+
+
 def amount(text: str) -> Decimal:
     try:
         value = Decimal(text.strip())
