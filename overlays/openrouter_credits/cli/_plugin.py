@@ -217,7 +217,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], float] = time
         days_state, days_text, days_perfdata = _assess_days(outlook, args)
         perfdata += " " + days_perfdata
         # The rule that decides the state is named first.
-        text = f"{days_text}; {text}" if days_state > state else f"{text}; {days_text}"
+        # (Joined by a comma: Nagios shows a semicolon in plugin output as a colon.)
+        text = f"{days_text}, {text}" if days_state > state else f"{text}, {days_text}"
         state = max(state, days_state)
     return _report(state, text, perfdata)
 
