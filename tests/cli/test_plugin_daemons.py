@@ -59,7 +59,7 @@ class Result(NamedTuple):
 def documented_block(marker: str) -> str:
     """The one fenced block of the user docs (README.md, docs/) that contains ``marker``."""
     pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
-    blocks = [
+    blocks: list[str] = [
         block
         for page in pages
         if page.exists()
