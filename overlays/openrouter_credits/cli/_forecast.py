@@ -43,12 +43,12 @@ class Forecast:
 
 
 def keep(readings: Sequence[Reading], new: Reading, window: float) -> list[Reading]:
-    """The readings to store after ``new``: those at most ``window`` seconds older, oldest
-    first. Readings from after ``new`` (the clock went back) are dropped, and so is every
-    reading before a fall in usage (not this account's history: it starts again). Beyond
+    """The readings to store with ``new``, in time order (overlapping runs may record
+    them out of order): those at most ``window`` seconds older than ``new``, and none from
+    before a fall in usage (not this account's history: it starts again). Beyond
     `MAX_READINGS`, the reading closest to both its neighbours goes first."""
-    recent = (r for r in readings if new.time - window <= r.time < new.time)
-    kept = [*sorted(recent, key=lambda r: r.time), new]
+    recent = (r for r in readings if r.time >= new.time - window and r.time != new.time)
+    kept = sorted([*recent, new], key=lambda r: r.time)
     falls = [i for i in range(1, len(kept)) if kept[i].usage < kept[i - 1].usage]
     if falls:
         kept = kept[falls[-1] :]

@@ -89,6 +89,9 @@ def _build_parser() -> _Parser:
         epilog=(
             "thresholds (Monitoring Plugins ranges): N: alerts below N, ~:N above N,\n"
             "N:M outside N..M, @N:M inside N..M, N outside 0..N.\n\n"
+            "days left (--state-file): each run keeps its reading; the burn rate is the growth\n"
+            "of total usage over --window (a top-up is not use); days left = remaining / rate.\n"
+            "Fewer than two readings, or no use: OK with a note. Nothing left: CRITICAL.\n\n"
             "exit statuses: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (any failure, --help).\n\n"
             "example:\n"
             f"  {PROG} -w 10: -c 5: --api-key-file /etc/openrouter/key\n"

@@ -78,8 +78,8 @@ def load(path: str) -> list[Reading]:
     readings = _readings(document)
     if readings is None:
         raise StateError(
-            f"{path} is not a check_openrouter_credits state file (or it is damaged): left "
-            "as it is; delete it to start afresh, or choose another --state-file"
+            f"{path} is not a check_openrouter_credits state file (or it is damaged), left "
+            "as it is: delete it to start afresh, or choose another --state-file"
         )
     return readings
 
