@@ -27,12 +27,6 @@ def credits(total: float, usage: float) -> Reply:
     return Reply(body={"data": {"total_credits": total, "total_usage": usage}})
 
 
-@pytest.fixture
-def server() -> Iterator[StandInServer]:
-    with StandInServer() as stand_in:
-        yield stand_in
-
-
 class Clock:
     """The injected clock: Unix time ``now``, moved by the test."""
 
