@@ -115,22 +115,17 @@ def add_key_and_server(group: argparse._ActionsContainer) -> None:
 
 
 def positive_seconds(text: str) -> float:
+    return positive_number(text, "number of seconds")
+
+
+def positive_number(text: str, what: str = "number") -> float:
+    """``text`` as a finite number above 0; the error names ``what`` was expected."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a {what}: {text!r}") from None
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
-    return value
-
-
-def positive_number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a positive {what}, got {text!r}")
     return value
 
 
