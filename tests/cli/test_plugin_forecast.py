@@ -56,7 +56,7 @@ def check(
         server.default = credits(total, usage)
         capsys.readouterr()
         state_file = ["--state-file", str(tmp_path / "state")]
-        status = _plugin.main([*state_file, *args, "--server-url", server.base_url], clock=clock)
+        status = _plugin.check([*state_file, *args, "--server-url", server.base_url], clock=clock)
         out, err = capsys.readouterr()
         checked(status, out, err)
         return status, out.removesuffix("\n")

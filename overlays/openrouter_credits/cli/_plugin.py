@@ -180,9 +180,14 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None, *, clock: Callable[[], float] = time.time) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the check with ``argv`` (default: ``sys.argv[1:]``); print the status line and
-    return the state (0-3). ``clock`` gives the Unix time a reading is recorded at."""
+    return the state (0-3)."""
+    return check(argv, clock=time.time)
+
+
+def check(argv: Sequence[str] | None, *, clock: Callable[[], float]) -> int:
+    """`main` with the clock that gives the Unix time of a reading (tests inject one)."""
     started = time.monotonic()
     key: str | None = None
     try:
