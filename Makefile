@@ -151,11 +151,11 @@ $(WHEELHOUSE)/.stamp: $(STAMP) requirements/dev.txt pyproject.toml
 	  --only-binary=:all: -c $(WHEELHOUSE)/pins.txt --dest $(WHEELHOUSE) .
 	@touch $@
 
-# The Prism mock server for tests/test_contract.py, pinned by package-lock.json. Without
+# The Prism mock server for tests/spec/test_contract.py, pinned by package-lock.json. Without
 # Node.js the contract test is skipped (and says so); with it, npm ci must succeed.
 contract-setup: ## Install the pinned Prism mock server (npm ci) when Node.js is present
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
-	  echo "Node.js/npm not found: the Prism contract test (tests/test_contract.py) will be skipped" >&2; \
+	  echo "Node.js/npm not found: the Prism contract test (tests/spec/test_contract.py) will be skipped" >&2; \
 	elif [ ! -x node_modules/.bin/prism ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 	  echo "npm ci (Prism mock server, for the contract test)"; \
 	  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error; \

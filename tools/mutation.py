@@ -43,65 +43,60 @@ LINKED: Final = ("tests", "tools", "pyproject.toml", "README.md", "openapi.yaml"
 #: survivor that only a test past the budget would kill is fixed by a topic test.
 BUDGET_SECONDS: Final = 3.0
 BUDGET_BY_MODULE: Final = {
-    "_clamped": 15.0,  # only the slow-server tests show a clamped timeout
-    "_deadline": 8.0,
-    "_transport": 8.0,
-    "_plugin": 5.0,
+    "_http.clamped": 15.0,  # only the slow-server tests show a clamped timeout
+    "_http.attempt": 8.0,
+    "cli._deadline": 8.0,
+    "cli._credits": 5.0,
+    "cli._plugin": 5.0,
     "_responses": 5.0,
-    "cli": 5.0,
 }
-TOPICS: Final = {
-    "_body": (
-        "tests/test_body_reading.py",
-        "tests/test_boundaries.py",
-        "tests/reliability/test_large_bodies.py",
+_TOPICS = {  # module: its topic tests, under tests/
+    "_calls": ("client/test_retries.py", "client/test_no_response.py"),
+    "_checks": ("client/test_body_checks.py",),
+    "_headers": ("client/test_headers.py", "client/test_category_rules.py"),
+    "_http.attempt": (
+        "http/test_attempt_budget.py",
+        "client/test_no_response.py",
+        "http/test_slow_servers.py",
     ),
-    "_calls": (
-        "tests/client/test_retrying.py",
-        "tests/test_retry_edges.py",
-        "tests/test_no_response.py",
+    "_http.body": (
+        "http/test_body_reading.py",
+        "http/test_boundaries.py",
+        "reliability/test_large_bodies.py",
     ),
-    "_checks": ("tests/test_body_checks.py",),
-    "_clamped": (
-        "tests/test_clamped_streams.py",
-        "tests/test_slow_servers.py",
-        "tests/test_debug_and_tls.py",
+    "_http.clamped": (
+        "http/test_clamped_streams.py",
+        "http/test_slow_servers.py",
+        "client/test_debug_and_tls.py",
     ),
-    "_cli_common": ("tests/cli/",),
-    "_deadline": ("tests/test_deadline.py",),
-    "_headers": ("tests/client/test_headers.py", "tests/test_category_rules.py"),
     "_options": (
-        "tests/client/test_options.py",
-        "tests/test_dropin.py",
-        "tests/test_conformance.py",
-        "tests/client/test_headers.py",
+        "client/test_options.py",
+        "client/test_dropin.py",
+        "client/test_conformance.py",
+        "client/test_headers.py",
     ),
-    "_plugin": ("tests/test_plugin_edges.py", "tests/test_plugin.py"),
-    "_prometheus": ("tests/test_prometheus_text.py", "tests/test_prometheus.py"),
-    "_redact": ("tests/test_redaction.py",),
+    "_redact": ("client/test_redaction.py",),
     "_responses": (
-        "tests/client/test_errors.py",
-        "tests/test_official_messages.py",
-        "tests/test_redaction.py",
+        "client/test_errors.py",
+        "client/test_official_messages.py",
+        "client/test_redaction.py",
     ),
-    "_retry_core": ("tests/test_retries.py", "tests/test_retry_edges.py"),
-    "_thresholds": ("tests/test_thresholds.py", "tests/test_plugin_edges.py"),
-    "_transport": (
-        "tests/test_attempt_budget.py",
-        "tests/test_no_response.py",
-        "tests/test_slow_servers.py",
-    ),
-    "cli": ("tests/cli/",),
+    "_retry_core": ("client/test_retries.py",),
+    "cli._common": ("cli/",),
+    "cli._credits": ("cli/",),
+    "cli._deadline": ("cli/test_deadline.py",),
+    "cli._plugin": ("cli/test_plugin.py",),
+    "cli._prometheus": ("cli/test_prometheus.py",),
+    "cli._thresholds": ("cli/test_thresholds.py", "cli/test_plugin.py"),
     "client": (
-        "tests/client/test_blocks.py",
-        "tests/client/test_lifecycle.py",
-        "tests/client/test_options.py",
-        "tests/test_closing.py",
-        "tests/test_client_defaults.py",
+        "client/test_options.py",
+        "client/test_closing.py",
+        "client/test_client_defaults.py",
     ),
-    "errors": ("tests/client/test_errors.py", "tests/test_official_messages.py"),
-    "retries": ("tests/test_retries.py",),
+    "errors": ("client/test_errors.py", "client/test_official_messages.py"),
+    "retries": ("client/test_retries.py",),
 }
+TOPICS: Final = {module: tuple(f"tests/{p}" for p in paths) for module, paths in _TOPICS.items()}
 KILLED: Final = frozenset({"killed", "caught by type check", "suspicious", "segfault"})
 NOT_RUN: Final = frozenset({"not checked", "skipped", "check was interrupted by user"})
 

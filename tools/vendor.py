@@ -8,13 +8,10 @@ depth (``acme_vendor.orc``) because every import inside the package is relative;
 script checks that and refuses to vendor code with an absolute ``openrouter_credits``
 import. Nothing is rewritten.
 
-Left out: the commands, ``cli.py`` and ``__main__.py`` (``openrouter-credits``) and the
-monitoring modules only they and ``check_openrouter_credits`` use (``check.py``,
-``_plugin.py``, ``_thresholds.py``, ``_prometheus.py``, ``_deadline.py``, ``_cli_common.py``):
-they belong to the installed distribution, not to a library copy; ``__pycache__`` and
-compiled files. Kept:
-``testing.py`` (with ``_testing_wire.py`` and ``_testing_cli.py``), the stand-in server, for
-the vendoring project's own tests.
+Left out: the commands, the ``cli/`` subpackage, and the top-level modules that import it
+(their entry points, ``__main__.py`` and ``check.py``): they belong to the installed
+distribution, not to a library copy; ``__pycache__`` and compiled files. Kept: ``testing/``,
+the stand-in server, for the vendoring project's own tests.
 
 Added: ``VENDORED.md`` (the package version, the ``openapi.yaml`` sha256, the generator
 version, the source commit and date, the run-time dependencies, a sha256 per file) and
@@ -45,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 __all__ = [
-    "EXCLUDED_FILES",
+    "COMMANDS",
     "NOTE",
     "SOURCE_PACKAGE",
     "Provenance",
@@ -59,11 +56,9 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_PACKAGE = "openrouter_credits"
-#: Top-level modules of the package that are not vendored: the commands and what only they use.
-EXCLUDED_FILES: frozenset[str] = frozenset(
-    {"cli.py", "__main__.py", "check.py", "_plugin.py", "_thresholds.py", "_prometheus.py"}
-    | {"_deadline.py", "_cli_common.py"}
-)
+#: The subpackage that is not vendored: the commands and what only they use. The top-level
+#: modules that import it (their entry points, ``__main__.py`` and ``check.py``) go with it.
+COMMANDS = "cli"
 #: The note written into the vendored package; its presence marks a vendored copy.
 NOTE = "VENDORED.md"
 _SKIPPED_DIRS = frozenset({"__pycache__"})
@@ -95,10 +90,35 @@ def source_files(package_dir: Path) -> list[Path]:
         for name in sorted(files):
             if name.endswith(_SKIPPED_SUFFIXES) or name.startswith("."):
                 continue
-            if here == Path(".") and name in EXCLUDED_FILES:
+            rel = here / name
+            if rel.parts[0] == COMMANDS or (
+                here == Path(".") and _imports_commands(package_dir, rel)
+            ):
                 continue
-            found.append(here / name)
+            found.append(rel)
     return found
+
+
+def _commands_imports(package_dir: Path, rel: Path) -> list[str]:
+    """The relative imports of the commands' subpackage in the module ``rel``."""
+    if rel.suffix != ".py":
+        return []
+    path = package_dir / rel
+    tree = ast.parse(path.read_bytes(), filename=str(path))
+    depth = len(rel.parts) - 1  # how many levels below the package root
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == depth + 1:
+            first = (node.module or "").split(".")[0]
+            if (first or None) == COMMANDS or (
+                not first and COMMANDS in {a.name for a in node.names}
+            ):
+                found.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def _imports_commands(package_dir: Path, rel: Path) -> bool:
+    return bool(_commands_imports(package_dir, rel))
 
 
 def absolute_imports(files: Iterable[Path], package: str = SOURCE_PACKAGE) -> list[str]:
@@ -126,25 +146,8 @@ def absolute_imports(files: Iterable[Path], package: str = SOURCE_PACKAGE) -> li
 
 
 def _excluded_imports(package_dir: Path, files: Iterable[Path]) -> list[str]:
-    """Relative imports, inside the vendored files, of a module that is left out."""
-    left_out = {name.removesuffix(".py") for name in EXCLUDED_FILES}
-    found: list[str] = []
-    for rel in files:
-        if rel.suffix != ".py":
-            continue
-        path = package_dir / rel
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-        depth = len(rel.parts) - 1  # how many levels below the package root
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.ImportFrom) or node.level == 0:
-                continue
-            if node.level != depth + 1:
-                continue  # a sibling inside a subpackage, or above the package
-            first = (node.module or "").split(".")[0]
-            targets = {first} if first else {alias.name for alias in node.names}
-            if targets & left_out:
-                found.append(f"{rel}:{node.lineno}: {ast.unparse(node)}")
-    return found
+    """Relative imports, inside the vendored files, of the commands' subpackage."""
+    return [line for rel in files for line in _commands_imports(package_dir, rel)]
 
 
 def _read_version(package_dir: Path) -> str:
@@ -218,7 +221,7 @@ def _note(package: str, origin: Provenance, hashes: list[tuple[Path, str]]) -> s
         f"- source commit: {origin.commit}",
         f"- date: {origin.date}",
         f"- run-time dependencies (install them in this project): {deps}",
-        "- left out: " + ", ".join(f"`{name}`" for name in sorted(EXCLUDED_FILES)),
+        f"- left out: the commands (`{COMMANDS}/` and the modules that import it)",
         "",
         "Every import inside is relative, so the package works under any name. The generated",
         "code (`_generated/`) is not `mypy --strict` clean: exclude it from strict checks.",
@@ -259,7 +262,8 @@ def vendor(dest: Path, package: str = SOURCE_PACKAGE, root: Path = ROOT) -> Path
     bad = _excluded_imports(source, files)
     if bad:
         raise VendorError(
-            "a vendored module imports a module that is left out:\n  " + "\n  ".join(bad)
+            "a vendored module imports the commands' subpackage, which is left out:\n  "
+            + "\n  ".join(bad)
         )
     target = dest / package
     if target.is_symlink() or (target.exists() and not (target / NOTE).is_file()):

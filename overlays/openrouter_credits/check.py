@@ -1,7 +1,7 @@
 """``python -m openrouter_credits.check``: the ``check_openrouter_credits`` monitoring plugin
 (:mod:`._plugin`; the README's Monitoring section documents it)."""
 
-from ._plugin import main
+from .cli._plugin import main
 
 __all__ = ["main"]
 

@@ -20,11 +20,12 @@ from typing import Final, Self
 
 import httpx
 
-from . import _calls, _options, _transport
+from . import _calls, _options
 from ._constants import MAX_CONNECTIONS
 from ._generated.api.credits_ import get_credits as _op
 from ._generated.models import GetCreditsResponse
 from ._headers import USER_AGENT, attribution
+from ._http import attempt as _transport
 from ._options import ApiKey, CallOptions, DebugLogger, takes_options
 from ._responses import result_or_raise
 from .retries import DEFAULT_RETRY_CONFIG, RetryConfig

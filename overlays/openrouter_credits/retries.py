@@ -5,7 +5,7 @@ sync and async call paths of :mod:`.client` ask after every attempt.
 
 The defaults are those of ``openapi.yaml``'s root extensions ``x-speakeasy-retries``
 (backoff intervals, retried statuses, connection errors) and ``x-retry-strategy``
-(``maxAttempts``); ``tests/test_retries.py`` fails when they disagree.
+(``maxAttempts``); ``tests/client/test_retries.py`` fails when they disagree.
 
 Differences from the official SDK, on purpose:
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("no_leak_across_the_module")
 
 def test_command_line_output_never_shows_the_key() -> None:
     cli = pytest.importorskip(
-        "openrouter_credits.cli", reason="the command line (cli.py) is not there yet"
+        "openrouter_credits.cli._credits", reason="the command line (cli.py) is not there yet"
     )
     echo = {"error": {"code": 401, "message": f"bad key {SECRET}"}}
     cases: list[tuple[str, list[Reply], list[str]]] = [

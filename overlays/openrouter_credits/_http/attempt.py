@@ -1,0 +1,121 @@
+"""One attempt on the wire: send, read the body within its bounds, say what went wrong.
+
+Every phase of an attempt (connecting, the TLS handshake, sending, waiting for the status
+line, the header block, 1XX interim responses, the body) is bounded, in total, by the
+attempt's timeout (:func:`budget`), one mechanism per path:
+
+- sync: the httpx clients this package makes (:func:`sync_client`, in :mod:`._clamped`)
+  hold an httpcore network backend whose streams clamp every connect/read/write timeout
+  to the time left before the attempt's deadline, which :func:`attempt` sets; past it
+  they raise httpx's own timeout errors, so httpcore closes the connection;
+- async: :func:`aattempt` runs the attempt in an anyio cancel scope (asyncio and trio),
+  for any client, and turns the scope's expiry into :class:`AttemptTimeout`.
+
+A sync client you bring keeps its own transport: there only httpx's per-phase timeouts
+and a whole-body deadline (checked between reads) hold. The body is read within its
+bounds by :mod:`._body`. A transport failure is classified as a
+:class:`~._retry_core.Failure` for the retry core, and mapped to this package's
+:class:`~.errors.NoResponseError` family when the call gives up: this module is the one
+place that maps httpx's errors to ours. The README's "Slow servers" and "Errors" sections
+say what holds for users.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+
+from .. import errors
+from .._retry_core import Failure
+from . import clamped as _clamped
+from .body import aread, read
+from .clamped import sync_client
+
+__all__ = [
+    "AttemptTimeout",
+    "aattempt",
+    "attempt",
+    "budget",
+    "classify",
+    "no_response",
+    "sync_client",
+]
+
+
+class AttemptTimeout(httpx.TimeoutException):
+    """An async attempt as a whole took longer than its timeout (the phase is not known)."""
+
+
+def budget(request: httpx.Request) -> float | None:
+    """The attempt's timeout in seconds: the largest of the request's per-phase timeouts.
+
+    ``None`` (unbounded) when its read timeout is ``None``: a client of yours that lets
+    reads wait forever is taken at its word.
+    """
+    timeouts: dict[str, float | None] = request.extensions["timeout"]  # build_request sets it
+    if timeouts.get("read") is None:
+        return None
+    return max(value for value in timeouts.values() if value is not None)
+
+
+def attempt(client: httpx.Client, request: httpx.Request, *, clamped: bool) -> httpx.Response:
+    """One sync attempt, read; ``clamped``: ``client`` came from :func:`sync_client`.
+
+    Any other client gets only the whole-body deadline, checked between reads.
+    """
+    seconds = budget(request)
+    if seconds is None:
+        return read(client.send(request, stream=True, follow_redirects=False), None)
+    with _clamped.deadline(seconds) as deadline:
+        response = client.send(request, stream=True, follow_redirects=False)
+        return read(response, None if clamped else deadline.at)
+
+
+async def aattempt(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """One async attempt, read, all of it in a cancel scope that ends at its timeout."""
+    import anyio  # httpx's own dependency: works under asyncio and trio
+
+    seconds = budget(request)
+    with anyio.move_on_after(seconds):
+        response = await client.send(request, stream=True, follow_redirects=False)
+        return await aread(response)
+    raise AttemptTimeout(f"the attempt took longer than its {seconds:g} s timeout", request=request)
+
+
+def classify(exc: httpx.TransportError) -> Failure:
+    """What kind of failure ``exc`` is, for the retry core (which decides what to do)."""
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError)):
+        return Failure.UNSENDABLE
+    if _certificate_failed(exc):
+        return Failure.TLS_CERTIFICATE
+    if isinstance(exc, httpx.TimeoutException):
+        return Failure.TIMEOUT
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return Failure.PROTOCOL
+    return Failure.CONNECTION
+
+
+def _certificate_failed(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def no_response(
+    exc: httpx.TransportError, failure: Failure, attempts: int, request: httpx.Request
+) -> errors.NoResponseError:
+    """The error a call raises when its last attempt got no response."""
+    kind = errors.APITimeoutError if failure is Failure.TIMEOUT else errors.APIConnectionError
+    what = "timed out" if kind is errors.APITimeoutError else "failed"
+    detail = str(exc) or type(exc).__name__
+    if failure is Failure.TLS_CERTIFICATE:
+        detail += " (the server's TLS certificate is not trusted: pass a client with verify=...)"
+    tries = f"{attempts} attempt" + ("s" if attempts != 1 else "")
+    return kind(
+        f"{request.method} {request.url} {what} after {tries}: {type(exc).__name__}: {detail}",
+        attempts,
+    )

@@ -1,0 +1,123 @@
+"""The sync attempt deadline: an httpcore network backend that clamps every timeout.
+
+:func:`sync_client` makes the httpx clients this package uses for sync calls; their
+streams shorten each connect, TLS handshake, read and write to the time left before the
+current attempt's deadline (set by :func:`deadline` around one attempt), and past it raise
+httpx's own timeout errors, so httpcore closes the connection. CONTRIBUTING "The attempt
+deadline" says why it sits here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+import time
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from typing import Any, Final, NamedTuple
+
+import httpcore
+import httpx
+
+__all__ = ["Deadline", "deadline", "sync_client"]
+
+
+class Deadline(NamedTuple):
+    at: float  # time.monotonic() past which the attempt is over
+    seconds: float  # the attempt's timeout, for messages
+
+
+_DEADLINE: Final[ContextVar[Deadline | None]] = ContextVar(
+    "openrouter_credits_attempt_deadline", default=None
+)
+
+
+def _clamp(timeout: float | None, error: type[Exception], doing: str) -> float | None:
+    """``timeout``, or less: the time left before the current attempt's deadline."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline.at - time.monotonic()
+    if left <= 0:
+        raise error(f"the attempt's {deadline.seconds:g} s timeout passed while {doing}")
+    return left if timeout is None or left < timeout else timeout
+
+
+class _ClampedStream(httpcore.NetworkStream):
+    """A network stream whose reads and writes end by the attempt's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout, "receiving"))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout, "sending"))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _clamp(timeout, httpcore.ConnectTimeout, "in the TLS handshake")
+        return _ClampedStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _ClampedBackend(httpcore.NetworkBackend):
+    """httpcore's network backend, its connections and streams bounded by the deadline.
+
+    TCP only: the clients :func:`sync_client` makes never use a Unix socket, nor retry a
+    connection (so never sleep), so ``connect_unix_socket`` and ``sleep`` are left to the
+    base class (``NotImplementedError``) rather than untested code."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _clamp(timeout, httpcore.ConnectTimeout, "connecting")
+        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _ClampedStream(stream)
+
+
+def sync_client(limits: httpx.Limits) -> httpx.Client:
+    """An httpx client whose every transport (proxies from the environment too) is clamped.
+
+    httpx builds its httpcore pools itself and takes no network backend, so the pools'
+    backends are wrapped once, here; tests/http/test_slow_servers.py fails if httpx changes that.
+    """
+    client = httpx.Client(follow_redirects=False, limits=limits)
+    for transport in (client._transport, *client._mounts.values()):
+        if transport is None:  # a NO_PROXY entry
+            continue
+        pool = getattr(transport, "_pool", None)
+        if not isinstance(pool, httpcore.ConnectionPool):
+            client.close()
+            raise RuntimeError(f"cannot bound the attempts of httpx's {type(transport)!r}")
+        pool._network_backend = _ClampedBackend(pool._network_backend)
+    return client
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[Deadline]:
+    """Within the block, clamped streams end by ``seconds`` from now."""
+    current = Deadline(time.monotonic() + seconds, seconds)
+    token = _DEADLINE.set(current)
+    try:
+        yield current
+    finally:
+        _DEADLINE.reset(token)

@@ -1,0 +1,222 @@
+"""What the two commands share: exit statuses, key reading, failures as one line, numbers.
+
+``openrouter-credits`` (:mod:`.cli`) and ``check_openrouter_credits`` (:mod:`._plugin`)
+read the key, turn the client's errors into one-line reasons and compute what remains the
+same way; README "Command line" and "Monitoring" document both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Final
+
+from .. import errors
+from .._constants import API_KEY_ENV, DEFAULT_SERVER_URL
+from .._generated.models import GetCreditsResponse
+from .._options import resolve_api_key
+from .._responses import quote
+from ..client import OpenRouter
+from ._deadline import read_credits
+
+EXIT_OK: Final = 0
+EXIT_INTERNAL: Final = 1
+EXIT_BELOW_MINIMUM: Final = 2
+EXIT_KEY: Final = 3
+EXIT_FORBIDDEN: Final = 4
+EXIT_SERVER: Final = 5
+EXIT_NETWORK: Final = 6
+EXIT_INVALID_RESPONSE: Final = 7
+EXIT_USAGE: Final = 64
+EXIT_CANNOT_WRITE: Final = 73
+EXIT_INTERRUPTED: Final = 130
+
+#: Every exit status and what it means (the ``--help`` epilog and the README list these).
+EXIT_STATUSES: Final[dict[int, str]] = {
+    EXIT_OK: "success: the credits were printed",
+    EXIT_INTERNAL: "unexpected internal error (a bug: please report it)",
+    EXIT_BELOW_MINIMUM: "success, but remaining credits are below --min-remaining",
+    EXIT_KEY: "no API key, an unreadable key file, or the key was rejected (HTTP 401)",
+    EXIT_FORBIDDEN: "the key may not read credits: not a management key (HTTP 403)",
+    EXIT_SERVER: "server error or another unexpected HTTP status (5XX, 429, 404, ...)",
+    EXIT_NETWORK: "network failure or timeout: no response after the retries",
+    EXIT_INVALID_RESPONSE: "the response body is not the documented credits JSON",
+    EXIT_USAGE: "usage error: a bad option or option value",
+    EXIT_CANNOT_WRITE: "cannot write the --output file (nothing was changed)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+MANAGEMENT_KEYS_URL: Final = "https://openrouter.ai/docs/guides/overview/auth/management-api-keys"
+#: Said when total credits and usage are both 0 (printed, the run still succeeds).
+ZERO_HINT: Final = (
+    "total credits and total usage are both 0: some deployments see this with a key that "
+    f"is not a management key; check the key if credits were bought ({MANAGEMENT_KEYS_URL})"
+)
+
+
+class Exit(Exception):
+    """Stop with ``status`` after printing ``message`` (one line) on standard error."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def unrecognized(words: list[str]) -> str:
+    """Name unknown options (without ``=value``); count other words without showing them."""
+    options = [w.split("=", 1)[0] for w in words if w.startswith("-")]
+    hidden = len(words) - len(options)
+    parts = []
+    if options:
+        plural = "s" if len(options) > 1 else ""
+        parts.append(f"unrecognized option{plural} " + ", ".join(options))
+    if hidden:
+        plural = "s" if hidden > 1 else ""
+        parts.append(f"{hidden} unexpected argument{plural} (not shown)")
+    return "; ".join(parts)
+
+
+class RejectKeyArgument(argparse.Action):
+    """``--api-key``: refused, without echoing the value, so it is never taken for a prefix
+    of ``--api-key-file`` nor printed back."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(
+            f"{option_string} is not supported: a key on the command line shows in process "
+            f"lists; set {API_KEY_ENV} or use --api-key-file"
+        )
+
+
+def add_key_and_server(group: argparse._ActionsContainer) -> None:
+    """``--api-key-file``, the refused ``--api-key`` and ``--server-url``: the options both
+    commands take the same way."""
+    group.add_argument(
+        "--api-key-file",
+        metavar="PATH",
+        help=f"read the key from PATH ('-': standard input) instead of {API_KEY_ENV}",
+    )
+    group.add_argument("--api-key", nargs="?", action=RejectKeyArgument, help=argparse.SUPPRESS)
+    group.add_argument(
+        "--server-url",
+        metavar="URL",
+        default=DEFAULT_SERVER_URL,
+        help="API base URL (default: %(default)s)",
+    )
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def amount(text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except ArithmeticError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value.is_finite():
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def read_key(path: str | None) -> str:
+    """The key from ``path`` (``-``: standard input) or the environment; checked, not shown."""
+    text: str | None = None
+    where = API_KEY_ENV
+    if path is not None:
+        where = "standard input" if path == "-" else f"key file {path}"
+        try:
+            if path == "-":
+                text = sys.stdin.read()
+            else:
+                with open(path, encoding="utf-8") as file:
+                    text = file.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise Exit(EXIT_KEY, f"cannot read the API key from {where}: {reason}") from None
+    try:
+        return resolve_api_key(text, f"the API key from {where}")
+    except errors.MissingAPIKeyError:
+        if path is not None:
+            raise Exit(EXIT_KEY, f"no API key: {where} is empty") from None
+        raise Exit(
+            EXIT_KEY, f"no API key: set {API_KEY_ENV} or use --api-key-file PATH (a management key)"
+        ) from None
+    except ValueError as exc:
+        raise Exit(EXIT_KEY, str(exc)) from None
+
+
+def read(client: OpenRouter, deadline: float | None, started: float) -> GetCreditsResponse:
+    """One read of the credits (closing ``client``), within what is left of ``deadline``
+    seconds since ``started``; a failure is raised as its `Exit`."""
+    try:
+        return read_credits(client, deadline, started)
+    except errors.OpenRouterBaseError as exc:
+        raise Exit(*failure(exc)) from None
+
+
+def failure(exc: errors.OpenRouterBaseError) -> tuple[int, str]:
+    """The exit status and the one-line message for an error from the client."""
+    if isinstance(exc, errors.MissingAPIKeyError):
+        return EXIT_KEY, f"no API key: set {API_KEY_ENV} or use --api-key-file PATH"
+    if isinstance(exc, errors.UnauthorizedResponseError):
+        detail = exc.data.error.message if exc.data is not None else _excerpt(exc)
+        return EXIT_KEY, (
+            f"the API key was rejected (HTTP 401: {detail}); check {API_KEY_ENV} or --api-key-file"
+        )
+    if isinstance(exc, errors.ForbiddenResponseError):
+        detail = exc.data.error.message if exc.data is not None else _excerpt(exc)
+        return EXIT_FORBIDDEN, (
+            f"the API key may not read credits (HTTP 403: {detail}); GET /credits needs "
+            f"a management key: {MANAGEMENT_KEYS_URL}"
+        )
+    if isinstance(exc, errors.ResponseValidationError):
+        return EXIT_INVALID_RESPONSE, f"invalid response: {exc}"
+    if isinstance(exc, errors.OpenRouterError):
+        return EXIT_SERVER, f"server error: {exc}"
+    if isinstance(exc, errors.APITimeoutError):
+        return EXIT_NETWORK, f"timeout: {exc}"
+    if isinstance(exc, errors.NoResponseError):
+        return EXIT_NETWORK, f"network error: {exc}"
+    raise exc  # no such error is raised by the client: a bug, which main reports as one
+
+
+def _excerpt(exc: errors.OpenRouterError) -> str:
+    """A short excerpt of an undocumented error body (the client already redacted it)."""
+    text = " ".join(exc.body.split())
+    return repr(quote(text)) if text else "empty body"
+
+
+Number = int | float
+
+
+def decimal(value: Number | Decimal) -> Decimal:
+    # repr() is the shortest text that reads back as the same float: 0.1, not 0.1000000000000000055
+    return value if isinstance(value, Decimal) else Decimal(repr(value))
+
+
+def minus(total: Number, usage: Number) -> float:
+    """``total - usage`` computed in decimal: 0.3 - 0.1 is 0.2, not 0.19999999999999998.
+    (The client reads both as floats, a JSON ``1`` as ``1.0``.)"""
+    return float(decimal(total) - decimal(usage))
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, with control characters (terminal escapes) made visible."""
+    flat = " ".join(text.splitlines())
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in flat)

@@ -1,0 +1,85 @@
+"""One read of ``GET /credits`` within an overall deadline, retries included.
+
+Used by ``openrouter-credits --deadline`` and ``check_openrouter_credits -t``. Two layers,
+both from outside the client:
+
+- the plan (:func:`fit`): each attempt's timeout is at most the deadline, and the retry
+  budget (``max_elapsed_time``) is the deadline, so the client itself gives up in time with
+  the last real outcome (a 503, a refused connection) where it can;
+- the hard bound (:func:`read_credits`): the async call runs under ``asyncio.timeout``,
+  which cancels whatever is in progress (connecting, a hung read, a backoff wait) when the
+  deadline passes and raises :class:`DeadlineExceeded`.
+
+The README's Monitoring section documents the options.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import attrs
+
+from .. import errors
+from .._constants import DEFAULT_TIMEOUT_MS
+from .._generated.models import GetCreditsResponse
+from ..client import OpenRouter
+from ..retries import RetryConfig
+
+__all__ = ["DeadlineExceeded", "fit", "read_credits"]
+
+
+class DeadlineExceeded(errors.APITimeoutError):
+    """No complete response within the overall deadline (``attempts`` is 0: not counted)."""
+
+
+def fit(
+    deadline: float | None, timeout: float | None, retry: RetryConfig
+) -> tuple[float | None, RetryConfig]:
+    """The per-attempt timeout (milliseconds, ``None``: the client's default) and the retry
+    policy for a run that must end within ``deadline`` seconds (``None``: no deadline).
+    ``timeout`` is the per-attempt timeout asked for, in seconds."""
+    timeout_ms = None if timeout is None else timeout * 1000
+    if deadline is None:
+        return timeout_ms, retry
+    limit = deadline * 1000
+    timeout_ms = min(timeout_ms if timeout_ms is not None else DEFAULT_TIMEOUT_MS, limit)
+    budget = min(retry.backoff.max_elapsed_time, limit)
+    return timeout_ms, attrs.evolve(
+        retry, backoff=attrs.evolve(retry.backoff, max_elapsed_time=budget)
+    )
+
+
+def read_credits(
+    client: OpenRouter, deadline: float | None, started: float | None = None
+) -> GetCreditsResponse:
+    """``client.credits.get_credits()``, ended ``deadline`` seconds after ``started`` (a
+    ``time.monotonic()`` reading; default: now) at the latest; closes ``client``. Errors
+    are the client's, plus :class:`DeadlineExceeded`."""
+    left = None
+    if deadline is not None:
+        elapsed = 0.0 if started is None else time.monotonic() - started
+        left = max(deadline - elapsed, 0.0)
+
+    expired = False
+
+    async def read() -> GetCreditsResponse:
+        nonlocal expired
+        async with client:
+            if left is None:
+                return await client.credits.get_credits_async()
+            scope = asyncio.timeout(left)
+            try:
+                async with scope:
+                    return await client.credits.get_credits_async()
+            finally:
+                expired = scope.expired()
+
+    try:
+        return asyncio.run(read())
+    except TimeoutError:
+        if not expired:
+            raise
+        raise DeadlineExceeded(
+            f"no complete response within the overall deadline of {deadline:g} s", 0
+        ) from None

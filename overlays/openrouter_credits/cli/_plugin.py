@@ -1,0 +1,189 @@
+"""The ``check_openrouter_credits`` monitoring plugin (Nagios, Icinga, Naemon, Sensu, Checkmk).
+
+It follows the Monitoring Plugins Development Guidelines
+(https://www.monitoring-plugins.org/doc/guidelines.html): one line on standard output,
+``CREDITS STATE - text | perfdata``, and the exit status 0 OK, 1 WARNING, 2 CRITICAL or
+3 UNKNOWN (every failure: usage, key, HTTP, network, body, the ``-t`` deadline). The
+thresholds are ranges (:mod:`._thresholds`) tested against the remaining credits. Key
+reading, failure messages and arithmetic are the ``openrouter-credits`` command's
+(:mod:`.cli`); the deadline is :mod:`._deadline`'s. The README's Monitoring section shows
+the output and the Icinga 2 and Nagios definitions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from collections.abc import Sequence
+from typing import NoReturn
+
+from .._constants import API_KEY_ENV
+from .._redact import redact
+from .._version import __version__
+from ..client import OpenRouter
+from ..retries import DEFAULT_RETRY_CONFIG
+from . import _common as common
+from ._deadline import fit
+from ._thresholds import Range, parse_range, perf_number
+
+__all__ = ["DEFAULT_DEADLINE", "PROG", "STATES", "main"]
+
+PROG = "check_openrouter_credits"
+SERVICE = "CREDITS"
+OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+STATES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
+#: The default ``-t``: the guidelines' 10 s, well under the usual 60 s plugin timeout.
+DEFAULT_DEADLINE = 10.0
+
+
+class _Usage(Exception):
+    """A bad command line: reported as UNKNOWN."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors become UNKNOWN lines; --help and --version exit 3 (nothing checked)."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments:"):
+            words = message.removeprefix("unrecognized arguments:").split()
+            message = common.unrecognized(words)
+        raise _Usage(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        # argparse passes a message only from error(), which raises _Usage instead.
+        raise SystemExit(UNKNOWN)
+
+
+def _range(text: str) -> Range:
+    try:
+        return parse_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _build_parser() -> _Parser:
+    parser = _Parser(
+        prog=PROG,
+        allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Monitoring plugin: check an OpenRouter account's remaining credits (total credits\n"
+            f"minus usage, GET /credits). Key: {API_KEY_ENV} or --api-key-file (a "
+            "management key)."
+        ),
+        epilog=(
+            "thresholds (Monitoring Plugins ranges): N: alerts below N, ~:N above N,\n"
+            "N:M outside N..M, @N:M inside N..M, N outside 0..N.\n\n"
+            "exit statuses: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (any failure, --help).\n\n"
+            "example:\n"
+            f"  {PROG} -w 10: -c 5: --api-key-file /etc/openrouter/key\n"
+            f"  {SERVICE} OK - 74.75 remaining of 100.50 | remaining=74.75;10:;5: "
+            "total_credits=100.5 total_usage=25.75\n"
+        ),
+    )
+    parser.add_argument(
+        "-V", "--version", action="version", version=f"{PROG} {__version__}", help="version"
+    )
+    parser.add_argument(
+        "-w",
+        "--warning",
+        type=_range,
+        required=True,
+        metavar="RANGE",
+        help="WARNING when remaining credits are in alert for RANGE (e.g. 10: below 10)",
+    )
+    parser.add_argument(
+        "-c",
+        "--critical",
+        type=_range,
+        required=True,
+        metavar="RANGE",
+        help="CRITICAL when remaining credits are in alert for RANGE (e.g. 5: below 5)",
+    )
+    parser.add_argument(
+        "-t",
+        "--timeout",
+        type=common.positive_seconds,
+        default=DEFAULT_DEADLINE,
+        metavar="SECONDS",
+        help="UNKNOWN when there is no answer within SECONDS, retries included "
+        "(default: %(default)g)",
+    )
+    common.add_key_and_server(parser)
+    return parser
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    warning, critical = args.warning.below, args.critical.below
+    if warning is not None and critical is not None and warning < critical:
+        parser.error(
+            f"the warning threshold {args.warning.text} is below the critical threshold "
+            f"{args.critical.text}: WARNING must come first, e.g. -w 10: -c 5:"
+        )
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the check with ``argv`` (default: ``sys.argv[1:]``); print the status line and
+    return the state (0-3)."""
+    started = time.monotonic()
+    key: str | None = None
+    try:
+        try:
+            args = _parse(argv)
+        except _Usage as exc:
+            return _report(UNKNOWN, f"usage error: {exc} (see --help)")
+        except SystemExit:  # --help, --version
+            return UNKNOWN
+        key = common.read_key(args.api_key_file)
+        # Half the deadline per attempt: a hung first attempt leaves time for a retry.
+        timeout_ms, retry = fit(args.timeout, args.timeout / 2, DEFAULT_RETRY_CONFIG)
+        try:
+            client = OpenRouter(
+                api_key=key, server_url=args.server_url, retry_config=retry, timeout_ms=timeout_ms
+            )
+        except ValueError as exc:
+            message = str(exc).replace("server_url ", "--server-url ", 1)
+            return _report(UNKNOWN, f"usage error: {message}")
+        data = common.read(client, args.timeout, started).data
+    except common.Exit as stop:
+        return _report(UNKNOWN, stop.message, key=key)
+    except KeyboardInterrupt:
+        return _report(UNKNOWN, "interrupted")
+    except Exception as exc:  # the promise: a status line, never a traceback
+        return _report(UNKNOWN, f"internal error: {type(exc).__name__}: {exc}", key=key)
+    return _assess(data.total_credits, data.total_usage, args.warning, args.critical)
+
+
+def _assess(total: common.Number, usage: common.Number, warning: Range, critical: Range) -> int:
+    remaining = common.minus(total, usage)
+    value = common.decimal(remaining)
+    state = CRITICAL if critical.alerts(value) else WARNING if warning.alerts(value) else OK
+    text = f"{_two(remaining)} remaining of {_two(total)}"
+    if total == 0 and usage == 0:
+        state = max(state, WARNING)
+        text += f"; {common.ZERO_HINT}"
+    perfdata = (
+        f"remaining={perf_number(remaining)};{warning.text};{critical.text} "
+        f"total_credits={perf_number(total)} total_usage={perf_number(usage)}"
+    )
+    return _report(state, text, perfdata)
+
+
+def _two(value: common.Number) -> str:
+    text = f"{common.decimal(value):.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def _report(state: int, text: str, perfdata: str = "", key: str | None = None) -> int:
+    """Print the status line (the key blanked out, no ``|`` but the perfdata's)."""
+    text = common.one_line(redact(text, key)).replace("|", "/")
+    line = f"{SERVICE} {STATES[state]} - {text}" + (f" | {perfdata}" if perfdata else "")
+    with contextlib.suppress(OSError):
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    return state

@@ -1,0 +1,115 @@
+"""The overall deadline (``openrouter-credits --deadline``, the plugin's ``-t``): its plan
+(per-attempt timeout and retry budget) and its hard bound, against the stand-in server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from openrouter_credits import OpenRouter
+from openrouter_credits.cli._deadline import DeadlineExceeded, fit, read_credits
+from openrouter_credits.retries import DEFAULT_RETRY_CONFIG, NO_RETRIES
+from openrouter_credits.testing import Fault, Reply, StandInServer
+
+KEY = "sk-or-v1-DEADLINE-SENTINEL-00ff00ff"
+CLI = [sys.executable, "-m", "openrouter_credits"]
+
+
+def test_fit_without_a_deadline_changes_nothing() -> None:
+    assert fit(None, None, DEFAULT_RETRY_CONFIG) == (None, DEFAULT_RETRY_CONFIG)
+    assert fit(None, 2.5, NO_RETRIES) == (2500, NO_RETRIES)
+
+
+def test_fit_bounds_the_attempts_and_the_retry_budget() -> None:
+    timeout_ms, retry = fit(4, None, DEFAULT_RETRY_CONFIG)
+    assert timeout_ms == 4000  # the 30 s default, cut to the deadline
+    assert retry.backoff.max_elapsed_time == 4000
+    assert retry.max_attempts == DEFAULT_RETRY_CONFIG.max_attempts
+    assert fit(4, 1, DEFAULT_RETRY_CONFIG)[0] == 1000  # a shorter timeout stays
+
+
+def test_hard_bound_cancels_a_hung_attempt(server: StandInServer) -> None:
+    """No plan at all (a 30 s attempt): the deadline alone ends the call."""
+    server.default = Reply(fault=Fault.NO_HEADERS)
+    client = OpenRouter(api_key=KEY, server_url=server.base_url, timeout_ms=30_000)
+    begin = time.monotonic()
+    with pytest.raises(DeadlineExceeded, match=r"within the overall deadline of 0\.5 s"):
+        read_credits(client, 0.5)
+    assert time.monotonic() - begin < 0.5 + 2  # never-hang bound, not a performance claim
+    assert len(server.requests) == 1
+
+
+def test_time_already_spent_counts(server: StandInServer) -> None:
+    """A deadline already spent: no read, even from a server that would answer at once."""
+    client = OpenRouter(api_key=KEY, server_url=server.base_url)
+    with pytest.raises(DeadlineExceeded, match="of 5 s") as caught:
+        read_credits(client, 5, started=time.monotonic() - 5)
+    assert caught.value.attempts == 0  # not counted: the deadline is not an attempt's
+
+
+def test_time_left_is_what_remains(server: StandInServer) -> None:
+    """0.5 s left is 0.5 s: not enough for a 0.6 s answer; 1.5 s left is."""
+    server.default = Reply(delay=0.6)
+    client = OpenRouter(api_key=KEY, server_url=server.base_url)
+    with pytest.raises(DeadlineExceeded, match="of 2 s"):
+        read_credits(client, 2, started=time.monotonic() - 1.5)  # 0.5 s left: too little
+    client = OpenRouter(api_key=KEY, server_url=server.base_url)
+    assert read_credits(client, 2, started=time.monotonic() - 0.5).data.total_usage == 25.75
+
+
+def test_a_timeout_error_that_is_not_the_deadline_is_not_reported_as_it(
+    monkeypatch: pytest.MonkeyPatch, server: StandInServer
+) -> None:
+    """Unit test (no request): only the deadline's own expiry becomes DeadlineExceeded."""
+    client = OpenRouter(api_key=KEY, server_url=server.base_url)
+
+    async def other(*args: object, **kwargs: object) -> None:
+        raise TimeoutError("some other timeout")
+
+    monkeypatch.setattr(client.credits, "get_credits_async", other)
+    for deadline in (5, None):
+        with pytest.raises(TimeoutError, match="some other timeout") as caught:
+            read_credits(client, deadline)
+        assert not isinstance(caught.value, DeadlineExceeded)
+
+
+def test_a_read_within_the_deadline_succeeds(server: StandInServer) -> None:
+    client = OpenRouter(api_key=KEY, server_url=server.base_url)
+    assert read_credits(client, 5).data.total_credits == 100.5
+
+
+def test_cli_deadline_ends_a_hung_run_with_status_6(server: StandInServer) -> None:
+    """Without --deadline this run takes 3 attempts of 30 s; with it, about 2 s."""
+    server.default = Reply(fault=Fault.NO_HEADERS)
+    begin = time.monotonic()
+    result = subprocess.run(
+        [*CLI, "--server-url", server.base_url, "--deadline", "2"],
+        env={**os.environ, "OPENROUTER_API_KEY": KEY},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    elapsed = time.monotonic() - begin
+    assert (result.returncode, result.stdout) == (6, "")
+    assert result.stderr == (
+        "openrouter-credits: timeout: no complete response within the overall deadline of 2 s\n"
+    )
+    assert elapsed < 2 + 8, elapsed  # interpreter start-up on a busy machine included
+
+
+def test_cli_rejects_a_bad_deadline(server: StandInServer) -> None:
+    result = subprocess.run(
+        [*CLI, "--server-url", server.base_url, "--deadline", "never"],
+        env={**os.environ, "OPENROUTER_API_KEY": KEY},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 64
+    assert "--deadline: not a number of seconds: 'never'" in result.stderr
+    assert server.requests == []

@@ -1,0 +1,312 @@
+"""Bodies that parse as JSON but are not the documented shape, below the top level too.
+
+The generated models take a JSON array of pairs for an object and ``"abc"`` for a number;
+the client must not. A success body that is not the credits JSON is a
+ResponseValidationError; a documented error status whose body is not the documented
+error JSON keeps its exception type with ``.data = None``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+import pytest
+from openrouter_credits import OpenRouter, errors
+from openrouter_credits._checks import ModelMismatch, check_model, check_objects
+from openrouter_credits.models import ForbiddenResponseErrorData
+from openrouter_credits.testing import Reply, StandInServer
+
+from ..conftest import SECRET, client, raises
+
+
+def get(server: StandInServer, reply: Reply) -> Any:
+    server.default = reply
+    with OpenRouter(api_key=SECRET, server_url=server.base_url, retry_config=None) as sdk:
+        return sdk.credits.get_credits()
+
+
+def failure(server: StandInServer, reply: Reply, kind: type[BaseException]) -> Any:
+    with pytest.raises(kind) as info:
+        get(server, reply)
+    return info.value
+
+
+# --- success bodies -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ([["data", {"total_credits": 1, "total_usage": 0}]], "$ should be an object, got list"),
+        ({"data": [["total_credits", 1], ["total_usage", 0]]}, "$.data should be an object"),
+        ({"data": {"total_credits": "1", "total_usage": 0}}, "$.data.total_credits should be"),
+        ({"data": {"total_credits": 1, "total_usage": True}}, "$.data.total_usage should be"),
+        ({"data": {"total_credits": 1}}, "required field 'total_usage' is missing"),
+        ({"data": {"total_credits": 1e400, "total_usage": 0}}, "$.data.total_credits"),
+    ],
+)
+def test_success_body_of_the_wrong_shape_is_a_validation_error(
+    server: StandInServer, body: Any, why: str
+) -> None:
+    error = failure(server, Reply(body=body), errors.ResponseValidationError)
+    assert why in str(error)
+    assert str(error).startswith("HTTP 200 but the body is not the documented credits JSON: ")
+    assert error.status_code == 200
+    assert isinstance(error.__cause__, ValueError | KeyError | TypeError)
+
+
+def test_integers_and_extra_fields_are_accepted(server: StandInServer) -> None:
+    body = {"data": {"total_credits": 10, "total_usage": 2.5, "new": [1]}, "more": {"a": 1}}
+    res = get(server, Reply(body=body))
+    assert (res.data.total_credits, res.data.total_usage) == (10, 2.5)
+    assert res.data.additional_properties == {"new": [1]}
+    assert res.additional_properties == {"more": {"a": 1}}
+
+
+def test_oversized_success_body_is_refused(server: StandInServer, mode: str) -> None:
+    server.default = Reply(body=b" " * (2 << 20), content_type="application/json")
+    with client(server) as sdk:
+        error = raises(mode, sdk, errors.ResponseValidationError)
+    assert "limit" in str(error)
+    assert len(server.requests) == 1
+
+
+def test_invalid_json_names_the_position(server: StandInServer) -> None:
+    reply = Reply(body=b'{"data": ', content_type="application/json")
+    error = failure(server, reply, errors.ResponseValidationError)
+    assert "invalid JSON (Expecting value at position 9)" in str(error)
+
+
+def test_undecodable_text_is_named(server: StandInServer) -> None:
+    body = b'{"data": "\xff\xfe"}'
+    reply = Reply(body=body, content_type="application/json; charset=utf-8")
+    error = failure(server, reply, errors.ResponseValidationError)
+    assert "JSON: the body is not valid text in its declared encoding; HTTP 200 OK" in str(error)
+
+
+def test_deeply_nested_json_is_named(server: StandInServer) -> None:
+    body = b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    reply = Reply(body=body, content_type="application/json")
+    error = failure(server, reply, errors.ResponseValidationError)
+    assert "credits JSON: the JSON is nested too deeply; HTTP 200 OK" in str(error)
+
+
+# --- documented error bodies --------------------------------------------------------------
+
+
+def _error(**error: Any) -> dict[str, Any]:
+    return {"error": {"code": 403, "message": "no", **error}}
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (401, errors.UnauthorizedResponseError),
+        (403, errors.ForbiddenResponseError),
+        (500, errors.InternalServerResponseError),
+    ],
+)
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": {"code": "abc", "message": "typed wrong"}},
+        {"error": {"code": 1, "message": 2}},
+        {"error": [["code", 1], ["message", "pairs"]]},
+        _error(metadata=[["provider", "x"]]),
+        _error(metadata="text"),
+        {**_error(), "openrouter_metadata": [["a", 1]]},
+        {"error": {"message": "no code"}},
+        [],
+    ],
+    ids=[
+        "code-not-int",
+        "message-not-str",
+        "error-pairs",
+        "metadata-pairs",
+        "metadata-str",
+        "openrouter-metadata-pairs",
+        "code-missing",
+        "array",
+    ],
+)
+def test_mistyped_error_body_keeps_its_type_with_no_data(
+    server: StandInServer, status: int, kind: type[errors.OpenRouterError], body: Any
+) -> None:
+    error = failure(server, Reply(status=status, body=body), kind)
+    assert error.data is None
+    assert error.status_code == status
+    assert "the body is not the documented error JSON (content-type application/json" in str(error)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"metadata": {"provider": "x"}}, {"metadata": None}],
+    ids=["plain", "metadata", "metadata-null"],
+)
+def test_documented_error_body_gives_data_and_its_message(
+    server: StandInServer, extra: dict[str, Any]
+) -> None:
+    body = {"error": {"code": 403, "message": "only management keys", **extra}, "user_id": None}
+    error = failure(server, Reply(status=403, body=body), errors.ForbiddenResponseError)
+    assert error.data is not None
+    assert error.data.error.message == "only management keys"
+    assert type(error.data.error.code) is int  # an integer field stays an integer
+    assert str(error).startswith("HTTP 403 Forbidden: only management keys (GET /credits needs")
+    assert "management-api-keys" in str(error)
+
+
+def test_error_message_quoting_the_key_is_redacted(server: StandInServer) -> None:
+    body = {"error": {"code": 401, "message": f"bad key {SECRET}"}}
+    error = failure(server, Reply(status=401, body=body), errors.UnauthorizedResponseError)
+    assert SECRET not in str(error)
+    assert SECRET not in error.body
+    assert "bad key [redacted]" in str(error)
+    assert "(check the API key: OPENROUTER_API_KEY or api_key=)" in str(error)
+
+
+def test_500_message_says_it_was_retried(server: StandInServer) -> None:
+    error = failure(server, Reply(status=500), errors.InternalServerResponseError)
+    assert str(error) == (
+        "HTTP 500 Internal Server Error: Internal Server Error "
+        "(OpenRouter failed; retried as configured)"
+    )
+
+
+def test_non_standard_status_is_named_so(server: StandInServer) -> None:
+    error = failure(server, Reply(status=599, body=""), errors.OpenRouterDefaultError)
+    assert "HTTP 599 (non-standard status)" in str(error)
+    assert repr(error) == f"OpenRouterDefaultError(status_code=599, message={error.message!r})"
+
+
+def test_body_in_an_unknown_charset_is_still_shown(server: StandInServer) -> None:
+    reply = Reply(status=418, body=b"caf\xc3\xa9", content_type="text/plain; charset=x-nope")
+    error = failure(server, reply, errors.OpenRouterDefaultError)
+    assert error.body == "café"
+
+
+# --- the checker for properties the spec may grow -----------------------------------------
+# The checks are worked out from the generated classes' annotations, so a property added
+# to openapi.yaml is checked without code changes. The current spec has no list, dict or
+# Any property: these stand-in models have one of each.
+
+
+@attrs.define
+class _Inner:
+    n: int
+
+
+@attrs.define
+class _Grown:
+    tags: list[int]
+    extra: dict[str, Any]
+    anything: Any
+    inner: _Inner
+    maybe: _Inner | None
+    label: str
+    additional_properties: dict[str, Any] = attrs.field(factory=dict)
+
+
+def _grown(**changes: Any) -> _Grown:
+    values: dict[str, Any] = {
+        "tags": [1, 2],
+        "extra": {"a": [1]},
+        "anything": object(),
+        "inner": _Inner(1),
+        "maybe": None,
+        "label": "l",
+    }
+    return _Grown(**{**values, **changes})
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"tags": [1, "2"]}, "$.tags should be list[int], got list [1, '2']"),
+        ({"tags": (1, 2)}, "$.tags should be list[int], got tuple (1, 2)"),
+        ({"extra": [("a", 1)]}, "$.extra should be dict[str, typing.Any], got list"),
+        ({"inner": _Inner(True)}, "$.inner.n should be an integer, got bool True"),
+        ({"maybe": _Inner("1")}, "$.maybe.n should be an integer, got str '1'"),  # type: ignore[arg-type]
+        ({"inner": None}, "$.inner should be _Inner, got NoneType None"),
+        ({"label": 5}, "$.label should be a string, got int 5"),
+    ],
+)
+def test_checker_names_the_mistyped_field(changes: dict[str, Any], why: str) -> None:
+    with pytest.raises(ModelMismatch) as info:
+        check_model(_grown(**changes))
+    assert str(info.value).startswith(why)
+
+
+@attrs.define
+class _Odd:
+    odd: Literal["x"]
+
+
+def test_checker_accepts_well_typed_values_and_refuses_unknown_annotations() -> None:
+    check_model(_grown())
+    check_model(_grown(tags=[], extra={}, anything=None, maybe=_Inner(2)))
+    with pytest.raises(ModelMismatch, match=r"\$\.odd should be"):
+        check_model(_Odd("x"))  # an annotation the checker does not know matches nothing
+
+
+def test_checker_refuses_pairs_for_nested_objects() -> None:
+    raw = {"inner": [["n", 1]], "maybe": {"n": 1}}
+    with pytest.raises(ModelMismatch, match=r"^\$\.inner should be an object, got list$"):
+        check_objects(raw, _Grown)
+    check_objects({"inner": {"n": 1}, "maybe": None}, _Grown)
+
+
+@attrs.define
+class _Outer:
+    grown: _Grown
+
+
+def test_checker_names_the_whole_path_of_a_nested_pair_list() -> None:
+    raw = {"grown": {"inner": [["n", 1]]}}
+    with pytest.raises(ModelMismatch, match=r"^\$\.grown\.inner should be an object, got list$"):
+        check_objects(raw, _Outer)
+
+
+def test_checker_leaves_integer_fields_integers() -> None:
+    # Only a float field turns a JSON integer into a float (as pydantic does).
+    model = _grown()
+    check_model(model)
+    assert (type(model.inner.n), model.tags) == (int, [1, 2])
+
+
+def test_checker_names_a_generated_union_without_its_module() -> None:
+    data = ForbiddenResponseErrorData(code=403, message="no", metadata="text")  # type: ignore[arg-type]
+    with pytest.raises(ModelMismatch) as info:
+        check_model(data)
+    message = str(info.value)
+    assert message.startswith("$.metadata should be ")
+    assert message.endswith(" | None | openrouter_credits._generated.types.Unset, got str 'text'")
+    assert "ForbiddenResponseErrorDataMetadata" in message
+    assert "openrouter_credits._generated.models." not in message
+    assert message.startswith("$.metadata should be forbidden_response_error_data_metadata.")
+
+
+# --- how an error body is decoded ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "charset", "text"),
+    [
+        ("café".encode("latin-1"), "iso-8859-1", "café"),
+        ("café".encode(), "us-ascii", "caf\ufffd\ufffd"),  # invalid bytes replaced, per byte
+        (b"caf\xc3\xa9", None, "café"),  # no charset: UTF-8
+    ],
+)
+def test_error_body_is_decoded_by_its_charset(
+    server: StandInServer, body: bytes, charset: str | None, text: str
+) -> None:
+    ctype = "text/plain" + (f"; charset={charset}" if charset else "")
+    error = failure(
+        server, Reply(status=418, body=body, content_type=ctype), errors.OpenRouterError
+    )
+    assert error.body == text
+
+
+def test_redirect_without_a_location_is_named(server: StandInServer) -> None:
+    error = failure(server, Reply(status=302), errors.OpenRouterDefaultError)
+    assert "HTTP 302 Found, redirect to '?' not followed, content-type none" in str(error)

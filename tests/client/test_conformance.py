@@ -1,0 +1,284 @@
+"""Conformance with the official SDK (``openrouter``, a pinned dev dependency), measured.
+
+Each case drives both SDKs against the same stand-in server with the same inputs
+(constructor and call keywords, environment variables, a scripted reply) and compares
+what the server saw (method, path, ``Authorization``, the attribution headers), what came
+back (``model_dump()`` / ``model_dump_json()``), or the error: which official exception
+classes and httpx classes it is an instance of, and its attributes. Every difference on
+purpose is in DIFFERENCES, with its reason; README "Differences from the official SDK"
+is the same list (checked below). A new official release that adds or renames a keyword
+fails the signature tests.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import httpx
+import openrouter_credits
+import pytest
+from openrouter_credits import errors
+from openrouter_credits.testing import Reply, StandInServer, free_port
+
+from ..conftest import SECRET
+
+official: Any = pytest.importorskip(
+    "openrouter", reason="the official SDK (openrouter==1.3.84, a dev dependency) is not installed"
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = (
+    "OPENROUTER_HTTP_REFERER",
+    "OPENROUTER_X_OPEN_ROUTER_TITLE",
+    "OPENROUTER_X_OPEN_ROUTER_CATEGORIES",
+    "OPENROUTER_DEBUG",
+)
+SEEN_HEADERS = (
+    "authorization",
+    "http-referer",
+    "x-openrouter-title",
+    "x-openrouter-categories",
+    "x-trace",
+)
+ERROR_CLASSES = (
+    "OpenRouterError",
+    "OpenRouterDefaultError",
+    "UnauthorizedResponseError",
+    "ForbiddenResponseError",
+    "InternalServerResponseError",
+    "ResponseValidationError",
+    "NoResponseError",
+)
+HTTPX_CLASSES = (httpx.HTTPError, httpx.RequestError, httpx.TransportError, httpx.TimeoutException)
+
+
+class Difference(NamedTuple):
+    """A difference on purpose: in ``field`` of case ``case`` (``None``: not a case here)."""
+
+    case: str | None
+    field: str | None
+    reason: str
+
+
+#: The one list of differences on purpose (README "Differences from the official SDK").
+DIFFERENCES = (
+    Difference(
+        "no-response",
+        "classes",
+        "No response (connection refused, reset, timeout): the official SDK lets httpx's "
+        "exception through; this package raises its NoResponseError (APIConnectionError, "
+        "APITimeoutError) after its retries, which is also an httpx.TransportError (and "
+        "APITimeoutError an httpx.TimeoutException), with httpx's exception as __cause__.",
+    ),
+    Difference(
+        "malformed-200",
+        "message",
+        "A success whose body is not the documented JSON: both raise ResponseValidationError "
+        "with a message starting 'Response validation failed'; the reason after it is this "
+        "package's own (the official one is pydantic's).",
+    ),
+    Difference(
+        "categories-spaces",
+        "seen",
+        "Spaces around the commas of x_open_router_categories are removed "
+        "('cli-agent, cloud-agent' is sent as 'cli-agent,cloud-agent'); a list of categories "
+        "is also accepted.",
+    ),
+    Difference(
+        None,
+        None,
+        "Retries: the default policy is openapi.yaml's (a few attempts within seconds, "
+        "Retry-After honoured), not the official one (backoff for up to an hour); "
+        "connection failures and timeouts are retried by the same policy.",
+    ),
+    Difference(
+        None,
+        None,
+        "Responses: the body is checked against the schema (types, required fields, size "
+        "bound, deadline); a documented error status (401, 403, 500) whose body is not the "
+        "documented JSON still raises that status's error, with data=None (the official SDK "
+        "raises ResponseValidationError, or OpenRouterDefaultError for a non-JSON type).",
+    ),
+    Difference(
+        None,
+        None,
+        "Redirects are not followed (the official client follows them): a 3XX raises "
+        "OpenRouterDefaultError naming the Location.",
+    ),
+    Difference(
+        None,
+        None,
+        "Timeouts: 30 s per attempt unless timeout_ms says otherwise (the official default "
+        "is none). Values HTTP cannot carry (CR, LF, NUL, non-ASCII, surrounding whitespace) "
+        "raise ValueError before anything is sent (the official SDK fails while sending).",
+    ),
+    Difference(
+        None,
+        None,
+        "The key is redacted from message, body, data and str(e) (raw_response and headers "
+        "are untouched); str(e) explains more than message (the management-key hint, a body "
+        "excerpt); error data's model_dump() leaves out unset fields (the official one "
+        "gives a sentinel string).",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    reply: Reply = field(default_factory=Reply)
+    ctor: Mapping[str, Any] = field(default_factory=dict)
+    call: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    refused: bool = False
+
+
+SEED = {"http_referer": "<value>", "x_open_router_title": "<value>"}
+SEED |= {"x_open_router_categories": "<value>"}
+CASES = (
+    Case("seed-example", ctor=SEED),
+    Case("plain-200"),
+    Case("integer-credits", Reply(body={"data": {"total_credits": 100, "total_usage": 0}})),
+    Case("extra-fields", Reply(body={"data": {"total_credits": 1.5, "total_usage": 1, "x": 1}})),
+    Case(
+        "call-overrides",
+        ctor={"http_referer": "https://a.example", "x_open_router_title": "A"},
+        call={"http_referer": "https://b.example", "x_open_router_categories": "cli-agent"},
+    ),
+    Case("call-http-headers", call={"http_headers": {"X-Trace": "t-1"}}),
+    Case(
+        "env-fallbacks",
+        env={
+            "OPENROUTER_HTTP_REFERER": "https://env.example",
+            "OPENROUTER_X_OPEN_ROUTER_TITLE": "Env App",
+            "OPENROUTER_X_OPEN_ROUTER_CATEGORIES": "cloud-agent",
+        },
+    ),
+    Case(
+        "ctor-beats-env",
+        ctor={"x_open_router_title": "Ctor App"},
+        env={"OPENROUTER_X_OPEN_ROUTER_TITLE": "Env App"},
+    ),
+    Case("empty-values", ctor=dict.fromkeys(SEED, "")),
+    Case("bad-category", ctor={"x_open_router_categories": "Not A Category,x,y"}),
+    Case("categories-spaces", ctor={"x_open_router_categories": "cli-agent, cloud-agent"}),
+    Case("server-name", ctor={"server": "production"}),
+    Case("url-params", ctor={"url_params": {"version": "v1"}}),
+    Case("status-401", Reply(status=401)),
+    Case("status-403", Reply(status=403)),
+    Case("status-500", Reply(status=500)),
+    Case("status-418", Reply(status=418, body="<html>teapot</html>", content_type="text/html")),
+    Case("status-404-json", Reply(status=404, body={"error": {"code": 404, "message": "gone"}})),
+    Case("malformed-200", Reply(body=b"{not json", content_type="application/json")),
+    Case("no-response", refused=True),
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def observe(sdk_module: Any, case: Case, server: StandInServer) -> dict[str, Any]:
+    """Run ``case`` through one SDK; what the server saw and what the call gave."""
+    base = server.base_url
+    if case.refused:
+        base = f"http://127.0.0.1:{free_port()}/api/v1"
+    ctor = {"api_key": SECRET, "server_url": base, "retry_config": None, **case.ctor}
+    if "url_params" in ctor:
+        ctor["server_url"] = base.removesuffix("/v1") + "/{version}"
+    before = len(server.requests)
+    seen: dict[str, Any] = {}
+    with sdk_module.OpenRouter(**ctor) as sdk:
+        try:
+            res = sdk.credits.get_credits(retries=None, **case.call)
+            seen["result"] = (res.model_dump(), res.model_dump_json())
+            seen["fields"] = (res.data.total_credits, res.data.total_usage)
+        except Exception as exc:
+            seen |= describe_error(sdk_module, exc)
+    for request in server.requests[before:]:
+        seen["seen"] = (
+            request.method,
+            request.path,
+            {name: request.headers.get(name) for name in SEEN_HEADERS},
+        )
+    return seen
+
+
+def describe_error(sdk_module: Any, exc: Exception) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "classes": [n for n in ERROR_CLASSES if isinstance(exc, getattr(sdk_module.errors, n))],
+        "httpx": [cls.__name__ for cls in HTTPX_CLASSES if isinstance(exc, cls)],
+    }
+    if isinstance(exc, getattr(sdk_module.errors, "OpenRouterError")):  # noqa: B009
+        out["message"] = exc.message
+        out["status_code"] = exc.status_code
+        out["body"] = exc.body
+        out["headers"] = {k: v for k, v in exc.headers.items() if k != "date"}
+        out["raw_response"] = exc.raw_response.status_code
+        data = getattr(exc, "data", None)
+        out["data"] = None if data is None else (data.error.code, data.error.message)
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
+def test_both_sdks_agree(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in case.env.items():
+        monkeypatch.setenv(name, value)
+    with StandInServer() as server:
+        server.default = case.reply
+        theirs = observe(official, case, server)
+        ours = observe(openrouter_credits, case, server)
+    expected = {d.field for d in DIFFERENCES if d.case == case.name}
+    for key in sorted(set(theirs) | set(ours)):
+        if key in expected:
+            assert theirs.get(key) != ours.get(key), f"{case.name}: listed difference {key} is gone"
+            continue
+        assert ours.get(key) == theirs.get(key), f"{case.name}: {key} differs from the official SDK"
+
+
+def test_the_malformed_body_message_starts_like_the_official_one(server: StandInServer) -> None:
+    server.default = Reply(body=b"{not json", content_type="application/json")
+    sdk = openrouter_credits.OpenRouter(api_key=SECRET, server_url=server.base_url)
+    with sdk, pytest.raises(errors.ResponseValidationError) as info:
+        sdk.credits.get_credits()
+    assert info.value.message.startswith("Response validation failed: ")
+
+
+def parameters(function: Any) -> list[tuple[str, inspect._ParameterKind]]:
+    return [(p.name, p.kind) for p in inspect.signature(function).parameters.values()]
+
+
+def test_constructor_takes_the_official_keywords_in_order() -> None:
+    assert parameters(openrouter_credits.OpenRouter) == parameters(official.OpenRouter)
+
+
+@pytest.mark.parametrize("method", ["get_credits", "get_credits_async"])
+def test_calls_take_the_official_keywords(method: str) -> None:
+    theirs = getattr(official.credits.Credits, method)
+    ours = getattr(openrouter_credits.client.Credits, method)
+    assert parameters(ours) == parameters(theirs)
+    assert inspect.iscoroutinefunction(ours) == inspect.iscoroutinefunction(theirs)
+
+
+def test_the_official_version_is_the_pinned_one() -> None:
+    assert official.VERSION == "1.3.84"  # a new release: rerun this module, then repin
+
+
+def readme_section(title: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"README.md has no section {title!r}"
+    return match.group(1)
+
+
+def test_the_readme_lists_exactly_these_differences() -> None:
+    section = readme_section("Differences from the official SDK")
+    bullets = [" ".join(b.split()) for b in re.split(r"^- ", section, flags=re.M)[1:]]
+    assert [b.split("<!--")[0].strip() for b in bullets] == [d.reason for d in DIFFERENCES]

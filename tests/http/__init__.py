@@ -1,0 +1,1 @@
+"""Tests of http: see CONTRIBUTING.md, "Layout"."""

@@ -1,0 +1,148 @@
+"""Reading one response body within its bounds (openrouter_credits._http.body): the
+whole-body deadline of a sync client you bring, the exact refusal of a body past the size
+limit (declared, or counted on the wire), and the closing of a timed-out async stream.
+
+Through the public client, against the stand-in server; the last test is a unit test of
+the transport extension point (an ``httpx.AsyncBaseTransport`` of yours).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any, Final
+
+import anyio
+import httpx
+import pytest
+from openrouter_credits import OpenRouter, errors
+from openrouter_credits.testing import Fault, Reply, StandInServer
+
+from ..conftest import SECRET
+
+MIB: Final = 1 << 20
+LIMIT: Final = "exceeds this client's 1048576 byte limit; a credits body is tiny"
+
+
+def fetch(server: StandInServer, mode: str, **kwargs: Any) -> object:
+    """One call, one attempt, through the sync or the async path; the client is closed."""
+    sdk = OpenRouter(api_key=SECRET, server_url=server.base_url, retry_config=None, **kwargs)
+    if mode == "sync":
+        with sdk:
+            return sdk.credits.get_credits()
+
+    async def go() -> object:
+        async with sdk:
+            return await sdk.credits.get_credits_async()
+
+    return asyncio.run(go())
+
+
+# --- the whole-body deadline of a sync client of yours ------------------------------------
+
+
+def test_body_trickled_past_the_timeout_on_your_sync_client_times_out(
+    server: StandInServer,
+) -> None:
+    # One byte every 25 ms: each read is well within the 250 ms read timeout, so only the
+    # whole-body deadline (checked between reads) ends it; the whole body takes 0.5 s.
+    server.default = Reply(
+        body=b'{"data":{"x":"....."}}', fault=Fault.TRICKLE, trickle_interval=0.025
+    )
+    with httpx.Client() as mine, pytest.raises(errors.APITimeoutError) as info:
+        fetch(server, "sync", client=mine, timeout_ms=250)
+    cause = info.value.__cause__
+    assert isinstance(cause, httpx.ReadTimeout)
+    assert str(cause) == "the response body took longer than the timeout"
+    assert (cause.request.method, str(cause.request.url)) == ("GET", f"{server.base_url}/credits")
+    assert str(info.value) == (
+        f"GET {server.base_url}/credits timed out after 1 attempt: "
+        "ReadTimeout: the response body took longer than the timeout"
+    )
+    assert info.value.attempts == 1
+    assert len(server.requests) == 1
+
+
+# --- the refusals, word for word ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_declared_length_past_the_limit_is_refused_in_these_words(
+    server: StandInServer, mode: str
+) -> None:
+    server.default = Reply(body=b"{}", headers={"Content-Length": str(MIB + 1)})
+    with pytest.raises(errors.ResponseValidationError) as info:
+        fetch(server, mode, timeout_ms=5_000)
+    assert str(info.value) == f"HTTP 200: the response body (1048577 bytes or more) {LIMIT}"
+
+
+def chunked(body: bytes, piece: int = 64 << 10) -> bytes:
+    """``body`` in HTTP/1.1 chunked framing."""
+    parts = [
+        b"%x\r\n%b\r\n" % (len(body[i : i + piece]), body[i : i + piece])
+        for i in range(0, len(body), piece)
+    ]
+    return b"".join(parts) + b"0\r\n\r\n"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_chunked_body_past_the_limit_is_refused_whatever_its_declared_length(
+    server: StandInServer, mode: str
+) -> None:
+    # Chunked framing wins over Content-Length (RFC 9112 6.3): the 2 bytes declared are
+    # a lie, so only the bytes counted while reading show the body is too large. It
+    # crosses the limit with its last byte: the size named is exact.
+    server.default = Reply(
+        body=chunked(b" " * (MIB + 1)),
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked", "Content-Length": "2"},
+    )
+    with pytest.raises(errors.ResponseValidationError) as info:
+        fetch(server, mode)
+    assert str(info.value) == f"HTTP 200: the response body (1048577 bytes or more) {LIMIT}"
+    assert info.value.body == ""
+
+
+# --- a timed-out async attempt closes the stream of your transport --------------------------
+
+
+class _Stalling(httpx.AsyncByteStream):
+    """One chunk of body, then nothing ever; records that it was closed."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"data":'
+        await anyio.sleep_forever()
+
+    async def aclose(self) -> None:
+        await anyio.sleep(0)  # a close that awaits: the expired deadline must not cancel it
+        self.closed = True
+
+
+class _StallingTransport(httpx.AsyncBaseTransport):
+    def __init__(self) -> None:
+        self.stream = _Stalling()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Type": "application/json"}, stream=self.stream)
+
+
+def test_timed_out_async_attempt_closes_the_response_stream_of_your_transport() -> None:
+    transport = _StallingTransport()
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=transport) as mine:
+            sdk = OpenRouter(
+                api_key=SECRET,
+                server_url="http://127.0.0.1:9/api/v1",
+                async_client=mine,
+                retry_config=None,
+                timeout_ms=100,
+            )
+            with pytest.raises(errors.APITimeoutError):
+                await sdk.credits.get_credits_async()
+
+    asyncio.run(go())
+    assert transport.stream.closed

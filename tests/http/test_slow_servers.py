@@ -1,0 +1,292 @@
+"""No attempt outlives its timeout, whatever the server does (README "Slow servers").
+
+Each server here is a few lines of script on a real socket (:class:`RawServer`): header
+blocks trickled a byte at a time, a status line and then silence, a ``103 Early Hints``
+before the answer, a ``402``. The bounds asserted are never-hang guarantees: a call ends
+within attempts x timeout + the allowed waits (zero: ``no_sleep``) + 1 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Final
+
+import httpcore
+import httpx
+import pytest
+from openrouter_credits import NO_RETRIES, OpenRouter, errors
+from openrouter_credits._http.clamped import _ClampedBackend, sync_client
+
+from ..conftest import SECRET
+
+TIMEOUT_MS: Final = 400
+ATTEMPTS: Final = 3  # the default retry policy's max_attempts
+BOUND: Final = ATTEMPTS * TIMEOUT_MS / 1000 + 1.0
+CREDITS: Final = {"data": {"total_credits": 7.5, "total_usage": 2.25}}
+TICK: Final = 0.05  # one byte every 50 ms
+
+
+class RawServer:
+    """An HTTP/1.1 server on 127.0.0.1 that reads each request head and runs ``script``.
+
+    Counts connections, and the connections it saw the client close (EOF or a broken
+    pipe): a connection cut by a deadline must be closed, not kept in a pool.
+    """
+
+    def __init__(self, script: Callable[[RawServer, socket.socket], None]) -> None:
+        self._script = script
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(TICK)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self.connections = 0
+        self.closed_by_client = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}/api/v1"
+
+    def __enter__(self) -> RawServer:
+        self._threads.append(threading.Thread(target=self._accept, daemon=True))
+        self._threads[0].start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in list(self._threads):
+            thread.join(5)
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            with self._lock:
+                self.connections += 1
+            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(TICK)
+            try:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = self._recv(conn)
+                    if not chunk:
+                        return
+                    head += chunk
+                self._script(self, conn)
+                self.wait_closed(conn)
+            except (BrokenPipeError, ConnectionResetError):
+                self._saw_close()
+
+    def _recv(self, conn: socket.socket) -> bytes:
+        while not self._stop.is_set():
+            try:
+                return conn.recv(4096)
+            except TimeoutError:
+                continue
+        return b""
+
+    def _saw_close(self) -> None:
+        with self._lock:
+            self.closed_by_client += 1
+
+    def pause(self) -> bool:
+        """Wait one tick; False once the server is stopping."""
+        return not self._stop.wait(TICK)
+
+    def wait_closed(self, conn: socket.socket) -> None:
+        """Hold the connection until the client closes it (or the server stops)."""
+        while not self._stop.is_set():
+            if self._recv(conn) == b"" and not self._stop.is_set():
+                self._saw_close()
+                return
+
+    def all_closed(self) -> bool:
+        """Whether every connection so far was closed by the client (waits up to 1 s)."""
+        end = time.monotonic() + 1.0
+        while self.closed_by_client < self.connections and time.monotonic() < end:
+            time.sleep(TICK)
+        return self.closed_by_client == self.connections
+
+
+def _endless_header_block() -> Iterator[int]:
+    for n in itertools.count():
+        yield from f"X-Slow-{n}: trickled\r\n".encode()
+
+
+def trickled_headers(server: RawServer, conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    for byte in _endless_header_block():
+        if not server.pause():
+            return
+        conn.sendall(bytes([byte]))
+
+
+def status_then_silence(server: RawServer, conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\n")
+
+
+def trickled_body(server: RawServer, conn: socket.socket) -> None:
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n"
+    )
+    while server.pause():
+        conn.sendall(b" ")
+
+
+def _response(status: str, body: object) -> bytes:
+    data = json.dumps(body).encode()
+    head = f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+    return head.encode() + b"Connection: close\r\n\r\n" + data
+
+
+def early_hints(server: RawServer, conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
+    server.pause()
+    conn.sendall(_response("200 OK", CREDITS))
+
+
+def payment_required(server: RawServer, conn: socket.socket) -> None:
+    conn.sendall(_response("402 Payment Required", {"error": {"code": 402, "message": "no"}}))
+
+
+# --- the calls, sync and async ------------------------------------------------------
+
+Call = Callable[[OpenRouter], Awaitable[object]]
+
+
+async def sync_call(sdk: OpenRouter) -> object:
+    # In a thread, so that a call that hangs fails the test (see _timed_out) instead.
+    return await asyncio.to_thread(sdk.credits.get_credits, timeout_ms=TIMEOUT_MS)
+
+
+async def async_call(sdk: OpenRouter) -> object:
+    return await sdk.credits.get_credits_async(timeout_ms=TIMEOUT_MS)
+
+
+CALLS: Final = pytest.mark.parametrize("call", [sync_call, async_call], ids=["sync", "async"])
+
+
+async def _timed_out(server: RawServer, call: Call, **clients: object) -> float:
+    """Call, expect APITimeoutError after every attempt; the seconds it took."""
+    sdk = OpenRouter(api_key=SECRET, server_url=server.base_url, **clients)  # type: ignore[arg-type]
+    async with sdk:
+        start = time.monotonic()
+        with pytest.raises(errors.APITimeoutError) as caught:
+            # The watchdog of the test only: a call still running then has hung.
+            await asyncio.wait_for(call(sdk), BOUND + 2)
+        elapsed = time.monotonic() - start
+        assert caught.value.attempts == ATTEMPTS
+        assert server.connections == ATTEMPTS
+        assert server.all_closed(), "a connection cut by the deadline was left open"
+    assert elapsed < BOUND, f"took {elapsed:.2f} s, bound {BOUND:.2f} s"
+    return elapsed
+
+
+@CALLS
+@pytest.mark.usefixtures("no_sleep")
+async def test_trickled_header_block_times_out(call: Call) -> None:
+    with RawServer(trickled_headers) as server:
+        await _timed_out(server, call)
+
+
+@CALLS
+@pytest.mark.usefixtures("no_sleep")
+async def test_status_line_then_silence_times_out(call: Call) -> None:
+    with RawServer(status_then_silence) as server:
+        await _timed_out(server, call)
+
+
+@CALLS
+@pytest.mark.usefixtures("no_sleep")
+async def test_trickled_body_times_out(call: Call) -> None:
+    with RawServer(trickled_body) as server:
+        await _timed_out(server, call)
+
+
+@CALLS
+@pytest.mark.usefixtures("no_sleep")
+async def test_early_hints_then_200_succeeds(call: Call) -> None:
+    with RawServer(early_hints) as server:
+        async with OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk:
+            start = time.monotonic()
+            result = await call(sdk)
+            assert time.monotonic() - start < TIMEOUT_MS / 1000 + 1.0
+    assert result.data.total_credits == 7.5  # type: ignore[attr-defined]
+    assert server.connections == 1
+
+
+@CALLS
+@pytest.mark.usefixtures("no_sleep")
+async def test_402_is_not_retried(call: Call) -> None:
+    with RawServer(payment_required) as server:
+        async with OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk:
+            start = time.monotonic()
+            with pytest.raises(errors.OpenRouterError) as caught:
+                await call(sdk)
+            assert time.monotonic() - start < TIMEOUT_MS / 1000 + 1.0
+    assert caught.value.status_code == 402
+    assert server.connections == 1
+
+
+# --- clients you bring --------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("no_sleep")
+async def test_your_async_client_is_bounded_too() -> None:
+    with RawServer(trickled_headers) as server:
+        async with httpx.AsyncClient() as mine:
+            await _timed_out(server, async_call, async_client=mine)
+
+
+@pytest.mark.usefixtures("no_sleep")
+async def test_your_sync_client_has_its_body_bounded() -> None:
+    # Its header block is not bounded (README "Slow servers"): only the body is tried here.
+    with RawServer(trickled_body) as server, httpx.Client() as mine:
+        await _timed_out(server, sync_call, client=mine)
+
+
+# --- how the sync bound is installed ------------------------------------------------
+
+
+def test_every_transport_of_our_sync_client_is_clamped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Proxies from the environment get their own transports: those are clamped too.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "example.org")
+    with sync_client(httpx.Limits()) as client:
+        transports = [client._transport, *client._mounts.values()]
+        pools = [getattr(t, "_pool", None) for t in transports if t is not None]
+        assert len(pools) >= 2
+        for pool in pools:
+            assert isinstance(pool, httpcore.ConnectionPool)
+            assert isinstance(pool._network_backend, _ClampedBackend)
+
+
+@pytest.mark.usefixtures("no_sleep")
+async def test_an_async_attempt_past_its_timeout_says_so() -> None:
+    # The header block trickles: no read waits long; only the attempt's own bound ends it.
+    with RawServer(trickled_headers) as server:
+        url = f"{server.base_url}/credits"
+        async with OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk:
+            with pytest.raises(errors.APITimeoutError) as caught:
+                await sdk.credits.get_credits_async(timeout_ms=TIMEOUT_MS, retries=NO_RETRIES)
+    assert str(caught.value) == (
+        f"GET {url} timed out after 1 attempt: "
+        "AttemptTimeout: the attempt took longer than its 0.4 s timeout"
+    )
+    cause = caught.value.__cause__
+    assert isinstance(cause, httpx.TimeoutException)
+    assert cause.request.url == url

@@ -1,0 +1,1 @@
+"""Tests of shipping: see CONTRIBUTING.md, "Layout"."""

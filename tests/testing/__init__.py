@@ -1,0 +1,1 @@
+"""Tests of testing: see CONTRIBUTING.md, "Layout"."""

@@ -1,0 +1,1 @@
+"""Tests of tooling: see CONTRIBUTING.md, "Layout"."""
