@@ -29,12 +29,13 @@ RELEASED_SPEC = Path("spec/released/openapi.yaml")
 RELEASED_VERSION = Path("spec/released/version")
 #: Keys that only document: a change to them is ``docs``.
 DOC_KEYS = frozenset({"description", "summary", "title", "example", "examples", "externalDocs"})
-#: Operation keys the rules cover; a change to any other (servers, security, ...) is ``review``.
-OPERATION_KEYS = DOC_KEYS | {"parameters", "responses", "operationId", "tags", "deprecated"}
-#: Root keys the rules cover (components through the operations that use them).
-ROOT_KEYS = DOC_KEYS | {"paths", "components", "servers", "security", "info", "tags"}
-#: Schema keys the rules cover; a change to any other (enum, items, allOf, ...) is ``review``.
+DOC_KEYS |= {"tags", "deprecated"}
+#: What the rules cover; a change to anything else (an operation's servers or security, the
+#: root security, an enum, a request body, ...) is ``review``: read it and decide.
+ROOT_KEYS = DOC_KEYS | {"paths", "components", "servers", "info"}
+OPERATION_KEYS = DOC_KEYS | {"parameters", "responses", "operationId"}
 SCHEMA_KEYS = DOC_KEYS | {"type", "format", "nullable", "properties", "required"}
+REVIEW = "changed (not classified: review it by hand)"
 
 
 class ApiChangesError(Exception):
@@ -64,14 +65,9 @@ def parse(text: str) -> Version:
         raise ValueError(f"not a version: {text!r}") from exc
 
 
-def _triple(text: str) -> tuple[int, int, int]:
-    major, minor, micro = (*parse(text).release, 0, 0)[:3]
-    return major, minor, micro
-
-
 def next_version(current: str, level: Level) -> str:
     """The version after ``current`` for changes of ``level`` (``current`` for NONE)."""
-    major, minor, micro = _triple(current)
+    major, minor, micro = (*parse(current).release, 0, 0)[:3]
     if level is Level.NONE:
         return current
     if major == 0:  # 0.x: breaking bumps the minor number, anything else the patch number
@@ -83,12 +79,8 @@ def next_version(current: str, level: Level) -> str:
 
 def covered(released: str, current: str) -> Level:
     """The largest change that going from ``released`` to ``current`` may carry."""
-    if parse(current) <= parse(released):
-        return Level.NONE
-    (a, b, _), (x, y, _) = _triple(released), _triple(current)
-    if x > a or (x == 0 and y > b):
-        return Level.MAJOR
-    return Level.MINOR if y > b or x == 0 else Level.PATCH  # 0.x: a patch carries features
+    fits = [lv for lv in Level if lv and parse(next_version(released, lv)) <= parse(current)]
+    return max(fits, default=Level.NONE)
 
 
 def advice(level: Level, base: str | None) -> str:
@@ -100,11 +92,8 @@ def advice(level: Level, base: str | None) -> str:
         return text + "."
     zero = ""
     if parse(base).major == 0:
-        zero = "; before 1.0 " + (
-            "a breaking change bumps the minor number"
-            if level is Level.MAJOR
-            else "features and fixes bump the patch number"
-        )
+        bumps = "a breaking change bumps the minor number" if level is Level.MAJOR else ""
+        zero = f"; before 1.0 {bumps or 'features and fixes bump the patch number'}"
     return f"{text}: {base} → {next_version(base, level)}{zero}."
 
 
@@ -229,9 +218,33 @@ class _Differ:
     def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         self.old, self.new = old, new
         self.changes: set[Change] = set()
+        self.response = True  # comparing what the server sends (False: what the client sends)
 
     def add(self, kind: Kind, where: str, what: str) -> None:
         self.changes.add(Change(kind, where, what))
+
+    def present(self, where: str, what: str, old: Any, new: Any) -> bool:
+        """Removed (breaking) or added (a feature); True when there in both."""
+        if old is None or new is None:
+            kind, verb = (Kind.BREAKING, "removed") if new is None else (Kind.FEATURE, "added")
+            self.add(kind, where, f"{what}{' ' if what else ''}{verb}")
+        return old is not None and new is not None
+
+    def member(self, where: str, what: str, old: Any, new: Any, was: bool, now: bool) -> bool:
+        """A parameter or body field: removed, added, made required or optional. Fewer values
+        a reader may meet, or more a sender must give, break code: ``self.response`` says
+        which side the client is on. True when there in both."""
+        response = self.response
+        if new is None:
+            self.add(Kind.BREAKING, where, f"{what} removed")
+        elif old is None:
+            note = ("always present" if response else "required") if now else "optional"
+            kind = Kind.BREAKING if now and not response else Kind.FEATURE
+            self.add(kind, where, f"{what} added ({note})")
+        elif was != now:
+            kind = Kind.BREAKING if now != response else Kind.FEATURE
+            self.add(kind, where, f"{what} made {'required' if now else 'optional'}")
+        return old is not None and new is not None
 
     def docs(self, where: str, label: str, old: dict[str, Any], new: dict[str, Any]) -> None:
         for key in sorted(k for k in DOC_KEYS if old.get(k) != new.get(k)):
@@ -239,24 +252,24 @@ class _Differ:
             self.add(Kind.DOCS, where, f"{label}{' ' if label else ''}{key} {verb}")
 
     def others(self, where: str, label: str, old: Any, new: Any, keys: frozenset[str]) -> None:
-        """Changes the rules do not cover: ``review``."""
         for key, before, after in _pairs(old, new):
             if key not in keys and before != after:
-                what = f"{label}{key} changed (not classified: review it by hand)"
-                self.add(Kind.OTHER, where, what.lstrip())
+                self.add(Kind.OTHER, where, f"{label}{key} {REVIEW}")
 
     def run(self) -> list[Change]:
         old_ops = {key: (item, op) for key, item, op in _operations(self.old)}
         new_ops = {key: (item, op) for key, item, op in _operations(self.new)}
         for key, before, after in _pairs(old_ops, new_ops):
-            if after is None:
-                self.add(Kind.BREAKING, key, "operation removed")
-            elif before is None:
-                self.add(Kind.FEATURE, key, "operation added")
-            else:
+            if self.present(key, "operation", before, after):
                 self.operation(key, *before, *after)
-        self.servers("servers", self.old.get("servers"), self.new.get("servers"))
-        self.security()
+        old_urls = [s.get("url") for s in self.old.get("servers") or [] if isinstance(s, dict)]
+        new_urls = [s.get("url") for s in self.new.get("servers") or [] if isinstance(s, dict)]
+        for url in dict.fromkeys(old_urls + new_urls):
+            self.present(
+                "servers", f"server {url}", url in old_urls or None, url in new_urls or None
+            )
+        if old_urls and new_urls and old_urls[0] != new_urls[0] and new_urls[0] in old_urls:
+            self.add(Kind.BREAKING, "servers", f"default server {old_urls[0]} → {new_urls[0]}")
         old_info, new_info = self.old.get("info") or {}, self.new.get("info") or {}
         if old_info.get("version") != new_info.get("version"):
             versions = f"{old_info.get('version')} → {new_info.get('version')}"
@@ -264,7 +277,11 @@ class _Differ:
         self.docs("info", "", old_info, new_info)
         for key, before, after in _pairs(self.old, self.new):
             if key not in ROOT_KEYS and before != after:
-                self.add(Kind.OTHER, key, "changed (not classified: review it by hand)")
+                self.add(Kind.OTHER, key, REVIEW)
+        old_schemes, new_schemes = (
+            (d.get("components") or {}).get("securitySchemes") for d in (self.old, self.new)
+        )
+        self.others("security", "scheme ", old_schemes, new_schemes, frozenset())
         return sorted(self.changes, key=lambda c: (-c.kind, c.where, c.what))
 
     def operation(self, where: str, *items: dict[str, Any]) -> None:
@@ -272,51 +289,30 @@ class _Differ:
         if old.get("operationId") != new.get("operationId"):
             ids = f"{old.get('operationId')} → {new.get('operationId')}"
             self.add(Kind.BREAKING, where, f"operationId {ids} (the generated function is renamed)")
-        if bool(old.get("deprecated")) != bool(new.get("deprecated")):
-            self.add(Kind.DOCS, where, "deprecated" if new.get("deprecated") else "undeprecated")
-        if old.get("tags") != new.get("tags"):
-            self.add(Kind.DOCS, where, f"tags {old.get('tags')} → {new.get('tags')}")
         self.docs(where, "", old, new)
         self.others(
             where, "path item ", old_item, new_item, frozenset({*HTTP_METHODS, "parameters"})
         )
         self.others(where, "", old, new, OPERATION_KEYS)
-        old_params, new_params = (
-            self.params(self.old, old_item, old),
-            self.params(self.new, new_item, new),
-        )
-        for (place, name), before, after in _pairs(old_params, new_params):
+        self.response = False
+        params = [self.params(self.old, old_item, old), self.params(self.new, new_item, new)]
+        for (place, name), before, after in _pairs(*params):
             label = f"{place} parameter {name}"
-            required = bool(after and after.get("required"))
-            if after is None:
-                self.add(Kind.BREAKING, where, f"{label} removed")
-            elif before is None:
-                kind = Kind.BREAKING if required else Kind.FEATURE
-                self.add(kind, where, f"{label} added ({'required' if required else 'optional'})")
-            else:
-                if bool(before.get("required")) != required:
-                    kind = Kind.BREAKING if required else Kind.FEATURE
-                    self.add(kind, where, f"{label} made {'required' if required else 'optional'}")
+            required = [bool(p and p.get("required")) for p in (before, after)]
+            if self.member(where, label, before, after, *required):
                 self.docs(where, label, before, after)
-                self.schema(where, label, "", before.get("schema"), after.get("schema"), False)
+                self.schema(where, label, "", before.get("schema"), after.get("schema"))
+        self.response = True
         for status, before, after in _pairs(old.get("responses"), new.get("responses")):
             label = f"response {status}"
-            if after is None:
-                self.add(Kind.BREAKING, where, f"{label} removed")
-            elif before is None:
-                self.add(Kind.FEATURE, where, f"{label} added")
-            else:
+            if self.present(where, label, before, after):
                 before, after = _resolve(self.old, before), _resolve(self.new, after)
                 self.docs(where, label, before, after)
                 for media, body, new_body in _pairs(before.get("content"), after.get("content")):
-                    if new_body is None:
-                        self.add(Kind.BREAKING, where, f"{label}: {media} body removed")
-                    elif body is None:
-                        self.add(Kind.FEATURE, where, f"{label}: {media} body added")
-                    else:
+                    if self.present(where, f"{label}: {media} body", body, new_body):
                         self.docs(where, f"{label} {media}", body, new_body)
-                        old_schema, new_schema = body.get("schema"), new_body.get("schema")
-                        self.schema(where, f"{label} body", "", old_schema, new_schema, True)
+                        schemas = body.get("schema"), new_body.get("schema")
+                        self.schema(where, f"{label} body", "", *schemas)
 
     @staticmethod
     def params(doc: dict[str, Any], *owners: dict[str, Any]) -> dict[tuple[str, str], Any]:
@@ -324,10 +320,8 @@ class _Differ:
         found = [_resolve(doc, p) for owner in owners for p in owner.get("parameters") or []]
         return {(str(p.get("in")), str(p["name"])): p for p in found if "name" in p}
 
-    def schema(
-        self, where: str, label: str, field: str, old_raw: Any, new_raw: Any, response: bool
-    ) -> None:
-        """A parameter's (``response`` False) or a response body's schema, field by field."""
+    def schema(self, where: str, label: str, field: str, old_raw: Any, new_raw: Any) -> None:
+        """A parameter's or a response body's schema, field by field."""
         old, new = _resolve(self.old, old_raw), _resolve(self.new, new_raw)
         if field.count(".") > 32:  # a recursive schema: deep enough
             return
@@ -341,55 +335,16 @@ class _Differ:
             # A parameter that now takes more is a feature; any other retyping breaks code.
             old_types, new_types = set(_types(old).split(" | ")), set(_types(new).split(" | "))
             widened = old_types <= new_types and old.get("format") == new.get("format")
-            kind = Kind.FEATURE if widened and not response else Kind.BREAKING
+            kind = Kind.FEATURE if widened and not self.response else Kind.BREAKING
             self.add(kind, where, f"{prefix} type {_types(old)} → {_types(new)}")
         self.docs(where, prefix, old, new)
         self.others(where, f"{prefix} ", old, new, SCHEMA_KEYS)
-        old_req, new_req = set(old.get("required") or []), set(new.get("required") or [])
+        required = [set(s.get("required") or []) for s in (old, new)]
         for prop, before, after in _pairs(old.get("properties"), new.get("properties")):
             path = f"{field}.{prop}" if field else prop
-            what, required = f"{label}: field {path}", prop in new_req
-            if after is None:
-                self.add(Kind.BREAKING, where, f"{what} removed")
-            elif before is None:
-                note = ("always present" if response else "required") if required else "optional"
-                kind = Kind.BREAKING if required and not response else Kind.FEATURE
-                self.add(kind, where, f"{what} added ({note})")
-            else:
-                if (prop in old_req) != required:  # fewer values may arrive, or be sent
-                    kind = Kind.BREAKING if required != response else Kind.FEATURE
-                    self.add(kind, where, f"{what} made {'required' if required else 'optional'}")
-                self.schema(where, label, path, before, after, response)
-
-    def servers(self, where: str, old: Any, new: Any) -> None:
-        old_urls = [s.get("url") for s in old or [] if isinstance(s, dict)]
-        new_urls = [s.get("url") for s in new or [] if isinstance(s, dict)]
-        for url in [u for u in old_urls if u not in new_urls]:
-            self.add(Kind.BREAKING, where, f"server {url} removed")
-        for url in [u for u in new_urls if u not in old_urls]:
-            self.add(Kind.FEATURE, where, f"server {url} added")
-        if old_urls and new_urls and old_urls[0] != new_urls[0] and new_urls[0] in old_urls:
-            self.add(Kind.BREAKING, where, f"default server {old_urls[0]} → {new_urls[0]}")
-
-    def security(self) -> None:
-        before, after = (
-            {frozenset(r) for r in d.get("security") or []} for d in (self.old, self.new)
-        )
-        if before != after:
-            show = " or ".join(sorted(" + ".join(sorted(r)) or "none" for r in after)) or "none"
-            kind, verb = (
-                (Kind.FEATURE, "accepts") if after >= before else (Kind.BREAKING, "requires")
-            )
-            self.add(kind, "security", f"security: now {verb} {show}")
-        old_schemes = (self.old.get("components") or {}).get("securitySchemes")
-        new_schemes = (self.new.get("components") or {}).get("securitySchemes")
-        for name, old, new in _pairs(old_schemes, new_schemes):
-            if old is not None and new is not None:
-                if {k: v for k, v in old.items() if k not in DOC_KEYS} != {
-                    k: v for k, v in new.items() if k not in DOC_KEYS
-                }:
-                    self.add(Kind.BREAKING, "security", f"scheme {name} changed")
-                self.docs("security", f"scheme {name}", old, new)
+            was, now = (prop in names for names in required)
+            if self.member(where, f"{label}: field {path}", before, after, was, now):
+                self.schema(where, label, path, before, after)
 
 
 def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
@@ -410,19 +365,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new", default="openapi.yaml")
     parser.add_argument("--base-version", help=f"--old's version (default: {RELEASED_VERSION})")
     args = parser.parse_args(argv)
-    base, label = args.base_version, args.old
+    base, label, git = args.base_version, args.old, args.old.startswith("git:")
     if base is None and args.old == str(RELEASED_SPEC) and RELEASED_VERSION.exists():
         base = RELEASED_VERSION.read_text(encoding="utf-8").strip()
         label = f"{args.old} (release {base})"
-    git = args.old.startswith("git:")
-    if git:
-        label = f"openapi.yaml at {args.old[4:]}"
     try:
         old = at_revision(args.old[4:]) if git else load_description(Path(args.old))
         new = load_description(Path(args.new))
     except ApiChangesError as exc:
         print(f"api-changes: error: {exc}", file=sys.stderr)
         return 1
+    label = f"openapi.yaml at {args.old[4:]}" if git else label
     sys.stdout.write(report(compare(old, new), label, args.new, base))
     return 0
 

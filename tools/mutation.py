@@ -254,7 +254,7 @@ COLUMNS: Final = ("tried", "killed", "survived", "no tests", "timed out", "equiv
 def _line(label: str, row: Counter[str]) -> str:
     real = row["tried"] - row["equiv."]
     score = f"{100 * (row['killed'] + row['timed out']) / real:.1f} %" if real > 0 else "-"
-    line = f"{label:<13}" + "".join(f"{row[c]:>10}" for c in COLUMNS) + f"{score:>10}"
+    line = f"{label:<16}" + "".join(f"{row[c]:>10}" for c in COLUMNS) + f"{score:>10}"
     return line + (f"{row['not run']:>10}" if row["not run"] else "")
 
 
@@ -286,7 +286,7 @@ def report(modules: Sequence[str], show_diffs: bool) -> int:
                     print(f"# {mutant} ({status})\n{diff}\n")
     for function, n in sorted(survivors.items()) if not show_diffs else ():
         print(f"survivors: {n:>3}  {function}")
-    print("\n" + f"{'module':<13}" + "".join(f"{c:>10}" for c in (*COLUMNS, "score", "not run")))
+    print("\n" + f"{'module':<16}" + "".join(f"{c:>10}" for c in (*COLUMNS, "score", "not run")))
     for module in sorted(rows):
         print(_line(module, rows[module]))
     print(_line("total", sum(rows.values(), Counter())))
