@@ -1,10 +1,15 @@
 """The command's output: the table, ``--json``, ``--min-remaining``, headers, retries,
-help and version, number formatting, and ``make demo``.
+help and version, number formatting, server text shown as sent, a closed standard output or
+error, ``--verbose``, and ``make demo``; as a subprocess and, for the exact lines a script
+relies on, in process (``cli.main``).
 """
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import os
 import re
 import shutil
 import subprocess
@@ -14,7 +19,7 @@ from pathlib import Path
 import pytest
 from openrouter_credits import __version__
 from openrouter_credits.cli import _credits as cli
-from openrouter_credits.testing import Reply, StandInServer
+from openrouter_credits.testing import Reply, StandInServer, free_port
 
 from .conftest import (
     EXAMPLE,
@@ -35,7 +40,7 @@ from .conftest import (
     run_subprocess,
 )
 
-# --- success ------------------------------------------------------------------------
+# --- success --------------------------------------------------------------------------
 
 
 def test_table(server: StandInServer) -> None:
@@ -109,7 +114,7 @@ def test_retries_are_quiet_without_verbose(server: StandInServer) -> None:
     assert len(server.requests) == 2
 
 
-# --- help and version ----------------------------------------------------------------
+# --- help and version -----------------------------------------------------------------
 
 
 def test_version() -> None:
@@ -157,7 +162,7 @@ def test_console_script_is_installed(server: StandInServer) -> None:
     assert (result.returncode, result.stdout) == (0, TABLE)
 
 
-# --- in process: formatting and arithmetic -------------------------------------------
+# --- in process: formatting and arithmetic --------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -254,7 +259,163 @@ def test_remaining_is_computed_in_decimal(
     assert out == json.dumps({**read, "remaining": float(remaining)}) + "\n"
 
 
-# --- make demo -----------------------------------------------------------------------
+# --- in process: exact output ---------------------------------------------------------
+
+
+def test_attribution_options_reach_the_server(server: StandInServer, run: InProcess) -> None:
+    args = ["--http-referer", "https://app.example", "--title", "My App"]
+    assert run(*at(server, *args, "--categories", "cli-agent"))[0] == 0
+    headers = server.requests[0].headers
+    assert headers["http-referer"] == "https://app.example"
+    assert headers["x-openrouter-title"] == "My App"
+    assert headers["x-openrouter-categories"] == "cli-agent"
+
+
+def test_table_and_json(server: StandInServer, run: InProcess) -> None:
+    assert run(*at(server)) == (
+        0,
+        "total credits  100.5000\ntotal usage     25.7500\nremaining       74.7500\n",
+        "",
+    )
+    status, out, err = run(*at(server, "--json"))
+    assert (status, err) == (0, "")
+    assert out.endswith("\n") and out.count("\n") == 1
+    assert json.loads(out) == {"total_credits": 100.5, "total_usage": 25.75, "remaining": 74.75}
+
+
+@pytest.mark.parametrize(("minimum", "status"), [("74.75", 0), ("74.7501", 2), ("-1", 0)])
+def test_min_remaining_edge(
+    server: StandInServer, run: InProcess, minimum: str, status: int
+) -> None:
+    result = run(*at(server, "--min-remaining", minimum))
+    assert result[0] == status
+    if status == 2:
+        assert result[2] == (f"{PROG}remaining credits 74.7500 are below --min-remaining 74.7501\n")
+    else:
+        assert result[2] == ""
+
+
+def test_closed_standard_output_exits_0_quietly(
+    server: StandInServer, run: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `openrouter-credits | head -0`: the reader is gone before the table is written.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    closed = os.fdopen(write_end, "w")
+    monkeypatch.setattr("sys.stdout", closed)
+    try:
+        status, _, err = run(*at(server))
+        assert (status, err) == (0, "")
+        closed.write("x" * 100_000)
+        closed.flush()  # stdout now goes to /dev/null: the exit flush stays quiet
+    finally:
+        closed.close()
+
+
+# --- in process: text the command prints ----------------------------------------------
+
+
+def test_backslashes_and_quotes_in_server_text_are_shown_as_sent(
+    server: StandInServer, run: InProcess
+) -> None:
+    message = "denied for C:\\keys\\'prod' \"x\""
+    server.script(Reply(401, body={"error": {"code": 401, "message": message}}))
+    err = run(*at(server))[2]
+    assert f"(HTTP 401: {message});" in err
+
+
+def test_key_in_the_server_url_is_redacted_from_the_failure_line(run: InProcess) -> None:
+    url = f"http://127.0.0.1:{free_port()}/{KEY}/api/v1"
+    status, _, err = run("--server-url", url, "--no-retries")  # run() checks KEY is absent
+    assert status == 6
+    assert "/[redacted]/api/v1/credits failed" in err
+
+
+def test_unknown_option_with_two_equals_signs_is_named_to_the_first(run: InProcess) -> None:
+    assert run("--opt=a=b")[2] == f"{PROG}error: unrecognized option --opt (see --help)\n"
+
+
+class _NoFileno(io.StringIO):
+    """A standard output without a file descriptor, whose reader has gone."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError
+
+
+class _ClosedFileno(_NoFileno):
+    def fileno(self) -> int:
+        raise ValueError("I/O operation on closed file")
+
+
+class _BadFileno(_NoFileno):
+    def fileno(self) -> int:
+        return 2**20  # no such descriptor: os.dup2 fails with OSError
+
+
+@pytest.mark.parametrize("stdout", [_NoFileno, _ClosedFileno, _BadFileno])
+def test_closed_output_of_any_kind_exits_0_quietly(
+    server: StandInServer,
+    run: InProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    stdout: type[io.StringIO],
+) -> None:
+    monkeypatch.setattr("sys.stdout", stdout())
+    assert run(*at(server))[::2] == (0, "")
+
+
+def test_closed_standard_error_still_gives_the_exit_status(
+    run: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stderr", _NoFileno())
+    assert cli.main([]) == 3  # no key: the line cannot be written, the status still tells
+
+
+HELP = Path(__file__).with_name("help.txt")
+
+
+def test_help_is_the_documented_text(run: InProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every option's help, metavar and group. After changing an option, regenerate with:
+    #   COLUMNS=100 python -m openrouter_credits --help > tests/cli/help.txt
+    monkeypatch.setenv("COLUMNS", "100")
+    assert run("--help")[1] == HELP.read_text(encoding="utf-8")
+
+
+# --- in process: --verbose ----------------------------------------------------------
+
+
+def test_verbose_prints_retries_and_restores_the_logger(
+    server: StandInServer, run: InProcess
+) -> None:
+    logger = logging.getLogger("openrouter_credits")
+    before = (logger.level, list(logger.handlers))
+    logger.setLevel(logging.WARNING)
+    try:
+        server.script(Reply(503, headers={"Retry-After": "0"}))
+        status, _, err = run(*at(server, "--verbose"))
+        assert status == 0
+        assert err == (
+            f"{PROG}retrying GET /api/v1/credits after HTTP 503: attempt 2 of 3 in 0.00 s\n"
+        )
+        assert logger.level == logging.WARNING
+        assert logger.handlers == before[1]
+        server.script(Reply(503, headers={"Retry-After": "0"}))
+        assert run(*at(server))[2] == ""  # and quiet again without -v
+    finally:
+        logger.setLevel(before[0])
+
+
+def test_verbose_keeps_a_more_detailed_level(server: StandInServer, run: InProcess) -> None:
+    logger = logging.getLogger("openrouter_credits")
+    before = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        assert run(*at(server, "-v"))[0] == 0
+        assert logger.level == logging.DEBUG
+    finally:
+        logger.setLevel(before)
+
+
+# --- make demo ------------------------------------------------------------------------
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")

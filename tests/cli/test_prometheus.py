@@ -86,7 +86,7 @@ def leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
 
 
-# --- the exposition and the atomic file, in process -------------------------------
+# --- the exposition and the atomic file, in process -----------------------------------
 
 
 def test_exposition_after_a_success() -> None:
@@ -203,7 +203,7 @@ def test_a_failed_commit_cannot_be_retried_and_leaves_nothing_behind(tmp_path: P
     assert list(target.iterdir()) == []
 
 
-# --- the text, end to end -------------------------------------------------------------------------
+# --- the text, end to end -------------------------------------------------------------
 
 
 def test_success_on_stdout(server: StandInServer, command: Runner) -> None:
@@ -251,7 +251,7 @@ def test_promtool_check_bites() -> None:
     assert check.returncode != 0
 
 
-# --- the file ---------------------------------------------------------------------------
+# --- the file -------------------------------------------------------------------------
 
 
 def test_output_file_is_replaced_whole(
@@ -373,7 +373,7 @@ def test_read_only_directory(server: StandInServer, read_only: Path, command: Ru
     assert server.requests == []
 
 
-# --- a real node_exporter ---------------------------------------------------------------
+# --- a real node_exporter -------------------------------------------------------------
 
 
 @pytest.fixture
