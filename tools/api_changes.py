@@ -5,8 +5,8 @@
 Compares two descriptions of this package's slice (by default the last release's,
 ``spec/released/openapi.yaml``, against ``openapi.yaml``) operation by operation, prints
 one classified line per change and the version bump they call for. The rules, the 0.x
-policy and why a differ of our own: CONTRIBUTING.md, "Regenerating after an upstream
-change". Bad input is one ``api-changes: error: <file>: ...`` line, exit status 1.
+policy and why a differ of our own: docs/maintaining/api-changes.md. Bad input is one
+``api-changes: error: <file>: ...`` line, exit status 1.
 """
 
 from __future__ import annotations
@@ -84,17 +84,19 @@ def covered(released: str, current: str) -> Level:
 
 
 def advice(level: Level, base: str | None) -> str:
-    """The 'Version bump' line printed under a report."""
+    """The 'Version bump' line printed under a report: the number that changes, and why."""
     if level is Level.NONE:
         return "Version bump: none (nothing changed)."
-    text = f"Version bump: {level.name.lower()} ({level.meaning})"
     if base is None:
-        return text + "."
+        return f"Version bump: {level.name.lower()} ({level.meaning})."
+    target = next_version(base, level)
+    pairs = zip((*parse(base).release, 0, 0), (*parse(target).release, 0, 0), strict=False)
+    number = ("major", "minor", "patch")[next(i for i, (a, b) in enumerate(pairs) if a != b)]
     zero = ""
-    if parse(base).major == 0:
-        bumps = "a breaking change bumps the minor number" if level is Level.MAJOR else ""
-        zero = f"; before 1.0 {bumps or 'features and fixes bump the patch number'}"
-    return f"{text}: {base} → {next_version(base, level)}{zero}."
+    if parse(base).major == 0 and level is not Level.PATCH:
+        bumps = "a breaking change bumps the minor" if level is Level.MAJOR else ""
+        zero = f"; before 1.0 {bumps or 'features and fixes bump the patch'} number"
+    return f"Version bump: {base} → {target}, the {number} number ({level.meaning}{zero})."
 
 
 # --- the changes -------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with StandInServer() as server:
         print(f"Stand-in server at {server.base_url} (a local stand-in: no API key, no internet)")
         arguments = ["--server-url", server.base_url, *(sys.argv[1:] if argv is None else argv)]
-        print(f"$ OPENROUTER_API_KEY={DEMO_KEY} openrouter-credits {shlex.join(arguments)}")
+        print(f"Running: OPENROUTER_API_KEY={DEMO_KEY} openrouter-credits {shlex.join(arguments)}")
         os.environ["OPENROUTER_API_KEY"] = DEMO_KEY
         code = cli.main(arguments)
     print(REAL_API, flush=True)

@@ -9,7 +9,7 @@ and prints the per-module table, leaving out the survivors recorded as equivalen
 ``tools/mutation-equivalents.toml``.
 
 ``python tools/mutation.py run [MODULE ...] [--workers N] [--survivors]``, ``table``,
-``survivors [MODULE ...]``. CONTRIBUTING.md, "Mutation testing", says how to read the table.
+``survivors [MODULE ...]``. docs/maintaining/mutation-testing.md says how to read the table.
 """
 
 from __future__ import annotations
@@ -33,7 +33,15 @@ STAGE: Final = ROOT / "build" / "mutation"
 PACKAGE: Final = "openrouter_credits"
 EQUIVALENTS: Final = ROOT / "tools" / "mutation-equivalents.toml"
 #: What the staged tree links to in the checkout: mutmut copies these into mutants/.
-LINKED: Final = ("tests", "tools", "pyproject.toml", "README.md", "openapi.yaml", "CHANGELOG.md")
+LINKED: Final = (
+    "tests",
+    "tools",
+    "docs",
+    "pyproject.toml",
+    "README.md",
+    "openapi.yaml",
+    "CHANGELOG.md",
+)
 
 #: A mutant runs the tests that reach its function: its module's topic tests (the files
 #: written for that module's behaviour) first, then the rest, each group fastest first, until

@@ -5,8 +5,8 @@
 ``python -m tools.release changelog``  (make changelog: draft the CHANGELOG.md entry)
 
 ``spec/released/`` records the last release (its version, ``openapi.yaml``, public API and a
-digest of ``generated/``). CONTRIBUTING.md, "Regenerating after an upstream change", is the
-guide to the rules.
+digest of ``generated/``). The rules: docs/maintaining/api-changes.md and CONTRIBUTING.md,
+"Releasing".
 """
 
 from __future__ import annotations

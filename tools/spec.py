@@ -3,7 +3,7 @@ operations, apply the OpenAPI Overlay documents, write ``openapi.yaml`` determin
 
 ``python tools/spec.py UPSTREAM [--out openapi.yaml] [--overlays spec/overlays]``. What is
 kept, how overlays merge and the errors (a :class:`SpecError` naming the file and the
-action; exit status 1): CONTRIBUTING.md, "Following upstream".
+action; exit status 1): docs/maintaining/spec.md.
 """
 
 from __future__ import annotations

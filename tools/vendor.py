@@ -1,10 +1,12 @@
 """Vendor the client into another repository: ``make vendor DEST=<dir> [PACKAGE=<name>]``.
 
 ``python tools/vendor.py DEST [--package NAME]`` writes ``DEST/NAME/``: the package with
-the generated code as a real ``_generated`` subpackage, without the commands, plus
-``LICENSE`` and ``VENDORED.md`` (provenance and a sha256 per file). Nothing is rewritten:
-every import inside is relative. Standard library only. CONTRIBUTING.md, "Vendoring, in
-detail", says what is kept, what is checked and how a copy is replaced.
+the generated code as a real ``_generated`` subpackage, ``LICENSE`` and ``VENDORED.md``
+(provenance and a sha256 per file). Left out: the commands (``cli/`` and the modules that
+import it); kept: ``testing/``, for the other project's tests. Nothing is rewritten: every
+import inside is relative, and an absolute ``openrouter_credits`` import is refused. A new
+copy is built beside the target and swapped in; only a copy this script made (it holds
+``VENDORED.md``) is replaced. Standard library only. CONTRIBUTING.md, "Releasing".
 """
 
 from __future__ import annotations

@@ -442,22 +442,6 @@ def test_node_exporter_serves_the_gauges(
     assert _prometheus.REMAINING not in scraped
 
 
-@needs_promtool
-def test_readme_alerting_rules_pass_promtool(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Monitoring\n", 1)[1].split("\n## ", 1)[0]
-    (rules,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
-    path = tmp_path / "rules.yml"
-    path.write_text(rules)
-    assert PROMTOOL is not None
-    check = subprocess.run(
-        [PROMTOOL, "check", "rules", str(path)], capture_output=True, text=True, timeout=60
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
-    for name in (_prometheus.REMAINING, _prometheus.LAST_SUCCESS):
-        assert name in rules
-
-
 # --- exact lines around --prometheus and --output, in process ---------------------
 
 

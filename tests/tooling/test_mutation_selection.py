@@ -1,6 +1,6 @@
 """``make mutation``: what it runs (pyproject.toml's ``[tool.mutmut]``) and what
 tools/mutation.py adds: each mutant's tests topic first, within its module's budget, and
-the equivalents file (CONTRIBUTING.md, "Mutation testing").
+the equivalents file (docs/maintaining/mutation-testing.md).
 """
 
 from __future__ import annotations
