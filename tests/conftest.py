@@ -1,17 +1,19 @@
-"""Shared fixtures: a stand-in server on 127.0.0.1, the retry testing switch, and a
-suite-wide check that no log record of any test, at DEBUG, holds the sentinel key; at the
-end of the run, the reliability figures (tests/reliability/figures.py), added up over the
-pytest-xdist workers when there are some."""
+"""Shared fixtures: a stand-in server on 127.0.0.1, the public client against it (sync or
+async: `mode`, `call`), the retry testing switch, and a suite-wide check that no log record
+of any test, at DEBUG, holds the sentinel key; at the end of the run, the reliability
+figures (tests/reliability/figures.py), added up over the pytest-xdist workers when there
+are some."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import subprocess
 from collections.abc import Iterator
 from typing import Any, Final
 
 import pytest
-from openrouter_credits import retries
+from openrouter_credits import GetCreditsResponse, OpenRouter, retries
 from openrouter_credits.testing import StandInServer
 
 from .reliability.figures import FIGURES, WIRE_KEY, Figures
@@ -58,6 +60,39 @@ def server() -> Iterator[StandInServer]:
         yield srv
 
 
+def client(server: StandInServer, **kwargs: Any) -> OpenRouter:
+    """The public client for ``server``, with the sentinel key unless ``api_key`` is given."""
+    kwargs.setdefault("api_key", SECRET)
+    return OpenRouter(server_url=server.base_url, **kwargs)
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Each test taking it runs twice: through the sync and through the async path."""
+    return str(request.param)
+
+
+def call(mode: str, sdk: OpenRouter, **kwargs: Any) -> GetCreditsResponse:
+    """One get_credits call through the sync or the async path."""
+    if mode == "sync":
+        return sdk.credits.get_credits(**kwargs)
+
+    async def run() -> GetCreditsResponse:
+        try:
+            return await sdk.credits.get_credits_async(**kwargs)
+        finally:
+            await sdk.aclose()
+
+    return asyncio.run(run())
+
+
+def raises(mode: str, sdk: OpenRouter, kind: type[BaseException], **kwargs: Any) -> Any:
+    """The error `call` raised, which must be a ``kind``."""
+    with pytest.raises(kind) as info:
+        call(mode, sdk, **kwargs)
+    return info.value
+
+
 @pytest.fixture
 def no_sleep() -> Iterator[None]:
     """Backoff waits are zero inside the test (the documented testing switch)."""
@@ -71,6 +106,8 @@ def no_sleep() -> Iterator[None]:
 #: together; a long file left for last would keep one worker busy while the other idles.
 #: Only the order changes; a file not listed keeps its usual place after these.
 SLOW_FIRST: Final = (
+    "tests/spec/test_upstream_workflow.py",
+    "tests/docs/test_examples.py",
     "tests/spec/test_release.py",
     "tests/shipping/test_publish.py",
     "tests/spec/test_end_to_end.py",
@@ -78,6 +115,7 @@ SLOW_FIRST: Final = (
     "tests/tooling/test_bench.py",
     "tests/shipping/test_wheel.py",
     "tests/cli/test_plugin.py",
+    "tests/cli/test_plugin_daemons.py",
     "tests/client/test_client_defaults.py",
     "tests/reliability/test_scenarios.py",
     "tests/cli/test_prometheus.py",

@@ -13,8 +13,8 @@ Both with ``--only-binary :all:`` (the lowest releases of idna or certifi have n
 Python 3 sdist that builds; their oldest wheels stand for them). Then the test-only
 packages of :data:`TEST_REQUIREMENTS`, at the dev lock's versions, constrained so that
 they cannot move a run-time package. Then :data:`SUBSET` of the suite runs against the
-installed wheel (not the source tree), on pytest-xdist workers. CONTRIBUTING "The
-dependency matrix" says what the subset leaves out and why.
+installed wheel (not the source tree), on pytest-xdist workers.
+docs/maintaining/dependency-matrix.md says what the subset leaves out and why.
 
 ``python tools/matrix.py [--python 3.12] [--resolution lowest] [-- PYTEST ARGS]``; exit
 status 1 when any cell fails, 2 when none ran.
@@ -50,14 +50,14 @@ TEST_REQUIREMENTS_FILES: Final = ("pyyaml",)  # tests/client/test_retries.py rea
 
 #: The client, the HTTP layer (TLS, deadlines, bodies), the stand-in server and the
 #: commands. Left out: the official SDK's comparisons (installing it would steer the
-#: resolution), the two slowest command files (the plugin's and Prometheus' end-to-end runs,
-#: whose code paths test_plugin_edges and test_metrics_file also take), and the tooling,
-#: spec and shipping suites (they test this repository, not the installed wheel).
+#: resolution), the commands against the monitoring daemons and Prometheus' own tools
+#: (system packages; the slowest files), and the tooling, spec, shipping and docs suites
+#: (they test this repository, not the installed wheel).
 SUBSET: Final = ("tests/client", "tests/http", "tests/testing", "tests/cli")
 LEFT_OUT: Final = (
     "tests/client/test_conformance.py",
     "tests/client/test_dropin.py",
-    "tests/cli/test_plugin.py",
+    "tests/cli/test_plugin_daemons.py",
     "tests/cli/test_prometheus.py",
 )
 #: The run-time packages each cell reports.

@@ -46,7 +46,7 @@ class Undecodable(ValueError):
 def body_text(response: httpx.Response) -> str:
     """The body as text, by httpx's and the official SDK's rule: the declared charset wins;
     none declared: UTF-8 (a byte order mark tolerated). Strict: bytes that do not decode
-    are an :class:`Undecodable`, never replaced (README "Bodies and encodings")."""
+    are an :class:`Undecodable`, never replaced (docs/client.md "Bodies and encodings")."""
     failure = response.extensions.get(DECODE_FAILURE)
     if failure:
         raise Undecodable(failure)
@@ -142,7 +142,12 @@ def _official_message(response: httpx.Response, body: str) -> str:
 
 #: The documented error statuses (openapi.yaml's): the exception, its body's model and the
 #: hint its explanation ends with.
-_ERRORS: dict[int, tuple[type[errors._DocumentedError[Any]], type[Any], str]] = {
+_Documented = (
+    errors.UnauthorizedResponseError
+    | errors.ForbiddenResponseError
+    | errors.InternalServerResponseError
+)
+_ERRORS: dict[int, tuple[type[_Documented], type[Any], str]] = {
     401: (
         errors.UnauthorizedResponseError,
         UnauthorizedResponse,
@@ -176,7 +181,7 @@ def _why(exc: BaseException) -> str:
 
 
 def _body(response: httpx.Response, key: str | None) -> str:
-    return redact(errors._text(response), key)
+    return redact(errors.response_text(response), key)
 
 
 def quote(text: str) -> str:

@@ -3,7 +3,7 @@
 ``OpenRouter`` holds the options (checked by :mod:`._options`), the httpx clients and their
 lifecycle, and builds each call's request through the generated operation (``_get_kwargs``);
 the retry loop is :mod:`._calls`', one attempt on the wire :mod:`._transport`'s, the
-result or the exception :mod:`._responses`'. README "Using the client" is the guide.
+result or the exception :mod:`._responses`'. docs/client.md is the guide.
 
 Retries sit around ``httpx.Client.send`` rather than inside a transport so that they also
 apply to a client you bring (``client=`` / ``async_client=``) without touching its
@@ -121,7 +121,7 @@ class OpenRouter:
         key = "callable" if callable(self._api_key) else "set" if self._api_key else "from env"
         return f"OpenRouter(server_url={self._server_url!r}, api_key=<{key}>)"
 
-    # -- lifecycle (README "Closing") --------------------------------------------------
+    # -- lifecycle (docs/client.md#closing) ------------------------------------------
 
     #: How many plain `with` / `async with` blocks hold this object now (class defaults:
     #: an object never entered is in neither).
@@ -277,8 +277,8 @@ def _close_dropped(made: dict[str, Any]) -> None:
     The official SDK's rule (its ``close_clients``, a ``weakref.finalize``), one step
     further: the async client is closed in the running event loop (a task), else in the
     loop of its last call when that loop is still open; else in a loop of its own, best
-    effort: connections of an event loop already closed cannot be closed cleanly (README
-    "Closing").
+    effort: connections of an event loop already closed cannot be closed cleanly
+    (docs/client.md "Closing").
     """
     sync_client: httpx.Client | None = made.pop("sync", None)
     async_client: httpx.AsyncClient | None = made.pop("async", None)

@@ -1,4 +1,4 @@
-"""Bodies in other encodings, and bodies that do not decode (README "Bodies and encodings").
+"""Bodies in other encodings, and bodies that do not decode (docs/client.md "Bodies and encodings").
 
 The rule is httpx's and the official SDK's: the declared charset wins; none declared:
 UTF-8, a byte order mark tolerated. A body that does not decode (its Content-Encoding or

@@ -67,7 +67,7 @@ def valid_error(body: object) -> bool:
 
 
 def parsed(content: bytes, content_type: str | None = None) -> object:
-    """The body as JSON by README "Bodies and encodings" (the declared charset, else UTF-8
+    """The body as JSON by docs/client.md "Bodies and encodings" (the declared charset, else UTF-8
     with a byte order mark tolerated; strict), or ``...`` when it is not JSON."""
     headers = {"content-type": content_type} if content_type else {}
     charset = httpx.Response(200, headers=headers).charset_encoding

@@ -1,8 +1,8 @@
 """``python -m openrouter_credits.testing``: the stand-in server, scripted from the command line.
 
 Shell users test their own wrappers, cron jobs and plugin configuration against the
-failures the Python API scripts (statuses, wire faults, delays, values). README.md,
-"Testing your code against the stand-in server", documents the options with examples.
+failures the Python API scripts (statuses, wire faults, delays, values).
+docs/testing.md documents the options with examples.
 Standard library only.
 """
 
@@ -17,7 +17,8 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from . import EXAMPLE_CREDITS, Fault, Reply, StandInServer
+from ._replies import EXAMPLE_CREDITS, Fault, Reply
+from ._server import StandInServer
 
 __all__ = ["main", "parse"]
 
