@@ -19,7 +19,7 @@ import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Self, overload
 
 import httpx
 
@@ -39,6 +39,27 @@ __all__ = ["Credits", "OpenRouter"]
 _LIMITS: Final = httpx.Limits(
     max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
 )
+
+
+class _CreditsAttribute:
+    """``open_router.credits``: the same Credits object while something holds it (so that
+    patching its methods, as tests do, sticks), a new one otherwise. Held weakly: a strong
+    reference would be a cycle (Credits refers to its OpenRouter), keeping a dropped client
+    and its connections alive until the next garbage collection instead of closing them
+    when its last reference goes."""
+
+    @overload
+    def __get__(self, sdk: None, owner: type[OpenRouter]) -> Self: ...
+    @overload
+    def __get__(self, sdk: OpenRouter, owner: type[OpenRouter]) -> Credits: ...
+    def __get__(self, sdk: OpenRouter | None, owner: type[OpenRouter]) -> Self | Credits:
+        if sdk is None:
+            return self
+        credits = sdk._credits() if sdk._credits is not None else None
+        if credits is None:
+            credits = Credits(sdk)
+            sdk._credits = weakref.ref(credits)
+        return credits
 
 
 class OpenRouter:
@@ -103,19 +124,10 @@ class OpenRouter:
         self._made: dict[str, Any] = {}
         weakref.finalize(self, _close_dropped, self._made)
 
-    #: The Credits object last handed out, while something holds it (a weak reference: a
-    #: strong one would be a cycle, keeping a dropped client open until the next gc run).
+    #: ``open_router.credits``: the credits operations (see _CreditsAttribute).
+    credits = _CreditsAttribute()
+    #: The Credits object last handed out, while something holds it.
     _credits: weakref.ref[Credits] | None = None
-
-    @property
-    def credits(self) -> Credits:
-        """The credits operations: the same object while one is held (so that patching its
-        methods, as tests do, sticks), a new one otherwise."""
-        credits = self._credits() if self._credits is not None else None
-        if credits is None:
-            credits = Credits(self)
-            self._credits = weakref.ref(credits)
-        return credits
 
     def __repr__(self) -> str:
         key = "callable" if callable(self._api_key) else "set" if self._api_key else "from env"
