@@ -98,6 +98,8 @@ class OpenRouter:
     ) -> None:
         if api_key is not None and not (isinstance(api_key, str) or callable(api_key)):
             raise TypeError("api_key must be a str or a callable returning one")
+        if isinstance(api_key, str) and not api_key.strip():
+            api_key = None  # blank is "not given", as in the official SDK: os.getenv(..., "")
         self._api_key = api_key
         self._attribution = attribution(
             {

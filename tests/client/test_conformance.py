@@ -267,6 +267,73 @@ def test_calls_take_the_official_keywords(method: str) -> None:
     assert inspect.iscoroutinefunction(ours) == inspect.iscoroutinefunction(theirs)
 
 
+def official_utils_offered() -> list[str]:
+    """The public classes and functions of the official ``openrouter.utils`` that this
+    package's ``utils`` offers too."""
+    return [
+        name
+        for name in openrouter_credits.utils.__all__
+        if inspect.isclass(getattr(official.utils, name, None))
+        or inspect.isfunction(getattr(official.utils, name, None))
+    ]
+
+
+def test_the_official_utils_names_offered_are_the_retry_types() -> None:
+    assert official_utils_offered() == ["BackoffStrategy", "RetryConfig"]
+
+
+@pytest.mark.parametrize("name", official_utils_offered())
+def test_official_utils_take_the_official_arguments(name: str) -> None:
+    # Their parameters, in their order and kinds, with their defaults; ours may add
+    # keyword-only extensions (jitter=, max_attempts=, status_codes=) and defaults.
+    theirs = inspect.signature(getattr(official.utils, name)).parameters
+    ours = inspect.signature(getattr(openrouter_credits.utils, name)).parameters
+    assert [(p.name, p.kind) for p in ours.values()][: len(theirs)] == [
+        (p.name, p.kind) for p in theirs.values()
+    ]
+    for parameter in theirs.values():
+        if parameter.default is not inspect.Parameter.empty:
+            assert ours[parameter.name].default == parameter.default, parameter.name
+    extensions = list(ours.values())[len(theirs) :]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extensions), extensions
+    assert all(p.default is not inspect.Parameter.empty for p in extensions), extensions
+
+
+@pytest.mark.parametrize("retry_number", [1, 2, 5])
+@pytest.mark.parametrize("rand", [0.0, 0.5, 0.999])
+def test_jitter_ms_waits_as_the_official_sdk_waits(
+    retry_number: int, rand: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The official wait: initial * exponent ** retries + uniform(0, jitter_ms), capped.
+    args = (200, 3_000, 2.0, 60_000, 400)
+    monkeypatch.setattr(official.utils.retries.random, "uniform", lambda a, b: a + (b - a) * rand)
+    theirs = official.utils.retries._get_sleep_interval(
+        Exception(), *args[:3], retry_number - 1, args[4]
+    )
+    for ours in (
+        openrouter_credits.utils.BackoffStrategy(*args),
+        openrouter_credits.utils.BackoffStrategy(*args[:4], jitter_ms=args[4]),
+    ):
+        assert ours.interval(retry_number, rand) == pytest.approx(theirs)
+
+
+def test_status_codes_override_replaces_the_retried_statuses_as_the_official_one_does() -> None:
+    backoff = openrouter_credits.utils.BackoffStrategy(1, 1, 1.0, 1)
+    for config in (
+        openrouter_credits.utils.RetryConfig("backoff", backoff, True, ["429"]),
+        openrouter_credits.utils.RetryConfig(
+            strategy="backoff", backoff=backoff, retry_connection_errors=True,
+            status_codes_override=["429"],
+        ),
+    ):  # fmt: skip
+        assert config.retries_status(429) and not config.retries_status(503)
+    # empty or None: the statuses the operation retries by default (official: the same)
+    overrides: tuple[list[str] | None, ...] = ([], None)
+    for override in overrides:
+        config = openrouter_credits.utils.RetryConfig("backoff", backoff, True, override)
+        assert config.retries_status(503) and not config.retries_status(404)
+
+
 def test_the_official_version_is_the_pinned_one() -> None:
     assert official.VERSION == "1.3.84"  # a new release: rerun this module, then repin
 
