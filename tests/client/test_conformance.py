@@ -78,9 +78,9 @@ DIFFERENCES = (
     Difference(
         "malformed-200",
         "message",
-        "A success whose body is not the documented JSON: both raise ResponseValidationError "
-        "with a message starting 'Response validation failed'; the reason after it is this "
-        "package's own (the official one is pydantic's).",
+        "A success whose body is not the documented JSON, under a JSON Content-Type: both "
+        "raise ResponseValidationError with a message starting 'Response validation failed'; "
+        "the reason after it is this package's own (the official one is pydantic's).",
     ),
     Difference(
         "categories-spaces",
@@ -124,6 +124,32 @@ DIFFERENCES = (
         "are untouched); str(e) explains more than message (the management-key hint, a body "
         "excerpt); error data's model_dump() leaves out unset fields (the official one "
         "gives a sentinel string).",
+    ),
+    Difference(
+        None,
+        None,
+        "The Content-Type is not checked: a body is read as JSON whatever its type, so a "
+        "valid credits body without a JSON type succeeds, a 200 that is not the credits JSON "
+        "(an HTML page) is a ResponseValidationError, and 401, 403 and 500 with the "
+        "documented JSON give the status's error with its data (the official SDK raises "
+        "OpenRouterDefaultError for any type but application/json).",
+    ),
+    Difference(
+        None,
+        None,
+        "A body that does not decode (a Content-Encoding such as gzip that does not decode, "
+        "bytes not valid in the declared charset or in UTF-8, a charset that names no text "
+        "encoding) is refused and named: ResponseValidationError at 200, the status's error "
+        "(data=None) at 401, 403 and 500, OpenRouterDefaultError at other statuses; the "
+        "official SDK lets httpx.DecodingError or a bare UnicodeError through, replaces bytes"
+        " that do not decode by U+FFFD, and reads an unknown charset as UTF-8.",
+    ),
+    Difference(
+        None,
+        None,
+        "Read although the official SDK's parser refuses it (ResponseValidationError): a "
+        "UTF-8 byte order mark, a lone surrogate escape ('\\ud800') in a string, arrays nested"
+        " a few hundred deep.",
     ),
 )
 
