@@ -37,7 +37,6 @@ class Forecast:
     different times; ``days_left`` is 0 when nothing remains, else ``None`` then and when
     nothing was used."""
 
-    readings: int
     rate: float | None
     days_left: float | None
 
@@ -67,5 +66,5 @@ def forecast(readings: Sequence[Reading]) -> Forecast:
     if last.time > first.time:
         rate = (last.usage - first.usage) / (last.time - first.time) * DAY
     if remaining <= 0:
-        return Forecast(len(readings), rate, 0.0)
-    return Forecast(len(readings), rate, remaining / rate if rate else None)
+        return Forecast(rate, 0.0)
+    return Forecast(rate, remaining / rate if rate else None)

@@ -275,8 +275,7 @@ def _assess_days(outlook: Forecast, args: argparse.Namespace) -> tuple[int, str,
         if (warning, critical) != (None, None):
             state = CRITICAL
     elif rate is None:
-        count = "no reading" if outlook.readings == 0 else f"{outlook.readings} reading"
-        text = f"no days-left forecast yet ({count} in the last {window}, 2 needed)"
+        text = f"no days-left forecast yet (1 reading in the last {window}, 2 needed)"
     elif days is None:
         text = f"no use in the last {window}: no days-left forecast"
     else:
