@@ -1,6 +1,6 @@
 """The monitoring plugin's forecast: the burn rate and the days of credits left, from the
 readings kept between runs (:mod:`._state` stores them). Pure arithmetic on the times
-given, no clock of its own; the monitoring docs ("Days left") document the rules.
+given, no clock of its own; docs/monitoring.md#days-left---state-file documents the rules.
 
 The rate comes from ``total_usage`` alone, which only grows: a top-up raises
 ``total_credits`` and changes no rate. It is the usage growth from the oldest reading in the

@@ -1,6 +1,6 @@
 """The monitoring plugin's state file (``--state-file``): the readings the forecast
-(:mod:`._forecast`) needs, kept between runs; the monitoring docs ("Days left") say what
-happens to a missing, unreadable or foreign file.
+(:mod:`._forecast`) needs, kept between runs; docs/monitoring.md#days-left---state-file
+says what happens to a missing, unreadable or foreign file, and why.
 
 The file is JSON the plugin owns: ``{"format": FORMAT, "version": 1, "readings": [[time,
 total_usage, total_credits], ...]}``. It is replaced atomically (a temporary file in the
