@@ -36,12 +36,8 @@ EQUIVALENTS: Final = ROOT / "tools" / "mutation-equivalents.toml"
 CONFIG: Final = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
 LINKED: Final = ("tests", "pyproject.toml", *CONFIG["also_copy"])
 
-#: A mutant runs the tests that reach its function: its module's topic tests (the files
-#: written for that module's behaviour) first, then the rest, each group fastest first, until
-#: their recorded seconds pass the module's budget. mutmut's time limit per mutant follows
-#: the recorded seconds, so a mutant that hangs a test waits (budget + 10 s) x 2, not the
-#: minutes every reaching test adds up to: this keeps a whole run under 30 minutes. A
-#: survivor that only a test past the budget would kill is fixed by a topic test.
+#: The seconds of recorded tests a mutant runs, topic tests first: what keeps a whole run
+#: under 30 minutes (docs/maintaining/mutation-testing.md, "Running it").
 BUDGET_SECONDS: Final = 3.0
 BUDGET_BY_MODULE: Final = {
     "_http.clamped": 15.0,  # only the slow-server tests show a clamped timeout
