@@ -169,8 +169,13 @@ TOPICS: Final = {
         "tests/client/test_dropin.py",
         "tests/client/test_conformance.py",
         "tests/client/test_headers.py",
+        "tests/client/test_plain_http.py",
     ),
-    "_plugin": ("tests/cli/test_plugin_edges.py", "tests/cli/test_plugin.py"),
+    "_plugin": (
+        "tests/cli/test_plugin_edges.py",
+        "tests/cli/test_plugin.py",
+        "tests/cli/test_exposure.py",
+    ),
     "_prometheus": ("tests/cli/test_prometheus_text.py", "tests/cli/test_prometheus.py"),
     "_redact": ("tests/client/test_redaction.py",),
     "_responses": (
@@ -192,6 +197,7 @@ TOPICS: Final = {
         "tests/client/test_options.py",
         "tests/client/test_closing.py",
         "tests/client/test_client_defaults.py",
+        "tests/client/test_plain_http.py",
     ),
     "errors": ("tests/client/test_errors.py", "tests/client/test_official_messages.py"),
     "retries": ("tests/client/test_retries.py",),

@@ -14,6 +14,8 @@
         ├── APIConnectionError       connection refused, reset, TLS failure, broken response
         └── APITimeoutError          any timeout (also httpx.TimeoutException)
 
+    InsecureTransportWarning         a warning, not an error: the key would travel unencrypted
+
 ``.data`` is ``None`` when a documented error status came with a body that is not the
 documented JSON (a proxy's HTML page, say); the exception type still tells the status.
 
@@ -37,6 +39,7 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "ForbiddenResponseError",
+    "InsecureTransportWarning",
     "InternalServerResponseError",
     "MissingAPIKeyError",
     "NoResponseError",
@@ -144,6 +147,16 @@ class APIConnectionError(NoResponseError):
 
 class APITimeoutError(NoResponseError, httpx.TimeoutException):
     """Connecting, sending, waiting for or reading the response took too long."""
+
+
+class InsecureTransportWarning(UserWarning):
+    """A client was given a plain ``http://`` server URL whose host is not this machine:
+    the key (a management key) would cross the network unencrypted.
+
+    Warned once per client (and once per such host a call's ``server_url`` names), with a
+    log record saying the same; loopback hosts (``127.0.0.0/8``, ``::1``, ``localhost``)
+    are exempt. A category of its own, so it can be filtered (README "Errors").
+    """
 
 
 def _text(response: httpx.Response) -> str:

@@ -1,5 +1,5 @@
-"""Running ``cli.main`` in this process for the edge and text tests: (status, out, err),
-with every output checked for the key and a traceback."""
+"""Running ``cli.main`` (and the plugin's ``_plugin.main``) in this process for the edge and
+text tests: (status, out, err), with every output checked for the key and a traceback."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from openrouter_credits.cli import _credits as cli
+from openrouter_credits.cli import _plugin
 from openrouter_credits.testing import StandInServer
 
 KEY = "sk-or-v1-EDGE-SENTINEL-0a1b2c3d4e5f"
@@ -35,6 +36,29 @@ def runner(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) 
         assert KEY not in out + err
         assert "Traceback" not in err
         return status, out, err
+
+    return go
+
+
+PluginRunner = Callable[..., tuple[int, str]]
+
+
+def plugin_runner(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sentinel: str = KEY
+) -> PluginRunner:
+    """``_plugin.main(args)`` with OPENROUTER_API_KEY=key (default ``sentinel``; None:
+    unset): (state, stdout); standard error stays empty and the key appears nowhere."""
+
+    def go(*args: str, key: str | None = sentinel) -> tuple[int, str]:
+        monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+        if key is not None:
+            monkeypatch.setenv("OPENROUTER_API_KEY", key)
+        capsys.readouterr()
+        state = _plugin.main(list(args))
+        out, err = capsys.readouterr()
+        assert err == ""
+        assert sentinel not in out
+        return state, out
 
     return go
 

@@ -134,6 +134,7 @@ def test_states(
 def test_key_from_file(server: StandInServer, tmp_path: Path, run: Runner) -> None:
     path = tmp_path / "key"
     path.write_text(KEY + "\n")
+    path.chmod(0o600)  # group or others: a warning (test_exposure.py)
     result = run("-w", "10:", "-c", "5:", "--api-key-file", str(path), *at(server), key=None)
     assert result == (0, "OK", OK_LINE)
 

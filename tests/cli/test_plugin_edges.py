@@ -17,7 +17,7 @@ from openrouter_credits import __version__
 from openrouter_credits.cli import _plugin
 from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
 
-from ..cli.in_process import SlowStdin
+from ..cli.in_process import SlowStdin, plugin_runner
 
 KEY = "sk-or-v1-PLUGIN-EDGE-SENTINEL-6f5e4d3c2b1a"
 HELP = Path(__file__).with_name("plugin_help.txt")
@@ -28,21 +28,7 @@ Runner = Callable[..., tuple[int, str]]
 
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
-    """``_plugin.main(args)`` with OPENROUTER_API_KEY=key (None: unset): (state, stdout);
-    standard error stays empty and the key appears nowhere."""
-
-    def go(*args: str, key: str | None = KEY) -> tuple[int, str]:
-        monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
-        if key is not None:
-            monkeypatch.setenv("OPENROUTER_API_KEY", key)
-        capsys.readouterr()
-        state = _plugin.main(list(args))
-        out, err = capsys.readouterr()
-        assert err == ""
-        assert KEY not in out
-        return state, out
-
-    return go
+    return plugin_runner(capsys, monkeypatch, KEY)
 
 
 def at(server: StandInServer, *args: str) -> list[str]:

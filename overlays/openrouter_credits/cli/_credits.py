@@ -28,11 +28,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Final, NoReturn
 
-from .._constants import (
-    API_KEY_ENV,
-    DEFAULT_TIMEOUT_MS,
-    LOGGER_NAME,
-)
+from .._constants import API_KEY_ENV, DEFAULT_TIMEOUT_MS
 from .._redact import redact
 from .._version import __version__
 from ..client import OpenRouter
@@ -162,8 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _code(stop)
         with _output_file(args.output) as output:
             try:
-                key = common.read_key(args.api_key_file)
-                with _verbose(args.verbose):
+                key = common.read_key(
+                    args.api_key_file, args.strict_key_file, lambda line: _say(line, None)
+                )
+                with _client_log(args.verbose):
                     return _run(args, key, output, started)
             except common.Exit as stop:
                 # A failed read still publishes its gauge; a failed write is not tried again.
@@ -327,27 +325,15 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
-class _RetryLines(logging.Formatter):
+class _LogLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return f"{PROG}: {common.one_line(record.getMessage())}"
 
 
-@contextlib.contextmanager
-def _verbose(on: bool) -> Iterator[None]:
-    """With ``on``, the client's retry log (INFO, logger openrouter_credits) on stderr."""
-    if not on:
-        yield
-        return
-    logger = logging.getLogger(LOGGER_NAME)
+def _client_log(verbose: bool) -> contextlib.AbstractContextManager[None]:
+    """The client's warnings (a category sent as given, plain ``http://``), and with
+    ``verbose`` its retry log (INFO), on stderr as this command's lines."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RetryLines())
-    handler.setLevel(logging.INFO)
-    level = logger.level
-    logger.addHandler(handler)
-    if logger.getEffectiveLevel() > logging.INFO:
-        logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    handler.setFormatter(_LogLines())
+    handler.setLevel(logging.INFO if verbose else logging.WARNING)
+    return common.client_log(handler)
