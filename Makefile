@@ -194,20 +194,30 @@ mutation: $(MUTATION_STAMP) ## Mutation testing of the hand-written package; pri
 	$(BIN)/python tools/mutation.py run $(MUTATION_ARGS)
 
 # Debian packages that tests and benchmarks use when present (nginx for make bench,
-# node_exporter and promtool for the Prometheus tests). The one target that installs
-# system packages; .ci/run calls it. Needs root (or sudo) and apt; elsewhere it says what
-# it could not do and the tests that need the packages skip with the reason.
-SYSTEM_PACKAGES := nginx-light prometheus-node-exporter prometheus
+# node_exporter and promtool for the Prometheus tests, Icinga 2 and Nagios 4 for the
+# monitoring plugin's daemon tests). The one target that installs system packages; .ci/run
+# calls it. Needs root (or sudo) and apt; elsewhere it says what it could not do and the
+# tests that need the packages skip with the reason. The tests start their own daemons:
+# on a systemd host, services that the install started (icinga2, nagios4, the MTA that
+# nagios4 pulls in, ...) are stopped and disabled again; services running before are left.
+SYSTEM_PACKAGES := nginx-light prometheus-node-exporter prometheus icinga2-bin nagios4-core
 
-system-deps: ## Install the Debian packages tests and benchmarks use (nginx, node_exporter, promtool)
+system-deps: ## Install the Debian packages tests and benchmarks use (nginx, node_exporter, promtool, icinga2, nagios4)
 	@if ! command -v apt-get >/dev/null 2>&1; then \
 	  echo "make system-deps: no apt-get here; install $(SYSTEM_PACKAGES) by other means (tests that need them skip)" >&2; exit 0; fi; \
 	sudo=""; if [ "$$(id -u)" != 0 ]; then sudo="sudo"; fi; \
 	missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then echo "system packages present: $(SYSTEM_PACKAGES)"; exit 0; fi; \
 	echo "installing Debian packages:$$missing"; \
+	running() { systemctl list-units --type=service --state=running --no-legend --plain | cut -d' ' -f1 | sort; }; \
+	systemd=""; if [ -d /run/systemd/system ]; then systemd=1; running >/tmp/system-deps.before.$$$$; fi; \
 	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
-	  --no-install-recommends $$missing >/dev/null
+	  --no-install-recommends $$missing >/dev/null; status=$$?; \
+	if [ -n "$$systemd" ]; then \
+	  for unit in $$(running | comm -13 /tmp/system-deps.before.$$$$ -); do \
+	    echo "stopping $$unit (started by the install; the tests run their own)"; $$sudo systemctl disable --now "$$unit"; done; \
+	  rm -f /tmp/system-deps.before.$$$$; fi; \
+	exit $$status
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache

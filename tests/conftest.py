@@ -145,6 +145,7 @@ SLOW_FIRST: Final = (
     "tests/tooling/test_bench.py",
     "tests/shipping/test_wheel.py",
     "tests/cli/test_plugin.py",
+    "tests/cli/test_plugin_daemons.py",
     "tests/client/test_client_defaults.py",
     "tests/reliability/test_scenarios.py",
     "tests/cli/test_prometheus.py",
