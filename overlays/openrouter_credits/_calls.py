@@ -3,7 +3,7 @@
 The sync and async loops only send, sleep and ask; every decision is :func:`decide`'s,
 which asks :mod:`._retry_core`, applies the testing switch (``retries.set_testing``) and
 logs (the retry line at INFO on the package logger; the per-request records on the
-``debug_logger``). README "Retries".
+``debug_logger``). The user's guide: docs/retries-and-timeouts.md#retries.
 """
 
 from __future__ import annotations

@@ -182,7 +182,7 @@ def test_zero_balance_hint(
     assert "not a management key" in line
 
 
-# --- UNKNOWN for every failure ---------------------------------------------------------
+# --- UNKNOWN for every failure --------------------------------------------------------
 
 
 @pytest.mark.parametrize(

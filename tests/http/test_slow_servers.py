@@ -1,4 +1,5 @@
-"""No attempt outlives its timeout, whatever the server does (README "Slow servers").
+"""No attempt outlives its timeout, whatever the server does
+(docs/retries-and-timeouts.md#slow-servers).
 
 Each server here is a few lines of script on a real socket (:class:`RawServer`): header
 blocks trickled a byte at a time, a status line and then silence, a ``103 Early Hints``
@@ -254,7 +255,8 @@ async def test_your_async_client_is_bounded_too() -> None:
 
 @pytest.mark.usefixtures("no_sleep")
 async def test_your_sync_client_has_its_body_bounded() -> None:
-    # Its header block is not bounded (README "Slow servers"): only the body is tried here.
+    # Its header block is not bounded (docs/retries-and-timeouts.md#slow-servers): only
+    # the body is tried here.
     with RawServer(trickled_body) as server, httpx.Client() as mine:
         await _timed_out(server, sync_call, client=mine)
 
@@ -285,7 +287,7 @@ async def test_an_async_attempt_past_its_timeout_says_so() -> None:
                 await sdk.credits.get_credits_async(timeout_ms=TIMEOUT_MS, retries=NO_RETRIES)
     assert str(caught.value) == (
         f"GET {url} timed out after 1 attempt: "
-        "AttemptTimeout: the attempt took longer than its 0.4 s timeout"
+        "TimeoutException: the attempt took longer than its 0.4 s timeout"
     )
     cause = caught.value.__cause__
     assert isinstance(cause, httpx.TimeoutException)
