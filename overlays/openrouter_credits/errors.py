@@ -150,13 +150,8 @@ class APITimeoutError(NoResponseError, httpx.TimeoutException):
 
 
 class InsecureTransportWarning(UserWarning):
-    """A client was given a plain ``http://`` server URL whose host is not this machine:
-    the key (a management key) would cross the network unencrypted.
-
-    Warned once per client (and once per such host a call's ``server_url`` names), with a
-    log record saying the same; loopback hosts (``127.0.0.0/8``, ``::1``, ``localhost``)
-    are exempt. A category of its own, so it can be filtered (README "Errors").
-    """
+    """A plain ``http://`` server URL would carry the key to a host that is not this
+    machine, unencrypted (docs/client.md#the-key-over-plain-http)."""
 
 
 def response_text(response: httpx.Response) -> str:
