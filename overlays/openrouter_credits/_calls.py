@@ -81,7 +81,7 @@ def decide(state: Attempts, outcome: _Outcome, request: httpx.Request) -> httpx.
         _debug_outcome(state, outcome, request)
     if isinstance(outcome, httpx.TransportError):
         failure = _transport.classify(outcome)
-        wait = state.after_failure(failure, type(outcome).__name__)
+        wait = state.after_failure(failure, _transport.httpx_name(outcome))
         if wait is None:
             raise _transport.no_response(outcome, failure, state.attempts, request) from outcome
     elif isinstance(outcome, errors.ResponseValidationError):
@@ -117,7 +117,7 @@ def decide(state: Attempts, outcome: _Outcome, request: httpx.Request) -> httpx.
 def _debug_outcome(state: Attempts, outcome: _Outcome, request: httpx.Request) -> None:
     assert state.debug is not None
     what = (
-        f"no response ({type(outcome).__name__})"
+        f"no response ({_transport.httpx_name(outcome)})"
         if isinstance(outcome, httpx.TransportError)
         else f"response {outcome.status_code}"
     )

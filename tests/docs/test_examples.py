@@ -93,6 +93,17 @@ def test_every_directive_is_known() -> None:
             )
 
 
+def test_every_python_block_compiles() -> None:
+    """Fragments (a keyword, a retry policy) cannot run alone, but must still be Python."""
+    for page in pages():
+        for block in blocks(page):
+            if block.lang == "python":
+                try:
+                    compile(block.text, block.where, "exec")
+                except SyntaxError as exc:
+                    pytest.fail(f"{block.where}: {exc}")
+
+
 def write_files(page: Path, directory: Path) -> list[str]:
     written = []
     for block in blocks(page):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import socket
 import threading
 import time
@@ -21,7 +22,7 @@ from typing import Final
 import httpcore
 import httpx
 import pytest
-from openrouter_credits import NO_RETRIES, OpenRouter, errors
+from openrouter_credits import NO_RETRIES, BackoffStrategy, OpenRouter, RetryConfig, errors
 from openrouter_credits._http.clamped import _ClampedBackend, sync_client
 
 from ..conftest import SECRET
@@ -292,3 +293,21 @@ async def test_an_async_attempt_past_its_timeout_says_so() -> None:
     cause = caught.value.__cause__
     assert isinstance(cause, httpx.TimeoutException)
     assert cause.request.url == url
+
+
+@pytest.mark.usefixtures("no_sleep")
+async def test_the_retry_line_and_debug_records_name_no_private_class(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    retry = RetryConfig("backoff", BackoffStrategy(1, 1, 1.0, 60_000), True, max_attempts=2)
+    with RawServer(trickled_headers) as server, caplog.at_level("DEBUG"):
+        debug = logging.getLogger("tests.debug")
+        async with OpenRouter(
+            api_key=SECRET, server_url=server.base_url, debug_logger=debug
+        ) as sdk:
+            with pytest.raises(errors.APITimeoutError):
+                await sdk.credits.get_credits_async(timeout_ms=TIMEOUT_MS, retries=retry)
+    said = [r.getMessage() for r in caplog.records]
+    assert any("after TimeoutException: attempt 2 of 2" in line for line in said), said
+    assert any(line.startswith("no response (TimeoutException)") for line in said), said
+    assert not [line for line in said if "AttemptTimeout" in line]

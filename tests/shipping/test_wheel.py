@@ -147,7 +147,10 @@ def test_wheel_holds_the_package_and_nothing_else(dist: Path) -> None:
     package = [n for n in names if n.startswith(f"{NAME}/")]
     info = ("METADATA", "RECORD", "WHEEL", "entry_points.txt", "licenses/LICENSE")
     assert sorted(set(names) - set(package)) == sorted(info_dir + n for n in info)
-    assert all(n.endswith(".py") or n == f"{NAME}/py.typed" for n in package), package
+    # Besides modules: the typing marker and the Prometheus rules --prometheus-rules prints.
+    data = {f"{NAME}/py.typed", f"{NAME}/cli/prometheus-rules.yml"}
+    assert all(n.endswith(".py") for n in package if n not in data), package
+    assert data <= set(package)
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
     assert not [n for n in names if re.search(r"(^|/)(tests?/|conftest\.py$|test_[^/]*\.py$)", n)]
     assert not [i.filename for i in infos if stat.S_ISLNK(i.external_attr >> 16)]

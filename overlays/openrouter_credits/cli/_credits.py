@@ -62,6 +62,23 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
+class _PrintRules(argparse.Action):
+    """``--prometheus-rules``: print the shipped rules and exit 0 (as ``--version`` does)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        sys.stdout.write(_prometheus.rules())
+        parser.exit()
+
+
 def _build_parser() -> _Parser:
     statuses = "\n".join(f"  {code:>3}  {text}" for code, text in EXIT_STATUSES.items())
     parser = _Parser(
@@ -102,6 +119,11 @@ def _build_parser() -> _Parser:
         action="store_true",
         help="print Prometheus metrics (text format) instead of the table; after a failed "
         "read, only the success gauge (0) and the time of the last success",
+    )
+    out.add_argument(
+        "--prometheus-rules",
+        action=_PrintRules,
+        help="print Prometheus rules for those metrics (burn rate, days left, low, stale) and exit",
     )
     out.add_argument(
         "--output",
