@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import warnings
 import weakref
@@ -23,8 +24,8 @@ from typing import Any, Final, Self, overload
 
 import httpx
 
-from . import _calls, _options
-from ._constants import MAX_CONNECTIONS
+from . import _calls, _options, errors
+from ._constants import LOGGER_NAME, MAX_CONNECTIONS
 from ._generated.api.credits_ import get_credits as _op
 from ._generated.models import GetCreditsResponse
 from ._headers import USER_AGENT, attribution
@@ -39,6 +40,7 @@ __all__ = ["Credits", "OpenRouter"]
 _LIMITS: Final = httpx.Limits(
     max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
 )
+_logger: Final = logging.getLogger(LOGGER_NAME)
 
 
 class _CreditsAttribute:
@@ -125,11 +127,30 @@ class OpenRouter:
         #: what _close_dropped closes when the object is collected unclosed.
         self._made: dict[str, Any] = {}
         weakref.finalize(self, _close_dropped, self._made)
+        self._warned_hosts: set[str] = set()
+        self._warn_if_plain_http(self._url, stacklevel=3)  # the caller's line
 
     #: ``open_router.credits``: the credits operations (see _CreditsAttribute).
     credits = _CreditsAttribute()
     #: The Credits object last handed out, while something holds it.
     _credits: weakref.ref[Credits] | None = None
+
+    def _warn_if_plain_http(self, url: httpx.URL, stacklevel: int) -> None:
+        """Warn, once per host for this client, when ``url`` would carry the key over a
+        network unencrypted (`errors.InsecureTransportWarning`, and a log record)."""
+        host = _options.exposed_host(url)
+        if host is None:
+            return
+        with self._lock:
+            if host in self._warned_hosts:
+                return
+            self._warned_hosts.add(host)
+        message = (
+            f"plain http:// to {host}, which is not this machine: the API key (a management "
+            "key) would cross the network unencrypted; use https://"
+        )
+        warnings.warn(message, errors.InsecureTransportWarning, stacklevel=stacklevel)
+        _logger.warning("%s", message)
 
     def __repr__(self) -> str:
         key = "callable" if callable(self._api_key) else "set" if self._api_key else "from env"
@@ -238,11 +259,11 @@ class OpenRouter:
         headers: dict[str, str] = {"User-Agent": USER_AGENT, **kwargs["headers"]}
         headers.update(call.extra_headers)
         headers["Authorization"] = f"Bearer {key}"
-        url = (
-            _options.credits_url(_options.check_server_url(call.server_url))
-            if call.server_url
-            else self._url
-        )
+        url = self._url
+        if call.server_url:
+            url = _options.credits_url(_options.check_server_url(call.server_url))
+            # the caller of get_credits: _build, _get_credits, Credits, takes_options' wrapper
+            self._warn_if_plain_http(url, stacklevel=6)
         timeout = _options.timeout(call.timeout_ms) or self._timeout
         if timeout is None:
             timeout = _options.DEFAULT_TIMEOUT if self._owns(client) else client.timeout
