@@ -37,7 +37,6 @@ class _Field(NamedTuple):
     required_model: bool
     """The annotation is exactly one model class (not a union arm)."""
     required: bool
-    """The field has no default: its JSON object must have it."""
 
 
 _PLANS: dict[type[Any], tuple[_Field, ...]] = {}
@@ -137,41 +136,21 @@ def check_objects(raw: object, cls: type[Any], path: str = "$") -> None:
 
 
 def json_type(value: object) -> str:
-    """The JSON name of a parsed value's type (``true`` is a boolean, not a ``bool``)."""
-    for python, name in _JSON_TYPES:
-        if isinstance(value, python):
-            return name
-    return type(value).__name__
-
-
-_JSON_TYPES: tuple[tuple[type[Any] | tuple[type[Any], ...], str], ...] = (
-    (bool, "a boolean"),  # before int: bool is an int in Python
-    ((int, float), "a number"),
-    (str, "a string"),
-    (list, "an array"),
-    (dict, "an object"),
-    (type(None), "null"),
-)
+    kind = type(value)
+    return "a number" if kind in (int, float) else _NAMES.get(kind, kind.__name__)
 
 
 def _name(expected: Any) -> str:
-    """The JSON type an annotation asks for: ``an array of integers``, ``an object or null``."""
+    """The JSON type ``expected`` asks for (``an object or null``)."""
     origin = typing.get_origin(expected)
     if origin in (typing.Union, types.UnionType):
         arms = [_name(arm) for arm in typing.get_args(expected) if arm is not _gen_types.Unset]
         return " or ".join(dict.fromkeys(arms))
     if origin is list:
-        (item,) = typing.get_args(expected)
-        return f"an array of {_plural(_name(item))}"
+        return f"an array, each {_name(typing.get_args(expected)[0])}"
     if origin is dict or (isinstance(expected, type) and attrs.has(expected)):
         return "an object"
     return _NAMES.get(expected, "a value of another type")
-
-
-def _plural(name: str) -> str:
-    return {"a number": "numbers", "an integer": "integers", "a string": "strings"}.get(
-        name, f"values ({name})"
-    )
 
 
 _NAMES: dict[Any, str] = {
@@ -180,5 +159,7 @@ _NAMES: dict[Any, str] = {
     str: "a string",
     bool: "a boolean",
     type(None): "null",
+    list: "an array",
+    dict: "an object",
     Any: "any value",
 }

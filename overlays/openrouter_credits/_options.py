@@ -249,20 +249,14 @@ def debug_logger(given: DebugLogger | None) -> DebugLogger | None:
     return None
 
 
-class _DebugHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The one handler ``OPENROUTER_DEBUG`` adds to the package logger (stderr)."""
-
-
 def _debug_package_logger() -> logging.Logger:
-    """The package logger at DEBUG, as the official SDK sets its own: never the root logger
-    (no ``logging.basicConfig``, which would reconfigure the application's logging); one
-    handler of its own however many clients are made, and none when the application has
-    configured the root logger (whose handlers then show the records)."""
+    """The package logger at DEBUG, the root logger untouched (docs/client.md)."""
     logger = logging.getLogger(LOGGER_NAME)
     logger.setLevel(logging.DEBUG)
-    mine = any(isinstance(handler, _DebugHandler) for handler in logger.handlers)
+    mine = any(handler.name == DEBUG_ENV for handler in logger.handlers)
     if not mine and not logging.getLogger().handlers:
-        handler = _DebugHandler()
+        handler = logging.StreamHandler()
+        handler.name = DEBUG_ENV
         handler.setFormatter(logging.Formatter(logging.BASIC_FORMAT))
         logger.addHandler(handler)
     return logger

@@ -33,20 +33,16 @@ _MANAGEMENT_KEY_HINT = (
     "GET /credits needs a management key, not an inference key: see "
     "https://openrouter.ai/docs/guides/overview/auth/management-api-keys"
 )
-#: What decoding, json, the generated from_dict and the checks raise on a body that is not
-#: the schema: OverflowError (an integer beyond float range), RecursionError (JSON nested
-#: too deeply). _why names each without its Python text.
+#: What parsing a body not of the schema raises.
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError)
 
 
 class Undecodable(ValueError):
-    """The body is not text: its Content-Encoding or its charset does not decode it."""
+    """The body's Content-Encoding or charset does not decode it."""
 
 
 def body_text(response: httpx.Response) -> str:
-    """The body as text, by httpx's and the official SDK's rule: the declared charset wins;
-    none declared: UTF-8 (a byte order mark tolerated). Strict: bytes that do not decode
-    are an :class:`Undecodable`, never replaced (docs/client.md "Bodies and encodings")."""
+    """The body as text (docs/client.md "Bodies and encodings"); or :class:`Undecodable`."""
     failure = response.extensions.get(DECODE_FAILURE)
     if failure:
         raise Undecodable(failure)
@@ -64,9 +60,8 @@ _M = TypeVar("_M")
 
 
 def _parse(response: httpx.Response, model: type[_M]) -> _M:
-    """``model`` from the body, every field checked (:mod:`._checks`); or a parse error."""
     raw = json.loads(body_text(response))
-    check_objects(raw, model)  # first: from_dict on a JSON array or number raises Python text
+    check_objects(raw, model)  # before from_dict's Python errors
     parsed = model.from_dict(raw)  # type: ignore[attr-defined]
     check_model(parsed)
     return parsed  # type: ignore[no-any-return]
@@ -140,8 +135,7 @@ def _official_message(response: httpx.Response, body: str) -> str:
     return f"{message}. Body: {shown}".strip()
 
 
-#: The documented error statuses (openapi.yaml's): the exception, its body's model and the
-#: hint its explanation ends with.
+#: The documented error statuses: the exception, its body's model, the hint.
 _Documented = (
     errors.UnauthorizedResponseError
     | errors.ForbiddenResponseError
@@ -167,16 +161,13 @@ def _phrase(status: int) -> str:
 
 
 def _why(exc: BaseException) -> str:
-    """What is wrong with the body, in the body's terms (JSON paths and types), never a
-    Python exception's text."""
+    """What is wrong with the body, in JSON terms, never a Python exception's text."""
     if isinstance(exc, json.JSONDecodeError):
         return f"invalid JSON ({exc.msg} at position {exc.pos})"
     if isinstance(exc, (Undecodable, ModelMismatch)):
         return str(exc)
     if isinstance(exc, RecursionError):
         return "the JSON is nested too deeply"
-    if isinstance(exc, OverflowError):
-        return "a number is beyond the range of a float"
     return f"the JSON does not fit the documented schema ({type(exc).__name__})"
 
 

@@ -44,11 +44,7 @@ _logger: Final = logging.getLogger(LOGGER_NAME)
 
 
 class _CreditsAttribute:
-    """``open_router.credits``: the same Credits object while something holds it (so that
-    patching its methods, as tests do, sticks), a new one otherwise. Held weakly: a strong
-    reference would be a cycle (Credits refers to its OpenRouter), keeping a dropped client
-    and its connections alive until the next garbage collection instead of closing them
-    when its last reference goes."""
+    """``open_router.credits``, held weakly (a cycle would delay closing a dropped client)."""
 
     @overload
     def __get__(self, sdk: None, owner: type[OpenRouter]) -> Self: ...
@@ -101,7 +97,7 @@ class OpenRouter:
         if api_key is not None and not (isinstance(api_key, str) or callable(api_key)):
             raise TypeError("api_key must be a str or a callable returning one")
         if isinstance(api_key, str) and not api_key.strip():
-            api_key = None  # blank is "not given", as in the official SDK: os.getenv(..., "")
+            api_key = None  # blank: not given, as in the official SDK
         self._api_key = api_key
         self._attribution = attribution(
             {
@@ -123,16 +119,13 @@ class OpenRouter:
         self._owns_client = client is None
         self._owns_async_client = async_client is None
         self._lock = threading.Lock()
-        #: The httpx clients this object made (and the event loop of its last async call):
-        #: what _close_dropped closes when the object is collected unclosed.
+        #: The httpx clients this object made.
         self._made: dict[str, Any] = {}
         weakref.finalize(self, _close_dropped, self._made)
         self._warned_hosts: set[str] = set()
         self._warn_if_plain_http(self._url, stacklevel=3)  # the caller's line
 
-    #: ``open_router.credits``: the credits operations (see _CreditsAttribute).
     credits = _CreditsAttribute()
-    #: The Credits object last handed out, while something holds it.
     _credits: weakref.ref[Credits] | None = None
 
     def _warn_if_plain_http(self, url: httpx.URL, stacklevel: int) -> None:
@@ -241,8 +234,6 @@ class OpenRouter:
                 self._async_client = httpx.AsyncClient(follow_redirects=False, limits=_LIMITS)
                 if self._owns_async_client:
                     self._made["async"] = self._async_client
-            with contextlib.suppress(RuntimeError):  # under trio: no asyncio loop
-                self._made["loop"] = weakref.ref(asyncio.get_running_loop())
             self._async_kept = self._async_kept or keep
             return self._async_client
 
@@ -302,42 +293,28 @@ class OpenRouter:
         return result_or_raise(response, key)
 
 
-#: The closing tasks of dropped clients (the event loop keeps only weak references).
 _CLOSING: Final[set[asyncio.Task[None]]] = set()
 
 
 def _close_dropped(made: dict[str, Any]) -> None:
-    """Close the httpx clients of an OpenRouter collected without ``close()`` / ``aclose()``.
-
-    The official SDK's rule (its ``close_clients``, a ``weakref.finalize``), one step
-    further: the async client is closed in the running event loop (a task), else in the
-    loop of its last call when that loop is still open; else in a loop of its own, best
-    effort: connections of an event loop already closed cannot be closed cleanly
-    (docs/client.md "Closing").
-    """
+    """Close the httpx clients of a dropped OpenRouter (docs/client.md "Closing")."""
     sync_client: httpx.Client | None = made.pop("sync", None)
     async_client: httpx.AsyncClient | None = made.pop("async", None)
-    loop_ref: weakref.ref[asyncio.AbstractEventLoop] | None = made.pop("loop", None)
     if sync_client is not None:
         sync_client.close()
-    if async_client is None or async_client.is_closed:
+    if async_client is None:
         return
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None
     if running is not None:
-        # A task, started in the loop's next step: before asyncio.run, ending, cancels the
-        # loop's tasks (the official SDK's run_coroutine_threadsafe would start it after).
+        # now: asyncio.run's end cancels tasks not yet started
         _CLOSING.add(task := running.create_task(async_client.aclose()))
         task.add_done_callback(_CLOSING.discard)
         return
-    loop = loop_ref() if loop_ref is not None else None
     with contextlib.suppress(Exception):  # best effort, as the official SDK's
-        if loop is not None and not loop.is_closed() and not loop.is_running():
-            loop.run_until_complete(async_client.aclose())
-        else:
-            asyncio.run(async_client.aclose())
+        asyncio.run(async_client.aclose())
 
 
 class Credits:

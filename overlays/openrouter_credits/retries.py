@@ -16,8 +16,7 @@ Differences from the official SDK, on purpose:
 - the number of attempts is bounded (``max_attempts``, 3 by default), not only the time;
 - only 408, 429 and 5XX are retried, never another 4XX;
 - waits are jittered (``BackoffStrategy.jitter``, a fraction taken off, so a wait never
-  exceeds the computed backoff), unless ``jitter_ms`` asks for the official rule (up to
-  that many milliseconds added);
+  exceeds the computed backoff; ``jitter_ms``: the official rule, milliseconds added);
 - TLS certificate failures are not retried: they will not heal by waiting;
 - :func:`set_testing` makes every wait zero for users' own test suites.
 
@@ -56,10 +55,6 @@ def _status_tuple(value: Iterable[object]) -> tuple[str, ...]:
     return tuple(str(x).upper() for x in value)
 
 
-def _optional_status_tuple(value: Iterable[object] | None) -> tuple[str, ...] | None:
-    return None if value is None else _status_tuple(value)
-
-
 def _optional_non_negative(
     instance: object, attribute: attrs.Attribute[float | None], value: float | None
 ) -> None:
@@ -83,9 +78,8 @@ class BackoffStrategy:
     """Exponential backoff, all times in milliseconds (the official SDK's names and order).
 
     The n-th wait (n = 1, 2, ...) is ``initial_interval * exponent ** (n - 1)``, at most
-    ``max_interval``, less a random part of up to ``jitter`` of it. With ``jitter_ms`` (the
-    official SDK's rule) a random part of up to ``jitter_ms`` is added instead, and the sum
-    is at most ``max_interval``. No attempt starts once ``max_elapsed_time`` has passed
+    ``max_interval``, less a random part of up to ``jitter`` of it (``jitter_ms``: plus up to
+    that many ms, at most ``max_interval``). No attempt starts once ``max_elapsed_time`` has passed
     since the first one.
     """
 
@@ -116,15 +110,14 @@ class RetryConfig:
     ``strategy`` is ``"backoff"`` or ``"none"``. ``retry_connection_errors`` covers
     connection failures, broken responses and timeouts. ``max_attempts`` counts every
     attempt, the first included. ``status_codes`` holds codes (``429``) or patterns
-    (``"5XX"``); ``status_codes_override`` (the official name), when not empty, is used
-    instead of it.
+    (``"5XX"``); ``status_codes_override``, when not empty, replaces it.
     """
 
     strategy: str = attrs.field(default="backoff")
     backoff: BackoffStrategy = attrs.field(factory=_default_backoff)
     retry_connection_errors: bool = attrs.field(default=True)
     status_codes_override: tuple[str, ...] | None = attrs.field(
-        default=None, converter=_optional_status_tuple, validator=_status_pattern
+        default=None, converter=attrs.converters.optional(_status_tuple), validator=_status_pattern
     )
     max_attempts: int = attrs.field(default=3, kw_only=True)
     status_codes: tuple[str, ...] = attrs.field(
@@ -145,8 +138,7 @@ class RetryConfig:
             raise ValueError(f"max_attempts must be an integer >= 1, got {value!r}")
 
     def retries_status(self, status: int) -> bool:
-        """Whether ``status`` is one of the retried codes (exactly, or by its ``NXX``
-        pattern): ``status_codes_override`` when not empty, else ``status_codes``."""
+        """Whether ``status`` is retried (exactly, or by its ``NXX`` pattern)."""
         code = str(status)
         retried = self.status_codes_override or self.status_codes
         return any(p == code or (p.endswith("XX") and p[0] == code[0]) for p in retried)

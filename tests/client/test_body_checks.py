@@ -235,8 +235,8 @@ def _grown(**changes: Any) -> _Grown:
 @pytest.mark.parametrize(
     ("changes", "why"),
     [
-        ({"tags": [1, "2"]}, "$.tags should be an array of integers, got an array [1, '2']"),
-        ({"tags": (1, 2)}, "$.tags should be an array of integers, got tuple (1, 2)"),
+        ({"tags": [1, "2"]}, "$.tags should be an array, each an integer, got an array [1, '2']"),
+        ({"tags": (1, 2)}, "$.tags should be an array, each an integer, got tuple (1, 2)"),
         ({"extra": [("a", 1)]}, "$.extra should be an object, got an array"),
         ({"inner": _Inner(True)}, "$.inner.n should be an integer, got a boolean True"),
         ({"maybe": _Inner("1")}, "$.maybe.n should be an integer, got a string '1'"),  # type: ignore[arg-type]

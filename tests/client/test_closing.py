@@ -164,11 +164,6 @@ DROPPED = {
     "    sdk = OpenRouter(api_key='k', server_url=URL)\n"
     "    await sdk.credits.get_credits_async()\n"
     "asyncio.run(main())",
-    # Collected outside any loop while the loop of its call is still open.
-    "async_loop_open": "loop = asyncio.new_event_loop()\n"
-    "sdk = OpenRouter(api_key='k', server_url=URL)\n"
-    "loop.run_until_complete(sdk.credits.get_credits_async())\n"
-    "del sdk\ngc.collect()\nloop.close()",
 }
 
 

@@ -18,7 +18,7 @@ from .._constants import DECODE_PIECE_BYTES, MAX_BODY_BYTES
 
 __all__ = ["DECODE_FAILURE", "aread", "read"]
 
-#: The ``extensions`` key of a response whose Content-Encoding did not decode: what failed.
+#: The ``extensions`` key saying that a Content-Encoding did not decode.
 DECODE_FAILURE = "openrouter_credits.decode_failure"
 
 
@@ -104,8 +104,7 @@ class _Decoded:
         self.body += chunk
 
     def finish(self, error: httpx.DecodingError | None = None) -> httpx.Response:
-        """The decoded response; after ``error``, the part decoded, the failure noted in its
-        ``extensions[DECODE_FAILURE]`` (its status decides the exception: _responses)."""
+        """The decoded response (after ``error``: the part decoded, marked DECODE_FAILURE)."""
         plain = httpx.Headers(self.response.headers)
         del plain["content-encoding"]
         plain.pop("content-length", None)

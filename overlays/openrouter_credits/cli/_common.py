@@ -88,9 +88,7 @@ def unrecognized(words: list[str]) -> str:
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """The same ``--help`` text on every Python: an option with a short and a long name and
-    a value reads ``-w, --warning RANGE``, as argparse writes it from Python 3.13 on
-    (3.11 and 3.12 write ``-w RANGE, --warning RANGE``)."""
+    """``-w, --warning RANGE`` on every Python (3.13's way)."""
 
     def _format_action_invocation(self, action: argparse.Action) -> str:
         if not action.option_strings or action.nargs == 0:
