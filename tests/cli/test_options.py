@@ -87,7 +87,7 @@ def test_bad_server_url_is_shown_as_given(run: InProcess) -> None:
 
 
 def test_timeout_ends_a_slow_attempt(server: StandInServer, run: InProcess) -> None:
-    server.script(Reply(delay=0.6))
+    server.script(Reply(delay=5.0))  # far past it, even on a busy machine (not waited for)
     status, out, err = run(*at(server, "--timeout", "0.2", "--no-retries"))
     assert (status, out) == (6, "")
     assert err.startswith(f"{PROG}timeout: GET ") and "timed out after 1 attempt:" in err

@@ -349,7 +349,7 @@ def test_429_with_retry_after_waits_about_that_long(server: StandInServer, mode:
         call(mode, sdk)
     first, second = server.requests
     gap = second.received_at - first.received_at
-    assert 0.9 <= gap < 3.0, gap
+    assert 0.9 <= gap < 1 + 5, gap  # the wait's upper end: generous for a busy machine
 
 
 def test_500_three_times_raises_after_exactly_three_attempts(
