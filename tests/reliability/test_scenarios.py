@@ -3,11 +3,12 @@ with nothing leaked and the key never shown. Real sockets on 127.0.0.1, sync and
 
 ``SCENARIOS`` (scenarios.py) is the table, one row per fault; each row runs through
 ``get_credits`` and ``get_credits_async``. Every run asserts the outcome type, the attempts
-the server saw (at most those asked for, after timeouts), the wall time against the bound the retry policy allows (attempts x
-per-attempt timeout + the waits the policy allows + ``SLACK``), that no file descriptor or
-thread outlives it, and that the sentinel key is in no exception text or repr, no log record
-(DEBUG, every logger) and no repr of the client. Backoff waits are zero (the testing switch)
-except in the rows that check a real wait (``waits=``).
+the server saw (after timeouts: at most those asked for), the wall time against the bound
+the retry policy allows (attempts x per-attempt timeout + the waits the policy allows +
+``SLACK``), that no file descriptor or thread outlives it, and that the sentinel key is in
+no exception text or repr, no log record (DEBUG, every logger) and no repr of the client.
+Backoff waits are zero (the testing switch) except in the rows that check a real wait
+(``waits=``).
 """
 
 from __future__ import annotations
