@@ -106,6 +106,8 @@ def no_sleep() -> Iterator[None]:
 #: together; a long file left for last would keep one worker busy while the other idles.
 #: Only the order changes; a file not listed keeps its usual place after these.
 SLOW_FIRST: Final = (
+    "tests/spec/test_upstream_workflow.py",
+    "tests/docs/test_examples.py",
     "tests/spec/test_release.py",
     "tests/shipping/test_publish.py",
     "tests/spec/test_end_to_end.py",

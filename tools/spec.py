@@ -1,28 +1,9 @@
-"""Slice the upstream OpenRouter description down to this package's operations.
+"""``make spec``: slice the upstream OpenRouter description down to this package's
+operations, apply the OpenAPI Overlay documents, write ``openapi.yaml`` deterministically.
 
-``python tools/spec.py UPSTREAM [--out openapi.yaml] [--overlays spec/overlays]``
-
-1. Keep the operations named in ``KEEP_OPERATION_IDS`` (with their path item's shared
-   fields: ``parameters``, ``servers``, ``summary``, ...) and every component they
-   reference, transitively (``$ref`` and discriminator ``mapping`` values), plus
-   ``openapi``, ``jsonSchemaDialect``, ``info``, ``servers``, root ``security``,
-   ``externalDocs``, the root retry extensions, the security schemes named by root or
-   operation ``security`` and the tags the kept operations use. Everything else is
-   dropped. Only local references of the form ``#/components/<kind>/<name>`` are
-   supported.
-2. Apply the OpenAPI Overlay 1.0 documents ``spec/overlays/*.overlay.yaml`` in file-name
-   order, with RFC 9535 JSONPath (``jsonpath-rfc9535``). ``update`` merges as Overlay
-   1.1 spells out (objects merge recursively, arrays concatenate, primitives replace,
-   anything else is an error); an array target appends a non-array ``update``. Stricter
-   than the specification: a target that matches nothing is an error. Overlays run
-   *after* slicing, so a ``$ref`` an overlay adds must point at a component that is in
-   the slice or that the overlays add; every ``$ref`` is checked after each overlay.
-3. Write the result deterministically: keys sorted, block style, no YAML anchors,
-   fixed width, ``\\n`` line ends.
-
-Errors (unreadable files, an overlay that is malformed, a target that matches nothing,
-a dangling ``$ref``) raise :class:`SpecError` with a message naming the file and the
-action; the command line prints that message and exits 1.
+``python tools/spec.py UPSTREAM [--out openapi.yaml] [--overlays spec/overlays]``. What is
+kept, how overlays merge and the errors (a :class:`SpecError` naming the file and the
+action; exit status 1): docs/maintaining/spec.md.
 """
 
 from __future__ import annotations
@@ -42,16 +23,8 @@ import yaml
 #: The operationIds this package keeps. The one setting to change to keep more.
 KEEP_OPERATION_IDS: tuple[str, ...] = ("getCredits",)
 #: Root keys copied as they are (when present).
-KEEP_ROOT_KEYS: tuple[str, ...] = (
-    "openapi",
-    "jsonSchemaDialect",
-    "info",
-    "servers",
-    "security",
-    "externalDocs",
-    "x-speakeasy-retries",
-    "x-retry-strategy",
-)
+KEEP_ROOT_KEYS: tuple[str, ...] = ("openapi", "jsonSchemaDialect", "info", "servers", "security")
+KEEP_ROOT_KEYS += ("externalDocs", "x-speakeasy-retries", "x-retry-strategy")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 OVERLAY_GLOB = "*.overlay.yaml"
 #: Overlay versions understood: 1.0.x, and 1.1.x without its ``copy`` action.

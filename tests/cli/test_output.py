@@ -1,7 +1,8 @@
 """The command's output: the table, ``--json``, ``--min-remaining``, headers, retries,
 help and version, number formatting, server text shown as sent, a closed standard output or
-error, ``--verbose``, and ``make demo``; as a subprocess and, for the exact lines a script
-relies on, in process (``cli.main``).
+error and ``--verbose`` (``make demo``'s output is the README example, run by
+tests/docs/test_examples.py); as a subprocess and, for the exact lines a script relies on, in
+process (``cli.main``).
 """
 
 from __future__ import annotations
@@ -11,11 +12,8 @@ import json
 import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -93,6 +91,18 @@ def test_attribution_headers_reach_the_server(server: StandInServer) -> None:
     assert request.headers["x-openrouter-categories"] == "cli-agent,monitoring"
 
 
+def test_a_category_sent_as_given_warns_as_the_command(
+    server: StandInServer, command: Runner
+) -> None:
+    result = command(*at(server, "--categories", "CLI_Agent"))
+    assert (result.returncode, result.stdout) == (0, TABLE)
+    assert result.stderr.startswith(
+        "openrouter-credits: header X-OpenRouter-Categories: sent as given, but 'CLI_Agent' "
+    ), result.stderr
+    assert result.stderr.count("\n") == 1
+    assert server.requests[0].headers["x-openrouter-categories"] == "CLI_Agent"
+
+
 def test_verbose_reports_each_retry(server: StandInServer) -> None:
     server.script(Reply(503), Reply(503, headers={"Retry-After": "0"}))
     result = run_subprocess(*at(server, "-v"))
@@ -141,9 +151,9 @@ def test_help_documents_every_exit_status() -> None:
     assert "OPENROUTER_API_KEY" in result.stdout
 
 
-def test_readme_documents_every_exit_status() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
+def test_the_docs_list_every_exit_status() -> None:
+    page = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")
+    section = page.split("\n## Exit statuses\n", 1)[1].split("\n## ", 1)[0]
     documented = {int(m) for m in re.findall(r"^\| (\d+) \|", section, re.M)}
     assert documented == set(cli.EXIT_STATUSES)
 
@@ -415,37 +425,3 @@ def test_verbose_keeps_a_more_detailed_level(server: StandInServer, run: InProce
         assert logger.level == logging.DEBUG
     finally:
         logger.setLevel(before)
-
-
-# --- make demo ------------------------------------------------------------------------
-
-
-@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
-def test_make_demo() -> None:
-    result = subprocess.run(
-        ["make", "--no-print-directory", "demo"],
-        cwd=ROOT,
-        env=key_env(None),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,  # a fresh .venv is set up first
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert TABLE in result.stdout
-    assert "Traceback" not in result.stderr
-
-
-def test_demo_does_not_wait_forever_for_the_server() -> None:
-    from tools import demo
-
-    read, write = os.pipe()
-    with os.fdopen(read) as stream:
-        with os.fdopen(write, "w"):
-            started = time.monotonic()
-            assert demo._first_line(stream, 0.2) is None
-            assert time.monotonic() - started < 5
-        for thread in threading.enumerate():  # end of file: the reader returns
-            if thread.name == demo.READER_THREAD:
-                thread.join(RUN_TIMEOUT)

@@ -1,4 +1,4 @@
-"""tools/api_changes.py, tools/semver.py and tools/public_api.py: the report and its rules.
+"""tools/api_changes.py and tools/public_api.py: the report, its rules and the version bump.
 
 Each class of change is a pair of descriptions made here from the real ``openapi.yaml``
 by editing it; the expected report line and classification are spelled out.
@@ -7,6 +7,8 @@ by editing it; the expected report line and classification are spelled out.
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,9 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tools import api_changes, public_api, semver
-from tools.api_changes import Kind
-from tools.semver import Level
+from tools import api_changes, public_api
+from tools.api_changes import Kind, Level
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = ROOT / "openapi.yaml"
@@ -131,8 +132,8 @@ def test_the_report_prints_the_bump_with_the_0x_rule() -> None:
         "API changes from old.yaml to new.yaml:",
         f"  breaking  GET /credits: {BODY} data.total_usage removed",
         "  feature   GET /credits: header parameter X-Request-Id added (optional)",
-        "Version bump: major (breaking changes): 0.1.0 → 0.2.0; before 1.0 a breaking "
-        "change bumps the minor number.",
+        "Version bump: 0.1.0 → 0.2.0, the minor number (breaking changes; before 1.0 a "
+        "breaking change bumps the minor number).",
     ]
 
 
@@ -177,11 +178,11 @@ def test_the_report_prints_the_bump_with_the_0x_rule() -> None:
         ),
         (
             lambda d: d.update(security=[{"oauth": []}]),
-            (Kind.BREAKING, "security: now requires oauth"),
+            (Kind.OTHER, "changed (not classified: review it by hand)"),
         ),
         (
             lambda d: d["components"]["securitySchemes"]["apiKey"].update(scheme="basic"),
-            (Kind.BREAKING, "scheme apiKey changed"),
+            (Kind.OTHER, "scheme apiKey changed (not classified: review it by hand)"),
         ),
         (
             lambda d: get(d).update(operationId="fetchCredits"),
@@ -202,29 +203,26 @@ def test_more_rules(edit: Edit, expected: tuple[Kind, str]) -> None:
     assert expected in [(c.kind, c.what) for c in api_changes.compare(old, new)]
 
 
-def test_enum_values_in_a_response_are_breaking_both_ways_in_a_request_added_is_a_feature() -> None:
+def test_a_schema_change_the_rules_do_not_cover_is_for_review() -> None:
     old = real()
     data(old)["properties"]["kind"] = {"type": "string", "enum": ["a", "b"]}
-    header = {"name": "X-Mode", "in": "header", "schema": {"type": "string", "enum": ["x"]}}
-    get(old)["parameters"].append(header)
     new = copy.deepcopy(old)
     data(new)["properties"]["kind"]["enum"] = ["a", "c"]
-    get(new)["parameters"][-1]["schema"]["enum"] = ["x", "y"]
-    found = {(c.kind, c.what) for c in api_changes.compare(old, new)}
-    assert found == {
-        (Kind.BREAKING, f"{BODY} data.kind enum value 'c' added"),
-        (Kind.BREAKING, f"{BODY} data.kind enum value 'b' removed"),
-        (Kind.FEATURE, "header parameter X-Mode: schema enum value 'y' added"),
-    }
+    changes = api_changes.compare(old, new)
+    assert [c.line() for c in changes] == [
+        f"review    GET /credits: {BODY} data.kind enum changed (not classified: review it by hand)"
+    ]
+    assert api_changes.required_level(changes) is Level.PATCH
 
 
 # --- bad input -----------------------------------------------------------------------
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tools.api_changes", *args],
-        cwd=ROOT,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         check=False,
@@ -260,15 +258,32 @@ def test_bad_input_is_one_error_line_naming_the_file_and_exit_1(tmp_path: Path) 
     )
 
 
-def test_the_command_compares_with_head_and_with_the_last_release() -> None:
+def test_the_command_compares_with_head_and_with_the_last_release(tmp_path: Path) -> None:
+    # The state it needs, built here: a release recorded, committed, and a change since.
+    (tmp_path / "spec/released").mkdir(parents=True)
+    shutil.copy2(OPENAPI, tmp_path / "openapi.yaml")
+    shutil.copy2(OPENAPI, tmp_path / "spec/released/openapi.yaml")
+    (tmp_path / "spec/released/version").write_text("0.3.0\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.test"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "release"]):
+        subprocess.run([*git, *command], cwd=tmp_path, check=True, capture_output=True)
     for args in ((), ("--old", "git:HEAD")):
-        run = run_cli(*args)
+        run = run_cli(*args, cwd=tmp_path)
         assert run.returncode == 0, run.stderr
         assert run.stdout.endswith("  none\nVersion bump: none (nothing changed).\n")
-    assert run_cli().stdout.startswith("API changes from spec/released/openapi.yaml (release ")
+    assert run_cli(cwd=tmp_path).stdout.startswith(
+        "API changes from spec/released/openapi.yaml (release 0.3.0) to openapi.yaml:\n"
+    )
+    doc = real()
+    remove_field(doc)
+    (tmp_path / "openapi.yaml").write_text(yaml.safe_dump(doc))
+    for args, label in (((), "release 0.3.0"), (("--old", "git:HEAD"), "HEAD")):
+        run = run_cli(*args, cwd=tmp_path)
+        assert "data.total_usage removed" in run.stdout, run.stdout + run.stderr
+        assert "Version bump: 0.3.0 → 0.4.0" in run.stdout or label == "HEAD", run.stdout
 
 
-# --- semver --------------------------------------------------------------------------
+# --- versions --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -284,8 +299,17 @@ def test_the_command_compares_with_head_and_with_the_last_release() -> None:
     ],
 )
 def test_next_version(current: str, level: Level, expected: str) -> None:
-    assert semver.next_version(current, level) == expected
-    assert semver.covered(current, expected) >= level
+    assert api_changes.next_version(current, level) == expected
+    assert api_changes.covered(current, expected) >= level
+    # The advice names the number that changes, not the size of the change.
+    changed = [a != b for a, b in zip(current.split("."), expected.split("."), strict=True)]
+    if True not in changed:
+        assert api_changes.advice(level, current) == "Version bump: none (nothing changed)."
+        return
+    number = ("major", "minor", "patch")[changed.index(True)]
+    assert api_changes.advice(level, current).startswith(
+        f"Version bump: {current} → {expected}, the {number} number ("
+    )
 
 
 @pytest.mark.parametrize(
@@ -301,7 +325,7 @@ def test_next_version(current: str, level: Level, expected: str) -> None:
     ],
 )
 def test_covered(released: str, current: str, expected: Level) -> None:
-    assert semver.covered(released, current) is expected
+    assert api_changes.covered(released, current) is expected
 
 
 # --- the public API ------------------------------------------------------------------

@@ -66,6 +66,23 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
+class _PrintRules(argparse.Action):
+    """``--prometheus-rules``: print the shipped rules and exit 0 (as ``--version`` does)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        sys.stdout.write(_prometheus.rules())
+        parser.exit()
+
+
 def _build_parser() -> _Parser:
     statuses = "\n".join(f"  {code:>3}  {text}" for code, text in EXIT_STATUSES.items())
     parser = _Parser(
@@ -106,6 +123,11 @@ def _build_parser() -> _Parser:
         action="store_true",
         help="print Prometheus metrics (text format) instead of the table; after a failed "
         "read, only the success gauge (0) and the time of the last success",
+    )
+    out.add_argument(
+        "--prometheus-rules",
+        action=_PrintRules,
+        help="print Prometheus rules for those metrics (burn rate, days left, low, stale) and exit",
     )
     out.add_argument(
         "--output",
@@ -163,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _output_file(args.output) as output:
             try:
                 key = common.read_key(args.api_key_file)
-                with _verbose(args.verbose):
+                with _client_log(args.verbose):
                     return _run(args, key, output, started)
             except common.Exit as stop:
                 # A failed read still publishes its gauge; a failed write is not tried again.
@@ -327,24 +349,22 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
-class _RetryLines(logging.Formatter):
+class _LogLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return f"{PROG}: {common.one_line(record.getMessage())}"
 
 
 @contextlib.contextmanager
-def _verbose(on: bool) -> Iterator[None]:
-    """With ``on``, the client's retry log (INFO, logger openrouter_credits) on stderr."""
-    if not on:
-        yield
-        return
+def _client_log(on: bool) -> Iterator[None]:
+    """The client's warnings (a category sent as given), and with ``on`` its retry log
+    (INFO), on stderr as this command's lines (logger openrouter_credits)."""
     logger = logging.getLogger(LOGGER_NAME)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RetryLines())
-    handler.setLevel(logging.INFO)
+    handler.setFormatter(_LogLines())
+    handler.setLevel(logging.INFO if on else logging.WARNING)
     level = logger.level
     logger.addHandler(handler)
-    if logger.getEffectiveLevel() > logging.INFO:
+    if on and logger.getEffectiveLevel() > logging.INFO:
         logger.setLevel(logging.INFO)
     try:
         yield
