@@ -492,7 +492,7 @@ def test_an_unreadable_body_on_a_retried_status_is_retried_then_raised(
 def test_a_call_timing_out_each_time_is_a_timeout_after_three_attempts(
     server: StandInServer, mode: str, no_sleep: None
 ) -> None:
-    server.default = Reply(delay=0.5)
+    server.default = Reply(delay=5.0)  # far past 0.1 s, even on a busy machine
     with client(server, timeout_ms=100) as sdk:
         error = raises(mode, sdk, errors.APITimeoutError)
     assert f"GET {server.base_url}/credits timed out after 3 attempts: " in str(error)
