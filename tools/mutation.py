@@ -32,23 +32,12 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 STAGE: Final = ROOT / "build" / "mutation"
 PACKAGE: Final = "openrouter_credits"
 EQUIVALENTS: Final = ROOT / "tools" / "mutation-equivalents.toml"
-#: What the staged tree links to in the checkout: mutmut copies these into mutants/.
-LINKED: Final = (
-    "tests",
-    "tools",
-    "docs",
-    "pyproject.toml",
-    "README.md",
-    "openapi.yaml",
-    "CHANGELOG.md",
-)
+#: mutmut's configuration; the stage links to what it copies into mutants/ besides src/.
+CONFIG: Final = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+LINKED: Final = ("tests", "pyproject.toml", *CONFIG["also_copy"])
 
-#: A mutant runs the tests that reach its function: its module's topic tests (the files
-#: written for that module's behaviour) first, then the rest, each group fastest first, until
-#: their recorded seconds pass the module's budget. mutmut's time limit per mutant follows
-#: the recorded seconds, so a mutant that hangs a test waits (budget + 10 s) x 2, not the
-#: minutes every reaching test adds up to: this keeps a whole run under 30 minutes. A
-#: survivor that only a test past the budget would kill is fixed by a topic test.
+#: The seconds of recorded tests a mutant runs, topic tests first: what keeps a whole run
+#: under 30 minutes (docs/maintaining/mutation-testing.md, "Running it").
 BUDGET_SECONDS: Final = 3.0
 BUDGET_BY_MODULE: Final = {
     "_http.clamped": 15.0,  # only the slow-server tests show a clamped timeout
@@ -58,55 +47,44 @@ BUDGET_BY_MODULE: Final = {
     "cli._plugin": 5.0,
     "_responses": 5.0,
 }
-_TOPICS = {  # module: its topic tests, under tests/
-    "_calls": ("client/test_retries.py", "client/test_no_response.py"),
-    "_checks": ("client/test_body_checks.py",),
-    "_headers": ("client/test_headers.py", "client/test_category_rules.py"),
-    "_http.attempt": (
-        "http/test_attempt_budget.py",
-        "client/test_no_response.py",
-        "http/test_slow_servers.py",
-    ),
-    "_http.body": (
-        "http/test_body_reading.py",
-        "http/test_boundaries.py",
-        "reliability/test_large_bodies.py",
-    ),
-    "_http.clamped": (
-        "http/test_clamped_streams.py",
-        "http/test_slow_servers.py",
-        "client/test_debug_and_tls.py",
-    ),
-    "_options": (
-        "client/test_options.py",
-        "client/test_dropin.py",
-        "client/test_conformance.py",
-        "client/test_headers.py",
-    ),
-    "_redact": ("client/test_redaction.py",),
-    "_responses": (
-        "client/test_errors.py",
-        "client/test_official_messages.py",
-        "client/test_redaction.py",
-    ),
-    "_retry_core": ("client/test_retries.py",),
-    "cli._common": ("cli/",),
-    "cli._credits": ("cli/",),
-    "cli._deadline": ("cli/test_deadline.py",),
-    "cli._plugin": ("cli/test_plugin.py",),
-    "cli._prometheus": ("cli/test_prometheus.py",),
-    "cli._thresholds": ("cli/test_thresholds.py", "cli/test_plugin.py"),
-    "client": (
-        "client/test_options.py",
-        "client/test_closing.py",
-        "client/test_client_defaults.py",
-    ),
-    "errors": ("client/test_errors.py", "client/test_official_messages.py"),
-    "retries": ("client/test_retries.py",),
+#: Each module's topic tests, under tests/: the files written for its behaviour.
+_TOPICS = {
+    "_calls": "client/test_retries.py client/test_no_response.py",
+    "_checks": "client/test_body_checks.py",
+    "_headers": "client/test_headers.py client/test_category_rules.py",
+    "_http.attempt": "http/test_attempt_budget.py client/test_no_response.py"
+    " http/test_slow_servers.py",
+    "_http.body": "http/test_body_reading.py http/test_boundaries.py"
+    " reliability/test_large_bodies.py",
+    "_http.clamped": "http/test_clamped_streams.py http/test_slow_servers.py"
+    " client/test_debug_and_tls.py",
+    "_options": "client/test_options.py client/test_dropin.py client/test_conformance.py"
+    " client/test_headers.py client/test_plain_http.py",
+    "_redact": "client/test_redaction.py",
+    "_responses": "client/test_errors.py client/test_official_messages.py client/test_redaction.py",
+    "_retry_core": "client/test_retries.py",
+    "cli._common": "cli/",
+    "cli._credits": "cli/",
+    "cli._deadline": "cli/test_deadline.py",
+    "cli._plugin": "cli/test_plugin.py",
+    "cli._prometheus": "cli/test_prometheus.py",
+    "cli._thresholds": "cli/test_thresholds.py cli/test_plugin.py",
+    "client": "client/test_options.py client/test_closing.py client/test_client_defaults.py"
+    " client/test_plain_http.py",
+    "errors": "client/test_errors.py client/test_official_messages.py",
+    "retries": "client/test_retries.py",
 }
-TOPICS: Final = {module: tuple(f"tests/{p}" for p in paths) for module, paths in _TOPICS.items()}
+TOPICS: Final = {
+    module: tuple(f"tests/{p}" for p in paths.split()) for module, paths in _TOPICS.items()
+}
 KILLED: Final = frozenset({"killed", "caught by type check", "suspicious", "segfault"})
 NOT_RUN: Final = frozenset({"not checked", "skipped", "check was interrupted by user"})
+
+
+def selected(name: str, modules: Sequence[str]) -> bool:
+    """Whether mutant ``name`` is in one of ``modules`` (a subpackage holds its modules)."""
+    module = module_of(name)
+    return not modules or any(module == m or module.startswith(m + ".") for m in modules)
 
 
 def module_of(name: str) -> str:
@@ -115,15 +93,19 @@ def module_of(name: str) -> str:
     return ".".join(p for p in parts if not p.startswith(("x_", "xǁ")))
 
 
-def within_budget(function: str, tests: Iterable[str], durations: Mapping[str, float]) -> set[str]:
-    """The tests a mutant of ``function`` runs: topic tests first, then the rest, each group
-    fastest first, until their recorded seconds pass the module's budget (at least one)."""
-    module = module_of(function)
+def _order(module: str, durations: Mapping[str, float]) -> Any:
+    """Topic tests first, then the rest, each group fastest first."""
     topics = TOPICS.get(module, ())
-    ordered = sorted(tests, key=lambda t: (not t.startswith(topics), durations.get(t, 0.0), t))
+    return lambda test: (not test.startswith(topics), durations.get(test, 0.0), test)
+
+
+def within_budget(function: str, tests: Iterable[str], durations: Mapping[str, float]) -> set[str]:
+    """The tests a mutant of ``function`` runs: in :func:`_order` until their recorded seconds
+    pass the module's budget (at least one)."""
+    module = module_of(function)
     chosen: set[str] = set()
     spent = 0.0
-    for test in ordered:
+    for test in sorted(tests, key=_order(module, durations)):
         spent += durations.get(test, 0.0)
         if chosen and spent > BUDGET_BY_MODULE.get(module, BUDGET_SECONDS):
             break
@@ -135,11 +117,11 @@ def within_budget(function: str, tests: Iterable[str], durations: Mapping[str, f
 
 
 def in_order(items: list[Any], mutant: str, durations: Mapping[str, float]) -> None:
-    """A mutant's tests topic first, then fastest first (``-x`` stops at the first kill);
-    mutmut's own runs (stats, clean, forced fail) keep pytest's order."""
+    """A mutant's tests in :func:`_order` (``-x`` stops at the first kill); mutmut's own
+    runs (stats, clean, forced fail) keep pytest's order."""
     if "__mutmut_" in mutant:
-        topics = TOPICS.get(module_of(mutant), ())
-        items.sort(key=lambda i: (not i.nodeid.startswith(topics), durations.get(i.nodeid, 0.0)))
+        key = _order(module_of(mutant), durations)
+        items.sort(key=lambda item: key(item.nodeid))
 
 
 @pytest.hookimpl(trylast=True)
@@ -206,7 +188,7 @@ def run(modules: Sequence[str], workers: int, survivors_only: bool) -> int:
                 raise SystemExit(f"tools/mutation.py: {source.name} changed since the run")
         (STAGE / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
         names = [m for m, s in load_mutants().items() if s not in KILLED | {"timeout"}]
-        names = [m for m in names if not modules or module_of(m) in modules]
+        names = [m for m in names if selected(m, modules)]
     else:
         stage()
         names = [f"{PACKAGE}.{m}.*" for m in modules]
@@ -269,7 +251,7 @@ def _line(label: str, row: Counter[str]) -> str:
 def report(modules: Sequence[str], show_diffs: bool) -> int:
     from mutmut.mutation.diff_apply import get_diff_for_mutant
 
-    mutants = {m: s for m, s in load_mutants().items() if not modules or module_of(m) in modules}
+    mutants = {m: s for m, s in load_mutants().items() if selected(m, modules)}
     if not mutants:
         print("tools/mutation.py: no results under build/mutation/ (run: make mutation)")
         return 1

@@ -101,70 +101,50 @@ def slice_spec(
     """Return a new description holding only the operations in ``keep``."""
     if not isinstance(upstream, dict) or not isinstance(upstream.get("paths"), dict):
         raise SpecError("the upstream description has no 'paths' mapping")
-    out: dict[str, Any] = {k: copy.deepcopy(upstream[k]) for k in KEEP_ROOT_KEYS if k in upstream}
+    out: dict[str, Any] = {k: upstream[k] for k in KEEP_ROOT_KEYS if k in upstream}
     paths: dict[str, Any] = {}
-    found: set[str] = set()
+    operations: list[dict[str, Any]] = []
     for path, item in upstream["paths"].items():
-        if not isinstance(item, dict):
-            continue
-        for method in HTTP_METHODS:
+        for method in HTTP_METHODS if isinstance(item, dict) else ():
             operation = item.get(method)
             if isinstance(operation, dict) and operation.get("operationId") in keep:
-                found.add(operation["operationId"])
-                paths.setdefault(path, {})[method] = copy.deepcopy(operation)
+                operations.append(operation)
+                paths.setdefault(path, {})[method] = operation
         if path in paths:  # The path item's shared fields: parameters, servers, ...
-            for key, value in item.items():
-                if key not in HTTP_METHODS:
-                    paths[path][key] = copy.deepcopy(value)
-    missing = [op for op in keep if op not in found]
+            paths[path].update({k: v for k, v in item.items() if k not in HTTP_METHODS})
+    missing = [op for op in keep if op not in {o["operationId"] for o in operations}]
     if missing:
         raise SpecError(f"operationId(s) not found upstream: {', '.join(missing)}")
     out["paths"] = paths
 
-    # Components reachable from the kept paths, transitively.
+    # Components reachable from the kept paths, transitively, and the security schemes
+    # that root or operation security requirements name.
     components: dict[str, dict[str, Any]] = {}
     pending = list(_refs(paths))
+    for requirement in [*(upstream.get("security") or [])] + [
+        r for op in operations for r in op.get("security") or []
+    ]:
+        for scheme in requirement:
+            if not _has_component(upstream, "securitySchemes", scheme):
+                raise SpecError(f"security scheme {scheme!r} is not defined upstream")
+            pending.append(f"#/components/securitySchemes/{scheme}")
     while pending:
         ref = pending.pop()
         kind, name = _component(ref)
         if not _has_component(upstream, kind, name):
             raise SpecError(f"$ref {ref!r} names a component the description does not have")
-        if name in components.get(kind, {}):
-            continue
-        body = copy.deepcopy(upstream["components"][kind][name])
-        components.setdefault(kind, {})[name] = body
-        pending.extend(_refs(body))
-
-    # Security schemes named by root or operation security requirements.
-    requirements = list(upstream.get("security") or [])
-    for item in paths.values():
-        for method in HTTP_METHODS:
-            if isinstance(item.get(method), dict):
-                requirements.extend(item[method].get("security") or [])
-    for requirement in requirements:
-        for scheme in requirement:
-            if not _has_component(upstream, "securitySchemes", scheme):
-                raise SpecError(f"security scheme {scheme!r} is not defined upstream")
-            body = copy.deepcopy(upstream["components"]["securitySchemes"][scheme])
-            components.setdefault("securitySchemes", {})[scheme] = body
+        if name not in components.get(kind, {}):
+            components.setdefault(kind, {})[name] = upstream["components"][kind][name]
+            pending.extend(_refs(components[kind][name]))
     if components:
         out["components"] = components
-
-    used_tags = {
-        tag
-        for item in paths.values()
-        for method in HTTP_METHODS
-        if isinstance(item.get(method), dict)
-        for tag in item[method].get("tags") or []
-    }
+    used_tags = {tag for op in operations for tag in op.get("tags") or []}
     tags = [
-        copy.deepcopy(t)
-        for t in upstream.get("tags") or []
-        if isinstance(t, dict) and t.get("name") in used_tags
+        t for t in upstream.get("tags") or [] if isinstance(t, dict) and t.get("name") in used_tags
     ]
     if tags:
         out["tags"] = tags
-    return out
+    return copy.deepcopy(out)
 
 
 def check_refs(doc: dict[str, Any], source: str) -> None:

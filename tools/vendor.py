@@ -95,22 +95,15 @@ def _imports_commands(package_dir: Path, rel: Path) -> bool:
 
 
 def absolute_imports(files: Iterable[Path], package: str = SOURCE_PACKAGE) -> list[str]:
-    """``file:line: statement`` for every import of ``package`` by its absolute name.
-
-    Such an import would load the installed package (or fail) instead of the vendored
-    copy. Text in docstrings and comments is not an import and is not reported.
-    """
+    """``file:line: statement`` for every import of ``package`` by its absolute name: it
+    would load the installed package (or fail) instead of the vendored copy."""
     found: list[str] = []
-    for path in files:
-        if path.suffix != ".py":
-            continue
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-        for node in ast.walk(tree):
-            names: list[str] = []
+    for path in (p for p in files if p.suffix == ".py"):
+        for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
             else:
                 continue
             if any(name == package or name.startswith(package + ".") for name in names):

@@ -387,6 +387,7 @@ def test_the_documented_session_runs_as_shown(tmp_path: Path) -> None:
     stand-in's port a free one), showing what the docs show but for the figures that the
     seconds between the runs decide."""
     (tmp_path / "key").write_text(KEY + "\n")
+    (tmp_path / "key").chmod(0o600)  # as the docs make it
     port = str(free_port())
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     env.pop("OPENROUTER_API_KEY", None)

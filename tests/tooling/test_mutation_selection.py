@@ -5,7 +5,6 @@ the equivalents file (docs/maintaining/mutation-testing.md).
 
 from __future__ import annotations
 
-import tomllib
 from fnmatch import fnmatch
 from typing import Any, Final
 
@@ -13,16 +12,17 @@ import pytest
 
 from tools.mutation import (
     BUDGET_BY_MODULE,
+    CONFIG,
     ROOT,
     TOPICS,
     equivalent_key,
     in_order,
     load_equivalents,
     module_of,
+    selected,
     within_budget,
 )
 
-CONFIG: Final = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
 ARGS: Final = CONFIG["pytest_add_cli_args"]
 IGNORED: Final = tuple(a.removeprefix("--ignore=") for a in ARGS if a.startswith("--ignore="))
 DESELECTED: Final = [a.removeprefix("--deselect=") for a in ARGS if a.startswith("--deselect=")]
@@ -79,6 +79,8 @@ class _Item:
 def test_a_mutants_tests_run_topic_first_then_fastest(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(TOPICS, "cli.x", ("tests/topic.py",))
     assert module_of("openrouter_credits.cli.x.xǁCǁm__mutmut_1") == "cli.x"
+    assert selected("openrouter_credits.cli.x.x_f__mutmut_1", ["cli"])  # a subpackage's
+    assert not selected("openrouter_credits.client.x_f__mutmut_1", ["cli", "_redact"])
     items: list[Any] = [_Item(n) for n in DURATIONS]
     in_order(items, "openrouter_credits.cli.x.xǁCǁm__mutmut_1", DURATIONS)
     assert [i.nodeid for i in items] == [

@@ -28,11 +28,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Final, NoReturn
 
-from .._constants import (
-    API_KEY_ENV,
-    DEFAULT_TIMEOUT_MS,
-    LOGGER_NAME,
-)
+from .._constants import API_KEY_ENV, DEFAULT_TIMEOUT_MS
 from .._redact import redact
 from .._version import __version__
 from ..client import OpenRouter
@@ -184,7 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _code(stop)
         with _output_file(args.output) as output:
             try:
-                key = common.read_key(args.api_key_file)
+                key = common.read_key(
+                    args.api_key_file, args.strict_key_file, lambda line: _say(line, None)
+                )
                 with _client_log(args.verbose):
                     return _run(args, key, output, started)
             except common.Exit as stop:
@@ -354,20 +352,10 @@ class _LogLines(logging.Formatter):
         return f"{PROG}: {common.one_line(record.getMessage())}"
 
 
-@contextlib.contextmanager
-def _client_log(on: bool) -> Iterator[None]:
-    """The client's warnings (a category sent as given), and with ``on`` its retry log
-    (INFO), on stderr as this command's lines (logger openrouter_credits)."""
-    logger = logging.getLogger(LOGGER_NAME)
+def _client_log(verbose: bool) -> contextlib.AbstractContextManager[None]:
+    """The client's warnings (a category sent as given, plain ``http://``), and with
+    ``verbose`` its retry log (INFO), on stderr as this command's lines."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LogLines())
-    handler.setLevel(logging.INFO if on else logging.WARNING)
-    level = logger.level
-    logger.addHandler(handler)
-    if on and logger.getEffectiveLevel() > logging.INFO:
-        logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    handler.setLevel(logging.INFO if verbose else logging.WARNING)
+    return common.client_log(handler)

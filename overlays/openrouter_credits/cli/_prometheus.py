@@ -7,8 +7,8 @@ which the format's Go ``ParseFloat`` reads back exactly. No sample timestamps: t
 collector refuses them. ``tests/cli/test_prometheus.py`` has ``promtool check metrics`` lint
 the output and a real node_exporter serve it. The Prometheus rules shipped beside this
 module (``prometheus-rules.yml``: the burn rate, days left, low and stale alerts) are what
-`rules` returns, for ``--prometheus-rules``. The README's Monitoring section documents the
-metrics and the rules.
+`rules` returns, for ``--prometheus-rules``. docs/monitoring.md documents the metrics and
+the rules.
 """
 
 from __future__ import annotations
