@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from openrouter_credits import NO_RETRIES, BackoffStrategy, OpenRouter, RetryConfig, errors
+from openrouter_credits._options import CallOptions, takes_options
 from openrouter_credits.testing import Reply, StandInServer
 
 from ..conftest import SECRET, client
@@ -325,3 +327,32 @@ def test_attribution_falls_back_to_the_environment(
     with OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk:
         sdk.credits.get_credits()
     assert server.requests[0].headers["http-referer"] == "https://env.example"
+
+
+def test_takes_options_applied_at_test_time_keeps_sync_and_async_apart() -> None:
+    # client.py applies it at import, where mutation testing cannot reach it: here it is
+    # applied again, to a sync and an async method, and each result is checked.
+    class Operations:
+        @takes_options(CallOptions)
+        def plain(self, call: CallOptions) -> CallOptions:
+            """Plain."""
+            return call
+
+        @takes_options(CallOptions)
+        async def coroutine(self, call: CallOptions) -> CallOptions:
+            return call
+
+    ops = Operations()
+    assert not inspect.iscoroutinefunction(Operations.plain)
+    assert inspect.iscoroutinefunction(Operations.coroutine)
+    assert ops.plain(server_url="http://127.0.0.1:9", timeout_ms=5).timeout_ms == 5
+    assert asyncio.run(ops.coroutine(timeout_ms=7)).timeout_ms == 7
+    with pytest.raises(TypeError):
+        ops.plain(no_such_option=1)  # type: ignore[call-arg]
+    options = list(inspect.signature(CallOptions).parameters)
+    for method in (Operations.plain, Operations.coroutine):
+        assert list(inspect.signature(method).parameters) == ["self", *options]
+        assert method.__annotations__["return"] == "CallOptions"
+        assert set(method.__annotations__) == {*options, "return"}
+        assert not hasattr(method, "__wrapped__")
+    assert (Operations.plain.__name__, Operations.plain.__doc__) == ("plain", "Plain.")
