@@ -46,9 +46,10 @@ def test_body_trickled_past_the_timeout_on_your_sync_client_times_out(
     server: StandInServer,
 ) -> None:
     # One byte every 25 ms: each read is well within the 250 ms read timeout, so only the
-    # whole-body deadline (checked between reads) ends it; the whole body takes 0.5 s.
+    # whole-body deadline (checked between reads) ends it; the whole body would take 5 s,
+    # so it cannot all arrive by then even if a busy machine holds the client back.
     server.default = Reply(
-        body=b'{"data":{"x":"....."}}', fault=Fault.TRICKLE, trickle_interval=0.025
+        body=b'{"data":{"x":"' + b"." * 180 + b'"}}', fault=Fault.TRICKLE, trickle_interval=0.025
     )
     with httpx.Client() as mine, pytest.raises(errors.APITimeoutError) as info:
         fetch(server, "sync", client=mine, timeout_ms=250)
