@@ -40,6 +40,7 @@ def run(
     client: httpx.Client, request: httpx.Request, state: Attempts, clamped: bool
 ) -> httpx.Response:
     """The sync loop: the final response, or the error that ends the call."""
+    state.ends_by = _transport.ends_by()
     while True:
         outcome: _Outcome
         try:

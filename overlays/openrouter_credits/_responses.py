@@ -45,7 +45,6 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
     (``message``, ``body``, ``data``, ``str(e)``; see :mod:`._redact`).
     """
     status = response.status_code
-    body = _body(response, key)
     if status == 200:
         try:
             parsed = _op._parse_response(client=_PARSE_CLIENT, response=response)
@@ -57,11 +56,12 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
             raise errors.ResponseValidationError(
                 f"Response validation failed: {why}",
                 response,
-                body,
+                _body(response, key),
                 explanation=f"HTTP 200 but the body is not the documented credits JSON: {why}; "
                 + _describe(response, key),
             ) from exc
         return parsed
+    body = _body(response, key)  # only failures quote the body: a success never decodes it
     documented = _ERRORS.get(status)
     if documented is None:
         raise errors.OpenRouterDefaultError(

@@ -47,6 +47,18 @@ def test_server_wait_counts_against_the_budget_too() -> None:
     assert fixed_state(one_second(500)).after_status(503, {"retry-after-ms": "600"}) is None
 
 
+def test_wait_ending_past_a_run_deadline_is_not_taken() -> None:
+    """``ends_by`` (a command's --deadline, the clock reading 50 here + 1 s): a wait ending
+    exactly at it is taken, one ending past it is not, whatever the budget allows."""
+    state = fixed_state(one_second(10_000))
+    state.ends_by = 51.0
+    assert state.after_status(503, {}) == 1.0
+    state = fixed_state(one_second(10_000))
+    state.ends_by = 50.999
+    assert state.after_status(503, {}) is None
+    assert state.attempts == 1
+
+
 # --- Retry-After dates ------------------------------------------------------------------------
 
 

@@ -11,6 +11,9 @@ attempt's timeout (:func:`budget`), one mechanism per path:
 - async: :func:`aattempt` runs the attempt in an anyio cancel scope (asyncio and trio),
   for any client, and turns the scope's expiry into :class:`AttemptTimeout`.
 
+Around a sync call, :func:`run_deadline` (a command's ``--deadline``) cuts every attempt's
+deadline to its own, and the retry loop takes no wait that would end past it (:func:`ends_by`).
+
 A sync client you bring keeps its own transport: there only httpx's per-phase timeouts
 and a whole-body deadline (checked between reads) hold. The body is read within its
 bounds by :mod:`._body`. A transport failure is classified as a
@@ -30,7 +33,7 @@ from .. import errors
 from .._retry_core import Failure
 from . import clamped as _clamped
 from .body import aread, read
-from .clamped import sync_client
+from .clamped import ends_by, run_deadline, sync_client
 
 __all__ = [
     "AttemptTimeout",
@@ -38,7 +41,9 @@ __all__ = [
     "attempt",
     "budget",
     "classify",
+    "ends_by",
     "no_response",
+    "run_deadline",
     "sync_client",
 ]
 

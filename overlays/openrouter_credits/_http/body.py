@@ -35,12 +35,12 @@ class _Bounded(httpx.SyncByteStream, httpx.AsyncByteStream):
     ~256 KiB (deflate's ratio) and _Decoded can stop a gzip bomb in time.
     """
 
-    def __init__(self, response: httpx.Response, deadline: float | None) -> None:
+    def __init__(self, response: httpx.Response, deadline: float | None, encoded: bool) -> None:
         self._response = response
         self._stream = response.stream
         self._deadline = deadline
         self._size = 0
-        self._piece = DECODE_PIECE_BYTES if "content-encoding" in response.headers else 0
+        self._piece = DECODE_PIECE_BYTES if encoded else 0
         declared = _declared_size(response)
         if declared > MAX_BODY_BYTES:
             raise _too_large(response, declared, "")
@@ -124,8 +124,9 @@ class _Decoded:
 def read(response: httpx.Response, deadline: float | None) -> httpx.Response:
     """Read a streamed response within the bounds (see _Bounded, _Decoded); always closes it."""
     try:
-        response.stream = _Bounded(response, deadline)
-        if "content-encoding" not in response.headers:
+        encoded = "content-encoding" in response.headers
+        response.stream = _Bounded(response, deadline, encoded)
+        if not encoded:
             response.read()
             return response
         body = _Decoded(response)
@@ -144,8 +145,9 @@ async def aread(response: httpx.Response) -> httpx.Response:
     import anyio
 
     try:
-        response.stream = _Bounded(response, None)
-        if "content-encoding" not in response.headers:
+        encoded = "content-encoding" in response.headers
+        response.stream = _Bounded(response, None, encoded)
+        if not encoded:
             await response.aread()
             return response
         body = _Decoded(response)

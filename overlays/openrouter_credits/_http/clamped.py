@@ -9,22 +9,22 @@ deadline" says why it sits here.
 
 from __future__ import annotations
 
-import contextlib
 import ssl
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any, Final, NamedTuple
 
 import httpcore
 import httpx
 
-__all__ = ["Deadline", "deadline", "sync_client"]
+__all__ = ["Deadline", "deadline", "ends_by", "run_deadline", "sync_client"]
 
 
 class Deadline(NamedTuple):
-    at: float  # time.monotonic() past which the attempt is over
-    seconds: float  # the attempt's timeout, for messages
+    at: float  # time.monotonic() past which the attempt (or the run) is over
+    seconds: float  # its length, for messages
+    what: str  # "the attempt's" or "the overall", for messages
 
 
 _DEADLINE: Final[ContextVar[Deadline | None]] = ContextVar(
@@ -39,7 +39,7 @@ def _clamp(timeout: float | None, error: type[Exception], doing: str) -> float |
         return timeout
     left = deadline.at - time.monotonic()
     if left <= 0:
-        raise error(f"the attempt's {deadline.seconds:g} s timeout passed while {doing}")
+        raise error(f"{deadline.what} {deadline.seconds:g} s timeout passed while {doing}")
     return left if timeout is None or left < timeout else timeout
 
 
@@ -53,7 +53,8 @@ class _ClampedStream(httpcore.NetworkStream):
         return self._stream.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout, "receiving"))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout, "sending"))
+        if buffer:  # httpcore writes b"" at the end of every bodiless request: nothing to bound
+            self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout, "sending"))
 
     def close(self) -> None:
         self._stream.close()
@@ -112,12 +113,40 @@ def sync_client(limits: httpx.Limits) -> httpx.Client:
     return client
 
 
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[Deadline]:
-    """Within the block, clamped streams end by ``seconds`` from now."""
-    current = Deadline(time.monotonic() + seconds, seconds)
-    token = _DEADLINE.set(current)
-    try:
-        yield current
-    finally:
-        _DEADLINE.reset(token)
+class _Within:
+    """The block of :func:`deadline` or :func:`run_deadline` (a class, not a generator: one
+    is entered on every sync attempt)."""
+
+    __slots__ = ("_current", "_token")
+
+    def __init__(self, seconds: float, what: str) -> None:
+        at = time.monotonic() + seconds
+        outer = _DEADLINE.get()
+        self._current = (
+            outer if outer is not None and outer.at <= at else Deadline(at, seconds, what)
+        )
+
+    def __enter__(self) -> Deadline:
+        self._token = _DEADLINE.set(self._current)
+        return self._current
+
+    def __exit__(self, *exc: object) -> None:
+        _DEADLINE.reset(self._token)
+
+
+def deadline(seconds: float) -> _Within:
+    """Within the block, clamped streams end by ``seconds`` from now, or by the deadline
+    already in force if that comes first (a :func:`run_deadline` around the attempts)."""
+    return _Within(seconds, "the attempt's")
+
+
+def run_deadline(seconds: float) -> _Within:
+    """A deadline for everything in the block: each attempt's deadline is cut to it, and no
+    retry wait is taken that would end past it (the sync retry loop reads :func:`ends_by`)."""
+    return _Within(seconds, "the overall")
+
+
+def ends_by() -> float | None:
+    """The ``time.monotonic()`` reading the deadline in force ends at (``None``: none)."""
+    deadline = _DEADLINE.get()
+    return None if deadline is None else deadline.at
