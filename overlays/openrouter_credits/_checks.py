@@ -41,11 +41,20 @@ class _Field(NamedTuple):
 _PLANS: dict[type[Any], tuple[_Field, ...]] = {}
 
 
+class _Names(dict[str, Any]):
+    """What the generated annotations name: the generated types, and each model, loaded
+    when an annotation names it (the models load on first use)."""
+
+    def __missing__(self, name: str) -> Any:
+        if name not in _models.__all__:
+            raise KeyError(name)  # a builtin: eval looks there next
+        return getattr(_models, name)
+
+
 def _plan(cls: type[Any]) -> tuple[_Field, ...]:
     plan = _PLANS.get(cls)
     if plan is None:
-        namespace = {**vars(_gen_types), **vars(_models)}
-        hints = typing.get_type_hints(cls, localns=namespace)
+        hints = typing.get_type_hints(cls, localns=_Names(vars(_gen_types)))
         plan = tuple(
             _Field(
                 field.name,

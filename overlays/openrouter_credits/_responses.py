@@ -1,8 +1,10 @@
 """From an HTTP response to the result: the credits model, or the right exception.
 
-The generated ``_parse_response`` turns documented bodies into models. Generated models do
-not check types (``from_dict`` takes ``"abc"`` for a number) and raise ``KeyError``,
-``TypeError`` or ``JSONDecodeError`` on bad input; here every such failure becomes a
+A 200 body becomes a ``GetCreditsResponse`` (its JSON parsed once, for the model and the
+checks); the generated ``_parse_response`` turns documented error bodies into models,
+loading them on the first error. Generated models do not check types (``from_dict`` takes
+``"abc"`` for a number) and raise ``KeyError``, ``TypeError`` or ``JSONDecodeError`` on
+bad input; here every such failure becomes a
 :class:`~openrouter_credits.errors.ResponseValidationError` (success statuses) or a typed
 error with ``.data = None`` (documented error statuses), with the cause chained. Model
 fields are checked by :mod:`._checks`.
@@ -47,10 +49,10 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
     status = response.status_code
     if status == 200:
         try:
-            parsed = _op._parse_response(client=_PARSE_CLIENT, response=response)
-            assert isinstance(parsed, GetCreditsResponse)  # for mypy: 200 is always this model
+            raw = response.json()
+            parsed = GetCreditsResponse.from_dict(raw)
             check_model(parsed)
-            check_objects(response.json(), type(parsed))
+            check_objects(raw, GetCreditsResponse)
         except _PARSE_ERRORS as exc:
             why = _why(exc)
             raise errors.ResponseValidationError(
