@@ -1,17 +1,19 @@
-"""Shared fixtures: a stand-in server on 127.0.0.1, the retry testing switch, and a
-suite-wide check that no log record of any test, at DEBUG, holds the sentinel key; at the
-end of the run, the reliability figures (tests/reliability/figures.py), added up over the
-pytest-xdist workers when there are some."""
+"""Shared fixtures: a stand-in server on 127.0.0.1, the public client against it (sync or
+async: `mode`, `call`), the retry testing switch, and a suite-wide check that no log record
+of any test, at DEBUG, holds the sentinel key; at the end of the run, the reliability
+figures (tests/reliability/figures.py), added up over the pytest-xdist workers when there
+are some."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import subprocess
 from collections.abc import Iterator
 from typing import Any, Final
 
 import pytest
-from openrouter_credits import retries
+from openrouter_credits import GetCreditsResponse, OpenRouter, retries
 from openrouter_credits.testing import StandInServer
 
 from .reliability.figures import FIGURES, WIRE_KEY, Figures
@@ -56,6 +58,39 @@ def secret_scan() -> Iterator[SecretScan]:
 def server() -> Iterator[StandInServer]:
     with StandInServer() as srv:
         yield srv
+
+
+def client(server: StandInServer, **kwargs: Any) -> OpenRouter:
+    """The public client for ``server``, with the sentinel key unless ``api_key`` is given."""
+    kwargs.setdefault("api_key", SECRET)
+    return OpenRouter(server_url=server.base_url, **kwargs)
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Each test taking it runs twice: through the sync and through the async path."""
+    return str(request.param)
+
+
+def call(mode: str, sdk: OpenRouter, **kwargs: Any) -> GetCreditsResponse:
+    """One get_credits call through the sync or the async path."""
+    if mode == "sync":
+        return sdk.credits.get_credits(**kwargs)
+
+    async def run() -> GetCreditsResponse:
+        try:
+            return await sdk.credits.get_credits_async(**kwargs)
+        finally:
+            await sdk.aclose()
+
+    return asyncio.run(run())
+
+
+def raises(mode: str, sdk: OpenRouter, kind: type[BaseException], **kwargs: Any) -> Any:
+    """The error `call` raised, which must be a ``kind``."""
+    with pytest.raises(kind) as info:
+        call(mode, sdk, **kwargs)
+    return info.value
 
 
 @pytest.fixture

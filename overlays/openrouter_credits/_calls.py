@@ -1,8 +1,9 @@
 """The retry loop of one call: send an attempt, ask the retry core, sleep or finish.
 
-The sync and async loops only send, sleep and ask; every decision is
-:func:`decide`'s, which asks :mod:`._retry_core` and logs (the retry line at INFO on the
-package logger; the per-request records on the ``debug_logger``). README "Retries".
+The sync and async loops only send, sleep and ask; every decision is :func:`decide`'s,
+which asks :mod:`._retry_core`, applies the testing switch (``retries.set_testing``) and
+logs (the retry line at INFO on the package logger; the per-request records on the
+``debug_logger``). README "Retries".
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import time
 import attrs
 import httpx
 
-from . import errors
+from . import errors, retries
 from ._constants import LOGGER_NAME
 from ._http import attempt as _transport
 from ._options import DebugLogger
@@ -92,6 +93,8 @@ def decide(state: Attempts, outcome: _Outcome, request: httpx.Request) -> httpx.
         wait = state.after_status(outcome.status_code, outcome.headers)
         if wait is None:
             return outcome
+    if retries.is_testing():
+        wait = 0.0  # retries.set_testing: the loop does not wait, whatever the core decided
     logger.info(
         "retrying %s %s after %s: attempt %d of %d in %.2f s",
         request.method,

@@ -1,6 +1,8 @@
-"""Every default of this package in one place (what each means: README "The client").
-
-Nothing here does anything; the modules that use a value import it from here.
+"""The client's defaults and limits: server, timeout, body size, connections, environment
+variables, logger name. Nothing here does anything; the modules that use a value import it
+from here. The retry policy's defaults are public, as in the official SDK
+(``retries.DEFAULT_RETRY_CONFIG``); the commands' own (the plugin's deadline, the table's
+decimals, exit statuses) are in ``cli/``, the stand-in server's in ``testing/``.
 """
 
 from __future__ import annotations

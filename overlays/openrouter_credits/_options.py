@@ -14,7 +14,7 @@ import logging
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Concatenate, Final, ParamSpec, Protocol, TypeVar, cast
+from typing import Any, Concatenate, Final, ParamSpec, Protocol, TypeVar, cast
 
 import httpx
 
@@ -24,9 +24,6 @@ from ._generated.api.credits_ import get_credits as _op
 from ._headers import attribution, check_header
 from .retries import NO_RETRIES, RetryConfig
 from .utils import UNSET, Unset
-
-if TYPE_CHECKING:
-    from .client import Credits
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -116,12 +113,13 @@ class CallOptions:
 
 
 _P = ParamSpec("_P")
+_S = TypeVar("_S")  # the class of the method (``Credits``)
 _T = TypeVar("_T")
 
 
 def takes_options(
     options: Callable[_P, CallOptions],
-) -> Callable[[Callable[[Credits, CallOptions], _T]], Callable[Concatenate[Credits, _P], _T]]:
+) -> Callable[[Callable[[_S, CallOptions], _T]], Callable[Concatenate[_S, _P], _T]]:
     """Give a ``(self, call)`` method the keywords of ``options`` (``CallOptions``).
 
     The result has the explicit signature ``inspect.signature`` shows and mypy checks
@@ -129,17 +127,17 @@ def takes_options(
     """
 
     def decorate(
-        impl: Callable[[Credits, CallOptions], _T],
-    ) -> Callable[Concatenate[Credits, _P], _T]:
+        impl: Callable[[_S, CallOptions], _T],
+    ) -> Callable[Concatenate[_S, _P], _T]:
         method: Callable[..., Any]
         if inspect.iscoroutinefunction(impl):
 
-            async def method(self: Credits, *args: Any, **kwargs: Any) -> Any:
+            async def method(self: _S, *args: Any, **kwargs: Any) -> Any:
                 return await cast(Any, impl)(self, options(*args, **kwargs))
 
         else:
 
-            def method(self: Credits, *args: Any, **kwargs: Any) -> Any:
+            def method(self: _S, *args: Any, **kwargs: Any) -> Any:
                 return impl(self, options(*args, **kwargs))
 
         wrapper: Any = functools.update_wrapper(method, impl)
@@ -153,7 +151,7 @@ def takes_options(
             **{p.name: p.annotation for p in params},
             "return": own.return_annotation,
         }
-        return cast("Callable[Concatenate[Credits, _P], _T]", method)
+        return cast("Callable[Concatenate[_S, _P], _T]", method)
 
     return decorate
 

@@ -114,7 +114,12 @@ def _official_message(response: httpx.Response, body: str) -> str:
 
 #: The documented error statuses: the exception (the generated parser gives its body's
 #: model) and the hint its explanation ends with.
-_ERRORS: dict[int, tuple[type[errors._DocumentedError[Any]], str]] = {
+_Documented = (
+    errors.UnauthorizedResponseError
+    | errors.ForbiddenResponseError
+    | errors.InternalServerResponseError
+)
+_ERRORS: dict[int, tuple[type[_Documented], str]] = {
     401: (errors.UnauthorizedResponseError, "check the API key: OPENROUTER_API_KEY or api_key="),
     403: (errors.ForbiddenResponseError, _MANAGEMENT_KEY_HINT),
     500: (errors.InternalServerResponseError, "OpenRouter failed; retried as configured"),
@@ -138,7 +143,7 @@ def _why(exc: BaseException) -> str:
 
 
 def _body(response: httpx.Response, key: str | None) -> str:
-    return redact(errors._text(response), key)
+    return redact(errors.response_text(response), key)
 
 
 def quote(text: str) -> str:

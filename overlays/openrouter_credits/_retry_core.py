@@ -1,4 +1,5 @@
-"""The retry decisions of one call, with no I/O (the sans-IO core, as in stamina).
+"""The retry decisions of one call, with no I/O and no global state (modelled on tenacity's
+``RetryCallState``): time and randomness come in as ``clock`` and ``rand``.
 
 After every attempt the caller reports what happened (a status, or a :class:`Failure`
 kind) and gets back the seconds to wait or ``None`` for "stop, use this outcome". Every
@@ -18,7 +19,6 @@ from datetime import UTC, datetime
 
 import attrs
 
-from . import retries
 from .retries import RetryConfig
 
 __all__ = ["Failure", "RetryState", "parse_retry_after"]
@@ -157,4 +157,4 @@ class RetryState:
         if not _ends_in_time(self.ends_by, now, wait):
             return None
         self.attempts += 1
-        return 0.0 if retries.is_testing() else wait
+        return wait

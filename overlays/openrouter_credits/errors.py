@@ -88,7 +88,7 @@ class OpenRouterError(OpenRouterBaseError):
         self.raw_response = raw_response
         self.status_code: int = raw_response.status_code
         self.headers: httpx.Headers = raw_response.headers
-        self.body: str = body if body is not None else _text(raw_response)
+        self.body: str = body if body is not None else response_text(raw_response)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code}, message={self.message!r})"
@@ -151,7 +151,8 @@ class APITimeoutError(NoResponseError, httpx.TimeoutException):
     """Connecting, sending, waiting for or reading the response took too long."""
 
 
-def _text(response: httpx.Response) -> str:
+def response_text(response: httpx.Response) -> str:
+    """The body as text for ``.body`` and error messages; never raises (not in ``__all__``)."""
     try:
         content = response.content
     except httpx.ResponseNotRead:

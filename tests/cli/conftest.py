@@ -1,15 +1,19 @@
-"""The ``openrouter-credits`` command, run as a subprocess against the stand-in server.
+"""The commands against the stand-in server: ``openrouter-credits`` as a subprocess
+(`run_subprocess`) and in process (`call`, `command` for both, `run` for exact lines), and
+what the monitoring plugin's tests share.
 
-Every subprocess run goes through `run`, which also checks the promises that hold for all
-of them: no traceback on standard error, and the API key in no output at all.
+Every run goes through a runner that also checks the promises that hold for all of them:
+no traceback on standard error, and the API key in no output at all.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,12 +26,8 @@ KEY = "sk-or-v1-CLI-SENTINEL-9f8e7d6c5b4a"
 TABLE = "total credits  100.5000\ntotal usage     25.7500\nremaining       74.7500\n"
 EXAMPLE = {"total_credits": 100.5, "total_usage": 25.75, "remaining": 74.75}
 RUN_TIMEOUT = 60.0
-
-
-@pytest.fixture
-def stand_in() -> Iterator[StandInServer]:
-    with StandInServer() as server:
-        yield server
+PROG = "openrouter-credits: "
+MANAGEMENT = "https://openrouter.ai/docs/guides/overview/auth/management-api-keys"
 
 
 def key_env(key: str | None) -> dict[str, str]:
@@ -44,7 +44,7 @@ def check_outputs(stdout: str, stderr: str, *secrets: str) -> None:
         assert secret not in stderr
 
 
-def run(
+def run_subprocess(
     *args: str,
     key: str | None = KEY,
     stdin: str | None = None,
@@ -88,7 +88,39 @@ def call(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) ->
 
 
 def pick(how: str, call: Runner) -> Runner:
-    return run if how == SUB else call
+    return run_subprocess if how == SUB else call
+
+
+@pytest.fixture(params=[SUB, IN])
+def command(request: pytest.FixtureRequest, call: Runner) -> Runner:
+    """`run_subprocess`, then `call`: a test taking it runs both ways (the in-process form
+    is what mutation testing can see)."""
+    return pick(request.param, call)
+
+
+Result = tuple[int, str, str]
+InProcess = Callable[..., Result]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> InProcess:
+    """``cli.main(args)`` in this process with OPENROUTER_API_KEY=key (None: unset) and
+    standard input ``stdin``: (status, out, err), for the tests of exact lines."""
+
+    def go(*args: str, key: str | None = KEY, stdin: str | None = None) -> Result:
+        if key is None:
+            monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+        else:
+            monkeypatch.setenv("OPENROUTER_API_KEY", key)
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        status = cli.main(list(args))
+        out, err = capsys.readouterr()
+        check_outputs(out, err)
+        return status, out, err
+
+    return go
 
 
 def at(server: StandInServer, *args: str) -> list[str]:
@@ -101,3 +133,15 @@ def one_line(stderr: str) -> str:
     assert len(lines) == 1, stderr
     assert lines[0].startswith("openrouter-credits: ")
     return lines[0]
+
+
+class SlowStdin(io.StringIO):
+    """Standard input that takes ``delay`` seconds to give ``text`` (a key typed slowly)."""
+
+    def __init__(self, text: str, delay: float) -> None:
+        super().__init__(text)
+        self.delay = delay
+
+    def read(self, size: int | None = -1) -> str:
+        time.sleep(self.delay)
+        return super().read(size)

@@ -19,18 +19,12 @@ from openrouter_credits import __version__
 from openrouter_credits.cli import _credits as cli
 from openrouter_credits.testing import Reply, StandInServer, free_port
 
-from .in_process import KEY, MANAGEMENT, PROG, Runner, at, runner
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
-    return runner(capsys, monkeypatch)
-
+from .conftest import KEY, MANAGEMENT, PROG, InProcess, at
 
 # --- output -------------------------------------------------------------------------------
 
 
-def test_attribution_options_reach_the_server(server: StandInServer, run: Runner) -> None:
+def test_attribution_options_reach_the_server(server: StandInServer, run: InProcess) -> None:
     args = ["--http-referer", "https://app.example", "--title", "My App"]
     assert run(*at(server, *args, "--categories", "cli-agent"))[0] == 0
     headers = server.requests[0].headers
@@ -39,7 +33,7 @@ def test_attribution_options_reach_the_server(server: StandInServer, run: Runner
     assert headers["x-openrouter-categories"] == "cli-agent"
 
 
-def test_table_and_json(server: StandInServer, run: Runner) -> None:
+def test_table_and_json(server: StandInServer, run: InProcess) -> None:
     assert run(*at(server)) == (
         0,
         "total credits  100.5000\ntotal usage     25.7500\nremaining       74.7500\n",
@@ -52,7 +46,9 @@ def test_table_and_json(server: StandInServer, run: Runner) -> None:
 
 
 @pytest.mark.parametrize(("minimum", "status"), [("74.75", 0), ("74.7501", 2), ("-1", 0)])
-def test_min_remaining_edge(server: StandInServer, run: Runner, minimum: str, status: int) -> None:
+def test_min_remaining_edge(
+    server: StandInServer, run: InProcess, minimum: str, status: int
+) -> None:
     result = run(*at(server, "--min-remaining", minimum))
     assert result[0] == status
     if status == 2:
@@ -62,7 +58,7 @@ def test_min_remaining_edge(server: StandInServer, run: Runner, minimum: str, st
 
 
 def test_closed_standard_output_exits_0_quietly(
-    server: StandInServer, run: Runner, monkeypatch: pytest.MonkeyPatch
+    server: StandInServer, run: InProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # `openrouter-credits | head -0`: the reader is gone before the table is written.
     read_end, write_end = os.pipe()
@@ -81,7 +77,7 @@ def test_closed_standard_output_exits_0_quietly(
 # --- --timeout ----------------------------------------------------------------------------
 
 
-def test_timeout_is_in_seconds(server: StandInServer, run: Runner) -> None:
+def test_timeout_is_in_seconds(server: StandInServer, run: InProcess) -> None:
     server.script(Reply(delay=0.5))
     assert run(*at(server, "--timeout", "5", "--no-retries"))[0] == 0
     server.script(Reply(delay=3.0))
@@ -90,13 +86,13 @@ def test_timeout_is_in_seconds(server: StandInServer, run: Runner) -> None:
     assert err.startswith(f"{PROG}timeout: GET ") and "timed out after 1 attempt:" in err
 
 
-def test_help_states_the_default_timeout(run: Runner) -> None:
+def test_help_states_the_default_timeout(run: InProcess) -> None:
     status, out, _ = run("--help")
     assert status == 0
     assert "(default: 30)" in " ".join(out.split())
 
 
-def test_help_keeps_its_own_line_breaks_and_lists_every_exit_status(run: Runner) -> None:
+def test_help_keeps_its_own_line_breaks_and_lists_every_exit_status(run: InProcess) -> None:
     out = run("--help")[1]
     assert (
         "\n\nShow an OpenRouter account's total credits, total usage and remaining credits\n"
@@ -114,7 +110,7 @@ def test_help_keeps_its_own_line_breaks_and_lists_every_exit_status(run: Runner)
 # --- failure lines ------------------------------------------------------------------------
 
 
-def test_forbidden_line_quotes_the_server_message(server: StandInServer, run: Runner) -> None:
+def test_forbidden_line_quotes_the_server_message(server: StandInServer, run: InProcess) -> None:
     server.script(Reply(403, body={"error": {"code": 403, "message": "custom words"}}))
     assert run(*at(server)) == (
         4,
@@ -124,7 +120,7 @@ def test_forbidden_line_quotes_the_server_message(server: StandInServer, run: Ru
     )
 
 
-def test_unauthorized_line_quotes_the_server_message(server: StandInServer, run: Runner) -> None:
+def test_unauthorized_line_quotes_the_server_message(server: StandInServer, run: InProcess) -> None:
     server.script(Reply(401, body={"error": {"code": 401, "message": "key revoked"}}))
     assert run(*at(server)) == (
         3,
@@ -136,7 +132,7 @@ def test_unauthorized_line_quotes_the_server_message(server: StandInServer, run:
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_undocumented_body_is_quoted_short_and_on_one_line(
-    server: StandInServer, run: Runner, status: int
+    server: StandInServer, run: InProcess, status: int
 ) -> None:
     words = " ".join(f"w{i:03d}" for i in range(100))  # 499 characters
     server.script(Reply(status, body=f"<p>\n  {words}\n</p>"))
@@ -148,7 +144,7 @@ def test_undocumented_body_is_quoted_short_and_on_one_line(
     assert f"(HTTP {status}: empty body)" in run(*at(server))[2]
 
 
-def test_short_undocumented_body_is_quoted_whole(server: StandInServer, run: Runner) -> None:
+def test_short_undocumented_body_is_quoted_whole(server: StandInServer, run: InProcess) -> None:
     server.script(Reply(403, body="x" * 200))
     assert f"(HTTP 403: {'x' * 200!r})" in run(*at(server))[2]
 
@@ -162,7 +158,7 @@ def test_short_undocumented_body_is_quoted_whole(server: StandInServer, run: Run
     ],
 )
 def test_failure_lines_start_with_their_kind(
-    server: StandInServer, run: Runner, reply: Reply, status: int, start: str
+    server: StandInServer, run: InProcess, reply: Reply, status: int, start: str
 ) -> None:
     server.script(reply)
     result = run(*at(server, "--no-retries"))
@@ -170,7 +166,7 @@ def test_failure_lines_start_with_their_kind(
     assert result[2].startswith(PROG + start)
 
 
-def test_connection_refused_is_a_network_error(run: Runner) -> None:
+def test_connection_refused_is_a_network_error(run: InProcess) -> None:
     url = f"http://127.0.0.1:{free_port()}/api/v1"
     status, out, err = run("--server-url", url, "--no-retries")
     assert (status, out) == (6, "")
@@ -193,7 +189,7 @@ def test_connection_refused_is_a_network_error(run: Runner) -> None:
     ],
 )
 def test_unknown_options_are_named_and_other_words_counted(
-    server: StandInServer, run: Runner, args: list[str], says: str
+    server: StandInServer, run: InProcess, args: list[str], says: str
 ) -> None:
     status, out, err = run(*at(server, *args))
     assert (status, out) == (64, "")
@@ -204,13 +200,13 @@ def test_unknown_options_are_named_and_other_words_counted(
 
 
 @pytest.mark.parametrize("args", [["--api-key", KEY], [f"--api-key={KEY}"], ["--api-key"]])
-def test_key_argument_is_refused_without_echo(run: Runner, args: list[str]) -> None:
+def test_key_argument_is_refused_without_echo(run: InProcess, args: list[str]) -> None:
     status, out, err = run(*args)
     assert (status, out) == (64, "")
     assert "--api-key is not supported" in err and "OPENROUTER_API_KEY" in err
 
 
-def test_bad_server_url_names_the_option(run: Runner) -> None:
+def test_bad_server_url_names_the_option(run: InProcess) -> None:
     status, _, err = run("--server-url", "ftp://example.org")
     assert status == 64
     assert err.startswith(f"{PROG}error: --server-url 'ftp://example.org' must be")
@@ -230,12 +226,12 @@ def test_bad_server_url_names_the_option(run: Runner) -> None:
     ],
 )
 def test_bad_option_value_is_a_usage_error_naming_it(
-    run: Runner, args: list[str], says: str
+    run: InProcess, args: list[str], says: str
 ) -> None:
     assert run(*args) == (64, "", f"{PROG}error: argument {says} (see --help)\n")
 
 
-def test_version_and_help_exit_0(run: Runner) -> None:
+def test_version_and_help_exit_0(run: InProcess) -> None:
     status, out, _ = run("--version")
     assert (status, out) == (0, f"openrouter-credits {__version__}\n")
 
@@ -243,7 +239,7 @@ def test_version_and_help_exit_0(run: Runner) -> None:
 # --- the key ------------------------------------------------------------------------------
 
 
-def test_missing_key_line(server: StandInServer, run: Runner) -> None:
+def test_missing_key_line(server: StandInServer, run: InProcess) -> None:
     assert run(*at(server), key=None) == (
         3,
         "",
@@ -252,7 +248,7 @@ def test_missing_key_line(server: StandInServer, run: Runner) -> None:
     assert server.requests == []
 
 
-def test_key_file_and_standard_input(server: StandInServer, run: Runner, tmp_path: Path) -> None:
+def test_key_file_and_standard_input(server: StandInServer, run: InProcess, tmp_path: Path) -> None:
     path = tmp_path / "key"
     path.write_text(f"\n  {KEY}\n", encoding="utf-8")
     assert run(*at(server, "--api-key-file", str(path)), key=None)[0] == 0
@@ -270,7 +266,7 @@ def test_key_file_and_standard_input(server: StandInServer, run: Runner, tmp_pat
     ids=["empty", "not-utf8", "carriage-return"],
 )
 def test_bad_key_file(
-    server: StandInServer, run: Runner, tmp_path: Path, content: bytes, says: str
+    server: StandInServer, run: InProcess, tmp_path: Path, content: bytes, says: str
 ) -> None:
     path = tmp_path / "key"
     path.write_bytes(content)
@@ -280,18 +276,20 @@ def test_bad_key_file(
     assert server.requests == []
 
 
-def test_key_file_that_is_a_directory(server: StandInServer, run: Runner, tmp_path: Path) -> None:
+def test_key_file_that_is_a_directory(
+    server: StandInServer, run: InProcess, tmp_path: Path
+) -> None:
     status, _, err = run(*at(server, "--api-key-file", str(tmp_path)), key=None)
     assert status == 3
     assert err == f"{PROG}cannot read the API key from key file {tmp_path}: Is a directory\n"
 
 
-def test_empty_standard_input(server: StandInServer, run: Runner) -> None:
+def test_empty_standard_input(server: StandInServer, run: InProcess) -> None:
     status, _, err = run(*at(server, "--api-key-file", "-"), key=None, stdin="")
     assert (status, err) == (3, f"{PROG}no API key: standard input is empty\n")
 
 
-def test_environment_key_with_a_line_break_inside(server: StandInServer, run: Runner) -> None:
+def test_environment_key_with_a_line_break_inside(server: StandInServer, run: InProcess) -> None:
     status, _, err = run(*at(server), key="sk-a\nb")
     assert status == 3
     assert err == (
@@ -300,7 +298,7 @@ def test_environment_key_with_a_line_break_inside(server: StandInServer, run: Ru
 
 
 def test_ctrl_c_while_reading_the_key_exits_130(
-    run: Runner, monkeypatch: pytest.MonkeyPatch
+    run: InProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class Interrupted(io.StringIO):
         def read(self, size: int | None = -1) -> str:
@@ -313,7 +311,9 @@ def test_ctrl_c_while_reading_the_key_exits_130(
 # --- --verbose ----------------------------------------------------------------------------
 
 
-def test_verbose_prints_retries_and_restores_the_logger(server: StandInServer, run: Runner) -> None:
+def test_verbose_prints_retries_and_restores_the_logger(
+    server: StandInServer, run: InProcess
+) -> None:
     logger = logging.getLogger("openrouter_credits")
     before = (logger.level, list(logger.handlers))
     logger.setLevel(logging.WARNING)
@@ -332,7 +332,7 @@ def test_verbose_prints_retries_and_restores_the_logger(server: StandInServer, r
         logger.setLevel(before[0])
 
 
-def test_verbose_keeps_a_more_detailed_level(server: StandInServer, run: Runner) -> None:
+def test_verbose_keeps_a_more_detailed_level(server: StandInServer, run: InProcess) -> None:
     logger = logging.getLogger("openrouter_credits")
     before = logger.level
     logger.setLevel(logging.DEBUG)

@@ -21,30 +21,30 @@ from .conftest import (
     key_env,
     one_line,
     pick,
-    run,
+    run_subprocess,
 )
 
 # --- failures: one line on stderr, a distinct status ---------------------------------
 
 
-def test_unauthorized(stand_in: StandInServer) -> None:
-    stand_in.script(Reply(401))
-    result = run(*at(stand_in))
+def test_unauthorized(server: StandInServer) -> None:
+    server.script(Reply(401))
+    result = run_subprocess(*at(server))
     assert (result.returncode, result.stdout) == (3, "")
     line = one_line(result.stderr)
     assert "HTTP 401" in line and "Missing Authentication header" in line
 
 
-def test_unauthorized_with_an_undocumented_body(stand_in: StandInServer) -> None:
-    stand_in.script(Reply(401, body="<html>\n<h1>Denied</h1>\n</html>"))
-    result = run(*at(stand_in))
+def test_unauthorized_with_an_undocumented_body(server: StandInServer) -> None:
+    server.script(Reply(401, body="<html>\n<h1>Denied</h1>\n</html>"))
+    result = run_subprocess(*at(server))
     assert result.returncode == 3
     assert "<h1>Denied</h1>" in one_line(result.stderr)
 
 
-def test_forbidden(stand_in: StandInServer) -> None:
-    stand_in.script(Reply(403))
-    result = run(*at(stand_in))
+def test_forbidden(server: StandInServer) -> None:
+    server.script(Reply(403))
+    result = run_subprocess(*at(server))
     assert (result.returncode, result.stdout) == (4, "")
     line = one_line(result.stderr)
     assert "HTTP 403" in line and "management key" in line
@@ -55,18 +55,18 @@ def test_forbidden(stand_in: StandInServer) -> None:
     [(500, SUB), (404, SUB), (502, IN), (503, IN), (429, IN), (302, IN), (418, IN)],
 )
 def test_server_errors_and_unexpected_statuses(
-    stand_in: StandInServer, call: Runner, status: int, how: str
+    server: StandInServer, call: Runner, status: int, how: str
 ) -> None:
-    stand_in.script(Reply(status, headers={"Location": "https://example.org/"}))
-    result = pick(how, call)(*at(stand_in, "--no-retries"))
+    server.script(Reply(status, headers={"Location": "https://example.org/"}))
+    result = pick(how, call)(*at(server, "--no-retries"))
     assert (result.returncode, result.stdout) == (5, "")
     assert f"HTTP {status}" in one_line(result.stderr)
-    assert len(stand_in.requests) == 1  # --no-retries: one attempt
+    assert len(server.requests) == 1  # --no-retries: one attempt
 
 
-def test_server_error_after_the_retries(stand_in: StandInServer) -> None:
-    stand_in.default = Reply(500, headers={"Retry-After": "0"})
-    result = run(*at(stand_in, "-v"))
+def test_server_error_after_the_retries(server: StandInServer) -> None:
+    server.default = Reply(500, headers={"Retry-After": "0"})
+    result = run_subprocess(*at(server, "-v"))
     assert result.returncode == 5
     lines = result.stderr.splitlines()
     assert [line.startswith("openrouter-credits: retrying") for line in lines] == [
@@ -75,19 +75,19 @@ def test_server_error_after_the_retries(stand_in: StandInServer) -> None:
         False,
     ]
     assert "HTTP 500" in lines[-1]
-    assert len(stand_in.requests) == 3
+    assert len(server.requests) == 3
 
 
 def test_connection_refused() -> None:
     url = f"http://127.0.0.1:{free_port()}/api/v1"
-    result = run("--server-url", url, "--no-retries")
+    result = run_subprocess("--server-url", url, "--no-retries")
     assert (result.returncode, result.stdout) == (6, "")
     assert "network error" in one_line(result.stderr)
 
 
-def test_timeout(stand_in: StandInServer) -> None:
-    stand_in.script(Reply(delay=5.0))
-    result = run(*at(stand_in, "--timeout", "0.3", "--no-retries"))
+def test_timeout(server: StandInServer) -> None:
+    server.script(Reply(delay=5.0))
+    result = run_subprocess(*at(server, "--timeout", "0.3", "--no-retries"))
     assert (result.returncode, result.stdout) == (6, "")
     assert "timed out" in one_line(result.stderr)
 
@@ -102,9 +102,9 @@ def test_timeout(stand_in: StandInServer) -> None:
     ],
     ids=["not-json", "missing-field", "wrong-type", "empty"],
 )
-def test_invalid_response(stand_in: StandInServer, call: Runner, reply: Reply, how: str) -> None:
-    stand_in.script(reply)
-    result = pick(how, call)(*at(stand_in))
+def test_invalid_response(server: StandInServer, call: Runner, reply: Reply, how: str) -> None:
+    server.script(reply)
+    result = pick(how, call)(*at(server))
     assert (result.returncode, result.stdout) == (7, "")
     assert "invalid response" in one_line(result.stderr)
 
@@ -122,11 +122,11 @@ def test_invalid_response(stand_in: StandInServer, call: Runner, reply: Reply, h
         (["--server-url", "ftp://example.org"], IN),
     ],
 )
-def test_usage_errors(stand_in: StandInServer, call: Runner, args: list[str], how: str) -> None:
-    result = pick(how, call)(*at(stand_in, *args))
+def test_usage_errors(server: StandInServer, call: Runner, args: list[str], how: str) -> None:
+    result = pick(how, call)(*at(server, *args))
     assert (result.returncode, result.stdout) == (64, "")
     assert "error" in one_line(result.stderr)
-    assert stand_in.requests == []
+    assert server.requests == []
 
 
 def _interruptible() -> None:
@@ -135,10 +135,10 @@ def _interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_exits_130_quietly(stand_in: StandInServer) -> None:
-    stand_in.script(Reply(delay=30.0))
+def test_ctrl_c_exits_130_quietly(server: StandInServer) -> None:
+    server.script(Reply(delay=30.0))
     with subprocess.Popen(
-        [sys.executable, "-m", "openrouter_credits", *at(stand_in)],
+        [sys.executable, "-m", "openrouter_credits", *at(server)],
         env=key_env(KEY),
         preexec_fn=_interruptible,
         stdin=subprocess.DEVNULL,
@@ -147,16 +147,16 @@ def test_ctrl_c_exits_130_quietly(stand_in: StandInServer) -> None:
         text=True,
     ) as process:
         deadline = time.monotonic() + RUN_TIMEOUT
-        while not stand_in.requests and time.monotonic() < deadline:
+        while not server.requests and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert stand_in.requests, "the command never reached the server"
+        assert server.requests, "the command never reached the server"
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
     assert (process.returncode, stdout, stderr) == (130, "", "")
 
 
 def test_a_bug_is_one_line_with_status_1_and_never_the_key(
-    stand_in: StandInServer, call: Runner, monkeypatch: pytest.MonkeyPatch
+    server: StandInServer, call: Runner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An exception no rule expects (a bug; here an error class the client never raises)
     still ends in one line naming it, status 1, no traceback, the key blanked."""
@@ -168,7 +168,7 @@ def test_a_bug_is_one_line_with_status_1_and_never_the_key(
         raise Surprise(f"lost the key {KEY}")
 
     monkeypatch.setattr("openrouter_credits.cli._common.read_credits", broken)
-    result = call(*at(stand_in))
+    result = call(*at(server))
     assert (result.returncode, result.stdout) == (1, "")
     line = one_line(result.stderr)
     assert line.startswith("openrouter-credits: internal error: Surprise: lost the key ")

@@ -16,63 +16,65 @@ from .conftest import (
     at,
     one_line,
     pick,
-    run,
+    run_subprocess,
 )
 
 # --- the key ------------------------------------------------------------------------
 
 
-def test_api_key_file(stand_in: StandInServer, tmp_path: Path) -> None:
+def test_api_key_file(server: StandInServer, tmp_path: Path) -> None:
     path = tmp_path / "key"
     path.write_text(KEY + "\n")
-    result = run(*at(stand_in, "--api-key-file", str(path)), key="sk-or-v1-from-env-not-used")
+    result = run_subprocess(
+        *at(server, "--api-key-file", str(path)), key="sk-or-v1-from-env-not-used"
+    )
     assert (result.returncode, result.stdout) == (0, TABLE)
-    (request,) = stand_in.requests
+    (request,) = server.requests
     assert request.headers["authorization"] == f"Bearer {KEY}"
 
 
-def test_api_key_from_stdin(stand_in: StandInServer) -> None:
-    result = run(*at(stand_in, "--api-key-file", "-"), key=None, stdin=KEY + "\r\n")
+def test_api_key_from_stdin(server: StandInServer) -> None:
+    result = run_subprocess(*at(server, "--api-key-file", "-"), key=None, stdin=KEY + "\r\n")
     assert (result.returncode, result.stdout) == (0, TABLE)
-    assert stand_in.requests[0].headers["authorization"] == f"Bearer {KEY}"
+    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
 
-def test_missing_key(stand_in: StandInServer) -> None:
-    result = run(*at(stand_in), key=None)
+def test_missing_key(server: StandInServer) -> None:
+    result = run_subprocess(*at(server), key=None)
     assert (result.returncode, result.stdout) == (3, "")
     assert "OPENROUTER_API_KEY" in one_line(result.stderr)
-    assert stand_in.requests == []
+    assert server.requests == []
 
 
 @pytest.mark.parametrize(("content", "how"), [("", SUB), ("\n", IN), ("  \n\n", IN)])
 def test_empty_key_file(
-    stand_in: StandInServer, call: Runner, tmp_path: Path, content: str, how: str
+    server: StandInServer, call: Runner, tmp_path: Path, content: str, how: str
 ) -> None:
     path = tmp_path / "key"
     path.write_text(content)
-    result = pick(how, call)(*at(stand_in, "--api-key-file", str(path)))
+    result = pick(how, call)(*at(server, "--api-key-file", str(path)))
     assert (result.returncode, result.stdout) == (3, "")
     assert "is empty" in one_line(result.stderr)
-    assert stand_in.requests == []
+    assert server.requests == []
 
 
-def test_unreadable_key_file(stand_in: StandInServer, tmp_path: Path) -> None:
+def test_unreadable_key_file(server: StandInServer, tmp_path: Path) -> None:
     missing = tmp_path / "no-such-key"
-    result = run(*at(stand_in, "--api-key-file", str(missing)))
+    result = run_subprocess(*at(server, "--api-key-file", str(missing)))
     assert (result.returncode, result.stdout) == (3, "")
     assert str(missing) in one_line(result.stderr)
-    directory = run(*at(stand_in, "--api-key-file", str(tmp_path)))
+    directory = run_subprocess(*at(server, "--api-key-file", str(tmp_path)))
     assert directory.returncode == 3
     one_line(directory.stderr)
-    assert stand_in.requests == []
+    assert server.requests == []
 
 
-def test_key_with_characters_http_forbids(stand_in: StandInServer) -> None:
+def test_key_with_characters_http_forbids(server: StandInServer) -> None:
     bad = "sk-or-v1-BAD\x01KEY"
-    result = run(*at(stand_in), key=bad, secrets=(bad, "BAD\\x01KEY"))
+    result = run_subprocess(*at(server), key=bad, secrets=(bad, "BAD\\x01KEY"))
     assert result.returncode == 3
     assert "characters HTTP does not allow" in one_line(result.stderr)
-    assert stand_in.requests == []
+    assert server.requests == []
 
 
 @pytest.mark.parametrize(
@@ -86,17 +88,17 @@ def test_key_with_characters_http_forbids(stand_in: StandInServer) -> None:
     ],
 )
 def test_key_arguments_are_refused_and_not_echoed(
-    stand_in: StandInServer, call: Runner, args: list[str], how: str
+    server: StandInServer, call: Runner, args: list[str], how: str
 ) -> None:
-    result = pick(how, call)(*at(stand_in, *args))
+    result = pick(how, call)(*at(server, *args))
     assert (result.returncode, result.stdout) == (64, "")
     one_line(result.stderr)
-    assert stand_in.requests == []
+    assert server.requests == []
 
 
-def test_key_quoted_by_the_server_is_redacted(stand_in: StandInServer) -> None:
+def test_key_quoted_by_the_server_is_redacted(server: StandInServer) -> None:
     body = {"error": {"code": 401, "message": f"unknown key {KEY}"}}
-    stand_in.script(Reply(401, body=body))
-    result = run(*at(stand_in))  # run() checks KEY is in no output
+    server.script(Reply(401, body=body))
+    result = run_subprocess(*at(server))  # run_subprocess() checks KEY is in no output
     assert result.returncode == 3
     assert "[redacted]" in one_line(result.stderr)

@@ -11,16 +11,11 @@ from __future__ import annotations
 import pytest
 from openrouter_credits.testing import Fault, Reply, StandInServer
 
-from .in_process import KEY, PROG, Runner, SlowStdin, at, runner
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Runner:
-    return runner(capsys, monkeypatch)
+from .conftest import KEY, PROG, InProcess, SlowStdin, at
 
 
 def test_deadline_counts_from_the_start(
-    server: StandInServer, run: Runner, monkeypatch: pytest.MonkeyPatch
+    server: StandInServer, run: InProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A key that took the whole --deadline to read leaves no time for the request."""
     monkeypatch.setattr("sys.stdin", SlowStdin(KEY + "\n", 1.0))
@@ -31,7 +26,7 @@ def test_deadline_counts_from_the_start(
     )
 
 
-def test_deadline_ends_a_hung_read(server: StandInServer, run: Runner) -> None:
+def test_deadline_ends_a_hung_read(server: StandInServer, run: InProcess) -> None:
     server.default = Reply(fault=Fault.NO_HEADERS)
     assert run(*at(server, "--deadline", "0.5", "--timeout", "20")) == (
         6,
@@ -40,7 +35,7 @@ def test_deadline_ends_a_hung_read(server: StandInServer, run: Runner) -> None:
     )
 
 
-def test_deadline_is_the_retry_budget(server: StandInServer, run: Runner) -> None:
+def test_deadline_is_the_retry_budget(server: StandInServer, run: InProcess) -> None:
     """A 503 asking for a 30 s wait is reported at once: no retry fits in the deadline."""
     server.default = Reply(503, headers={"Retry-After": "30"})
     status, out, err = run(*at(server, "--deadline", "3"))
@@ -49,7 +44,9 @@ def test_deadline_is_the_retry_budget(server: StandInServer, run: Runner) -> Non
     assert len(server.requests) == 1
 
 
-def test_without_a_deadline_retries_follow_the_policy(server: StandInServer, run: Runner) -> None:
+def test_without_a_deadline_retries_follow_the_policy(
+    server: StandInServer, run: InProcess
+) -> None:
     server.script(
         Reply(503, headers={"Retry-After": "0"}), Reply(503, headers={"Retry-After": "0"})
     )
@@ -57,7 +54,7 @@ def test_without_a_deadline_retries_follow_the_policy(server: StandInServer, run
     assert len(server.requests) == 3
 
 
-def test_no_retries_sends_one_attempt(server: StandInServer, run: Runner) -> None:
+def test_no_retries_sends_one_attempt(server: StandInServer, run: InProcess) -> None:
     server.default = Reply(503, headers={"Retry-After": "0"})
     assert run(*at(server, "--no-retries")) == (
         5,
@@ -69,7 +66,7 @@ def test_no_retries_sends_one_attempt(server: StandInServer, run: Runner) -> Non
 
 
 def test_timeout_applies_to_each_attempt_under_a_deadline(
-    server: StandInServer, run: Runner
+    server: StandInServer, run: InProcess
 ) -> None:
     """--timeout 0.3 with --deadline 10: the hung first attempt times out, the retry succeeds."""
     server.script(Reply(fault=Fault.NO_HEADERS))
@@ -78,7 +75,7 @@ def test_timeout_applies_to_each_attempt_under_a_deadline(
     assert len(server.requests) == 2
 
 
-def test_bad_server_url_is_shown_as_given(run: Runner) -> None:
+def test_bad_server_url_is_shown_as_given(run: InProcess) -> None:
     """The option is renamed in the message, not in the URL it quotes."""
     url = "ftp://server_url x"
     assert run("--server-url", url) == (
@@ -88,7 +85,7 @@ def test_bad_server_url_is_shown_as_given(run: Runner) -> None:
     )
 
 
-def test_timeout_ends_a_slow_attempt(server: StandInServer, run: Runner) -> None:
+def test_timeout_ends_a_slow_attempt(server: StandInServer, run: InProcess) -> None:
     server.script(Reply(delay=0.6))
     status, out, err = run(*at(server, "--timeout", "0.2", "--no-retries"))
     assert (status, out) == (6, "")

@@ -23,32 +23,34 @@ from .conftest import (
     EXAMPLE,
     IN,
     KEY,
+    PROG,
     ROOT,
     RUN_TIMEOUT,
     SUB,
     TABLE,
+    InProcess,
     Runner,
     at,
     check_outputs,
     key_env,
     one_line,
     pick,
-    run,
+    run_subprocess,
 )
 
 # --- success ------------------------------------------------------------------------
 
 
-def test_table(stand_in: StandInServer) -> None:
-    result = run(*at(stand_in))
+def test_table(server: StandInServer) -> None:
+    result = run_subprocess(*at(server))
     assert (result.returncode, result.stdout, result.stderr) == (0, TABLE, "")
-    (request,) = stand_in.requests
+    (request,) = server.requests
     assert request.path == "/api/v1/credits"
     assert request.headers["authorization"] == f"Bearer {KEY}"
 
 
-def test_json(stand_in: StandInServer) -> None:
-    result = run(*at(stand_in, "--json"))
+def test_json(server: StandInServer) -> None:
+    result = run_subprocess(*at(server, "--json"))
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.count("\n") == 1
     assert json.loads(result.stdout) == EXAMPLE
@@ -59,9 +61,9 @@ def test_json(stand_in: StandInServer) -> None:
     [("100", 2, SUB), ("74.7501", 2, IN), ("74.75", 0, IN), ("10", 0, SUB), ("-5", 0, IN)],
 )
 def test_min_remaining(
-    stand_in: StandInServer, call: Runner, minimum: str, status: int, how: str
+    server: StandInServer, call: Runner, minimum: str, status: int, how: str
 ) -> None:
-    result = pick(how, call)(*at(stand_in, "--min-remaining", minimum))
+    result = pick(how, call)(*at(server, "--min-remaining", minimum))
     assert result.returncode == status
     assert result.stdout == TABLE  # printed either way
     if status == 2:
@@ -71,25 +73,25 @@ def test_min_remaining(
         assert result.stderr == ""
 
 
-def test_min_remaining_with_json(stand_in: StandInServer) -> None:
-    result = run(*at(stand_in, "--json", "--min-remaining", "1000"))
+def test_min_remaining_with_json(server: StandInServer) -> None:
+    result = run_subprocess(*at(server, "--json", "--min-remaining", "1000"))
     assert result.returncode == 2
     assert json.loads(result.stdout) == EXAMPLE
 
 
-def test_attribution_headers_reach_the_server(stand_in: StandInServer) -> None:
+def test_attribution_headers_reach_the_server(server: StandInServer) -> None:
     args = ["--http-referer", "https://example.org/app", "--title", "Credits Watch"]
-    result = run(*at(stand_in, *args, "--categories", "cli-agent, monitoring"))
+    result = run_subprocess(*at(server, *args, "--categories", "cli-agent, monitoring"))
     assert result.returncode == 0, result.stderr
-    (request,) = stand_in.requests
+    (request,) = server.requests
     assert request.headers["http-referer"] == "https://example.org/app"
     assert request.headers["x-openrouter-title"] == "Credits Watch"
     assert request.headers["x-openrouter-categories"] == "cli-agent,monitoring"
 
 
-def test_verbose_reports_each_retry(stand_in: StandInServer) -> None:
-    stand_in.script(Reply(503), Reply(503, headers={"Retry-After": "0"}))
-    result = run(*at(stand_in, "-v"))
+def test_verbose_reports_each_retry(server: StandInServer) -> None:
+    server.script(Reply(503), Reply(503, headers={"Retry-After": "0"}))
+    result = run_subprocess(*at(server, "-v"))
     assert (result.returncode, result.stdout) == (0, TABLE)
     lines = result.stderr.splitlines()
     assert len(lines) == 2, result.stderr
@@ -100,21 +102,21 @@ def test_verbose_reports_each_retry(stand_in: StandInServer) -> None:
     assert re.fullmatch(pattern.format(2), lines[0]), lines[0]
     assert re.fullmatch(pattern.format(3), lines[1]), lines[1]
     assert lines[1].endswith(" in 0.00 s")  # Retry-After: 0
-    assert len(stand_in.requests) == 3
+    assert len(server.requests) == 3
 
 
-def test_retries_are_quiet_without_verbose(stand_in: StandInServer) -> None:
-    stand_in.script(Reply(503, headers={"Retry-After": "0"}))
-    result = run(*at(stand_in))
+def test_retries_are_quiet_without_verbose(server: StandInServer) -> None:
+    server.script(Reply(503, headers={"Retry-After": "0"}))
+    result = run_subprocess(*at(server))
     assert (result.returncode, result.stdout, result.stderr) == (0, TABLE, "")
-    assert len(stand_in.requests) == 2
+    assert len(server.requests) == 2
 
 
 # --- help and version ----------------------------------------------------------------
 
 
 def test_version() -> None:
-    result = run("--version")
+    result = run_subprocess("--version")
     assert (result.returncode, result.stdout, result.stderr) == (
         0,
         f"openrouter-credits {__version__}\n",
@@ -123,7 +125,7 @@ def test_version() -> None:
 
 
 def test_help_documents_every_exit_status() -> None:
-    result = run("--help")
+    result = run_subprocess("--help")
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.startswith("usage: openrouter-credits")
     for status, meaning in cli.EXIT_STATUSES.items():
@@ -142,12 +144,12 @@ def test_readme_documents_every_exit_status() -> None:
     assert documented == set(cli.EXIT_STATUSES)
 
 
-def test_console_script_is_installed(stand_in: StandInServer) -> None:
+def test_console_script_is_installed(server: StandInServer) -> None:
     script = Path(sys.executable).parent / "openrouter-credits"
     if not script.exists():
         pytest.skip("the console script is not installed next to this interpreter")
     result = subprocess.run(
-        [str(script), *at(stand_in)],
+        [str(script), *at(server)],
         env=key_env(KEY),
         capture_output=True,
         text=True,
@@ -176,7 +178,7 @@ def test_console_script_is_installed(stand_in: StandInServer) -> None:
     ],
 )
 def test_numbers(
-    stand_in: StandInServer,
+    server: StandInServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     body: dict[str, float],
@@ -184,25 +186,25 @@ def test_numbers(
     remaining: float,
 ) -> None:
     monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    stand_in.default = Reply(body={"data": body})
-    assert cli.main(at(stand_in)) == 0
+    server.default = Reply(body={"data": body})
+    assert cli.main(at(server)) == 0
     out = capsys.readouterr().out
     values = [line.split()[-1] for line in out.splitlines()]
     assert values == table
     widths = {len(line) for line in out.splitlines()}
     assert len(widths) == 1  # right-aligned columns
-    assert cli.main(at(stand_in, "--json")) == 0
+    assert cli.main(at(server, "--json")) == 0
     assert json.loads(capsys.readouterr().out)["remaining"] == remaining
 
 
 def test_in_process_failure_is_one_line(
-    stand_in: StandInServer,
+    server: StandInServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    stand_in.script(Reply(403))
-    assert cli.main(at(stand_in)) == 4
+    server.script(Reply(403))
+    assert cli.main(at(server)) == 4
     out, err = capsys.readouterr()
     assert out == ""
     one_line(err)
@@ -210,16 +212,49 @@ def test_in_process_failure_is_one_line(
 
 
 def test_server_text_cannot_inject_terminal_escapes(
-    stand_in: StandInServer,
+    server: StandInServer,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    stand_in.script(Reply(401, body={"error": {"code": 401, "message": "\x1b[2Jgone\nnext"}}))
-    assert cli.main(at(stand_in)) == 3
+    server.script(Reply(401, body={"error": {"code": 401, "message": "\x1b[2Jgone\nnext"}}))
+    assert cli.main(at(server)) == 3
     err = capsys.readouterr().err
     assert "\x1b" not in err
     assert "\\x1b[2Jgone next" in one_line(err)
+
+
+ZERO_NOTE = (
+    f"{PROG}note: total credits and total usage are both 0: some deployments see this with "
+    "a key that is not a management key; check the key if credits were bought "
+    "(https://openrouter.ai/docs/guides/overview/auth/management-api-keys)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("total", "usage", "note"), [(0, 0, ZERO_NOTE), (0, 5, ""), (5, 0, ""), (0.0, 0.0, ZERO_NOTE)]
+)
+def test_zero_balance_note(
+    server: StandInServer, run: InProcess, total: float, usage: float, note: str
+) -> None:
+    server.script(Reply(body={"data": {"total_credits": total, "total_usage": usage}}))
+    status, _, err = run(*at(server, "--json"))
+    assert (status, err) == (0, note)
+
+
+@pytest.mark.parametrize(
+    ("total", "usage", "remaining"),
+    [(1, 0.9, 0.1), (0.3, 0.1, 0.2), (100, 25, 75), (7, 10, -3), (2.5, 1, 1.5)],
+    # the client reads a JSON 1 as 1.0: the output shows what it read
+)
+def test_remaining_is_computed_in_decimal(
+    server: StandInServer, run: InProcess, total: float, usage: float, remaining: float
+) -> None:
+    server.script(Reply(body={"data": {"total_credits": total, "total_usage": usage}}))
+    status, out, _ = run(*at(server, "--json"))
+    assert status == 0
+    read = {"total_credits": float(total), "total_usage": float(usage)}
+    assert out == json.dumps({**read, "remaining": float(remaining)}) + "\n"
 
 
 # --- make demo -----------------------------------------------------------------------

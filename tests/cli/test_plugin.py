@@ -1,9 +1,13 @@
-"""The ``check_openrouter_credits`` monitoring plugin, run as a subprocess against the
-stand-in server for every state, its output checked against the Monitoring Plugins
-Development Guidelines' grammar (the ranges themselves: test_thresholds.py)."""
+"""The ``check_openrouter_credits`` monitoring plugin against the stand-in server: every
+state's line checked against the Monitoring Plugins Development Guidelines' grammar, as a
+subprocess and in process (`plugin`); then, in process (`plugin_main`), the cases whose
+exact output monitoring relies on: its whole ``--help``, exact UNKNOWN lines, the ``-t``
+deadline counted from the start, a first attempt that hangs, and a status line that cannot
+be written (the ranges themselves: test_thresholds.py)."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -11,11 +15,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openrouter_credits import __version__
 from openrouter_credits.cli import _plugin
 from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
+
+from .conftest import SlowStdin
 
 KEY = "sk-or-v1-PLUGIN-SENTINEL-1a2b3c4d5e6f"
 OK_LINE = (
@@ -35,6 +42,8 @@ STATUS_LINE = re.compile(
     rf"(?: \| (?P<perf>{_PERF}(?: {_PERF})*))?"
 )
 STATUS = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
+HELP = Path(__file__).with_name("plugin_help.txt")
+UNKNOWN = "CREDITS UNKNOWN - "
 
 
 def run_subprocess(
@@ -69,31 +78,40 @@ def checked(status: int, stdout: str, stderr: str) -> tuple[int, str, str]:
 
 
 Runner = Callable[..., tuple[int, str, str]]
+MainRunner = Callable[..., tuple[int, str]]
 
 
-@pytest.fixture(params=["subprocess", "in-process"])
-def run(
-    request: pytest.FixtureRequest,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Runner:
-    """`run_subprocess`, or its twin calling ``_plugin.main`` in this process (the same
-    checks; the in-process form is what mutation testing can see)."""
-    if request.param == "subprocess":
-        return run_subprocess
+@pytest.fixture
+def plugin_main(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> MainRunner:
+    """``_plugin.main(args)`` in this process with OPENROUTER_API_KEY=key (None: unset) and
+    the variables ``env``: (state, stdout); standard error stays empty and the key appears
+    nowhere."""
 
-    def in_process(
-        *args: str, key: str | None = KEY, env: dict[str, str] | None = None
-    ) -> tuple[int, str, str]:
+    def go(*args: str, key: str | None = KEY, env: dict[str, str] | None = None) -> tuple[int, str]:
         monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
         if key is not None:
             monkeypatch.setenv("OPENROUTER_API_KEY", key)
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)
         capsys.readouterr()
-        status = _plugin.main(list(args))
+        state = _plugin.main(list(args))
         out, err = capsys.readouterr()
-        return checked(status, out, err)
+        assert err == ""
+        assert KEY not in out
+        return state, out
+
+    return go
+
+
+@pytest.fixture(params=["subprocess", "in-process"])
+def plugin(request: pytest.FixtureRequest, plugin_main: MainRunner) -> Runner:
+    """`run_subprocess`, or its twin `plugin_main` (the same checks; the in-process form is
+    what mutation testing can see)."""
+    if request.param == "subprocess":
+        return run_subprocess
+
+    def in_process(*args: str, **kwargs: Any) -> tuple[int, str, str]:
+        return checked(*plugin_main(*args, **kwargs), "")
 
     return in_process
 
@@ -105,8 +123,8 @@ def at(server: StandInServer, *args: str) -> list[str]:
 # --- OK, WARNING, CRITICAL ------------------------------------------------------------
 
 
-def test_ok(server: StandInServer, run: Runner) -> None:
-    assert run("-w", "10:", "-c", "5:", *at(server)) == (0, "OK", OK_LINE)
+def test_ok(server: StandInServer, plugin: Runner) -> None:
+    assert plugin("-w", "10:", "-c", "5:", *at(server)) == (0, "OK", OK_LINE)
     (request,) = server.requests
     assert request.headers["authorization"] == f"Bearer {KEY}"
 
@@ -122,25 +140,25 @@ def test_ok(server: StandInServer, run: Runner) -> None:
     ],
 )
 def test_states(
-    server: StandInServer, warning: str, critical: str, state: str, run: Runner
+    server: StandInServer, warning: str, critical: str, state: str, plugin: Runner
 ) -> None:
-    status, got, line = run("-w", warning, "-c", critical, *at(server))
+    status, got, line = plugin("-w", warning, "-c", critical, *at(server))
     assert (status, got) == (STATUS[state], state)
     assert line.endswith(
         f"| remaining=74.75;{warning};{critical} total_credits=100.5 total_usage=25.75"
     )
 
 
-def test_key_from_file(server: StandInServer, tmp_path: Path, run: Runner) -> None:
+def test_key_from_file(server: StandInServer, tmp_path: Path, plugin: Runner) -> None:
     path = tmp_path / "key"
     path.write_text(KEY + "\n")
-    result = run("-w", "10:", "-c", "5:", "--api-key-file", str(path), *at(server), key=None)
+    result = plugin("-w", "10:", "-c", "5:", "--api-key-file", str(path), *at(server), key=None)
     assert result == (0, "OK", OK_LINE)
 
 
-def test_numbers_are_plain_decimals(server: StandInServer, run: Runner) -> None:
+def test_numbers_are_plain_decimals(server: StandInServer, plugin: Runner) -> None:
     server.script(Reply(body={"data": {"total_credits": 1, "total_usage": 1.00001}}))
-    _, state, line = run("-w", "10:", "-c", "0:", *at(server))
+    _, state, line = plugin("-w", "10:", "-c", "0:", *at(server))
     assert state == "CRITICAL"  # -0.00001 is below 0
     assert line == (
         "CREDITS CRITICAL - 0.00 remaining of 1.00 | "
@@ -149,9 +167,11 @@ def test_numbers_are_plain_decimals(server: StandInServer, run: Runner) -> None:
 
 
 @pytest.mark.parametrize(("critical", "state"), [("~:", "WARNING"), ("5:", "CRITICAL")])
-def test_zero_balance_hint(server: StandInServer, critical: str, state: str, run: Runner) -> None:
+def test_zero_balance_hint(
+    server: StandInServer, critical: str, state: str, plugin: Runner
+) -> None:
     server.script(Reply(body={"data": {"total_credits": 0, "total_usage": 0}}))
-    _, got, line = run("-w", "~:", "-c", critical, *at(server))
+    _, got, line = plugin("-w", "~:", "-c", critical, *at(server))
     assert got == state
     assert "total credits and total usage are both 0" in line
     assert "not a management key" in line
@@ -171,32 +191,32 @@ def test_zero_balance_hint(server: StandInServer, critical: str, state: str, run
     ids=["401", "403", "malformed", "missing-field"],
 )
 def test_unknown_for_failed_reads(
-    server: StandInServer, reply: Reply, words: str, run: Runner
+    server: StandInServer, reply: Reply, words: str, plugin: Runner
 ) -> None:
     server.script(reply)
-    status, state, line = run("-w", "10:", "-c", "5:", *at(server))
+    status, state, line = plugin("-w", "10:", "-c", "5:", *at(server))
     assert (status, state) == (3, "UNKNOWN")
     assert words in line
     assert " | " not in line  # no figures after a failure
 
 
-def test_unknown_after_5xx_retries(server: StandInServer, run: Runner) -> None:
+def test_unknown_after_5xx_retries(server: StandInServer, plugin: Runner) -> None:
     server.default = Reply(503, headers={"Retry-After": "0"})
-    status, _, line = run("-w", "10:", "-c", "5:", *at(server))
+    status, _, line = plugin("-w", "10:", "-c", "5:", *at(server))
     assert status == 3
     assert line.startswith("CREDITS UNKNOWN - server error: unexpected response: HTTP 503")
     assert len(server.requests) == 3
 
 
-def test_unknown_when_refused(run: Runner) -> None:
+def test_unknown_when_refused(plugin: Runner) -> None:
     url = f"http://127.0.0.1:{free_port()}/api/v1"
-    status, _, line = run("-w", "10:", "-c", "5:", "--server-url", url)
+    status, _, line = plugin("-w", "10:", "-c", "5:", "--server-url", url)
     assert status == 3
     assert "network error" in line and "ConnectError" in line
 
 
-def test_unknown_without_a_key(server: StandInServer, run: Runner) -> None:
-    status, _, line = run("-w", "10:", "-c", "5:", *at(server), key=None)
+def test_unknown_without_a_key(server: StandInServer, plugin: Runner) -> None:
+    status, _, line = plugin("-w", "10:", "-c", "5:", *at(server), key=None)
     assert (status, line) == (
         3,
         "CREDITS UNKNOWN - no API key: set OPENROUTER_API_KEY or use --api-key-file PATH "
@@ -205,10 +225,10 @@ def test_unknown_without_a_key(server: StandInServer, run: Runner) -> None:
     assert server.requests == []
 
 
-def test_hung_server_is_unknown_within_the_deadline(server: StandInServer, run: Runner) -> None:
+def test_hung_server_is_unknown_within_the_deadline(server: StandInServer, plugin: Runner) -> None:
     server.default = Reply(fault=Fault.NO_HEADERS)
     begin = time.monotonic()
-    status, _, line = run("-w", "10:", "-c", "5:", "-t", "2", *at(server))
+    status, _, line = plugin("-w", "10:", "-c", "5:", "-t", "2", *at(server))
     elapsed = time.monotonic() - begin
     assert status == 3
     assert "timeout" in line
@@ -216,12 +236,12 @@ def test_hung_server_is_unknown_within_the_deadline(server: StandInServer, run: 
     assert elapsed < 2 + 8, elapsed
 
 
-def test_deadline_holds_against_a_long_retry_after(server: StandInServer, run: Runner) -> None:
+def test_deadline_holds_against_a_long_retry_after(server: StandInServer, plugin: Runner) -> None:
     """A 503 asking for a 30 s wait: the retry budget is the deadline, so the 503 is
     reported at once instead of waiting (the plan layer, before the hard bound)."""
     server.default = Reply(503, headers={"Retry-After": "30"})
     begin = time.monotonic()
-    status, _, line = run("-w", "10:", "-c", "5:", "-t", "5", *at(server))
+    status, _, line = plugin("-w", "10:", "-c", "5:", "-t", "5", *at(server))
     assert status == 3
     assert "server error: unexpected response: HTTP 503" in line
     assert time.monotonic() - begin < 5 + 8
@@ -243,19 +263,19 @@ def test_deadline_holds_against_a_long_retry_after(server: StandInServer, run: R
     ],
 )
 def test_usage_errors_are_unknown(
-    server: StandInServer, args: list[str], words: str, run: Runner
+    server: StandInServer, args: list[str], words: str, plugin: Runner
 ) -> None:
     url = [] if "--server-url" in args else at(server)
-    status, _, line = run(*args, *url)
+    status, _, line = plugin(*args, *url)
     assert status == 3
     assert line.startswith("CREDITS UNKNOWN - usage error: ")
     assert words in line
     assert server.requests == []
 
 
-def test_pipe_in_a_message_cannot_fake_perfdata(server: StandInServer, run: Runner) -> None:
+def test_pipe_in_a_message_cannot_fake_perfdata(server: StandInServer, plugin: Runner) -> None:
     server.script(Reply(401, body={"error": {"code": 401, "message": "no | x=1"}}))
-    status, _, line = run("-w", "10:", "-c", "5:", *at(server))
+    status, _, line = plugin("-w", "10:", "-c", "5:", *at(server))
     assert status == 3
     assert line.count("|") == 0 and "no / x=1" in line
 
@@ -291,3 +311,208 @@ def test_console_script_is_installed(server: StandInServer) -> None:
 
 def test_default_deadline_is_under_the_plugin_timeout() -> None:
     assert _plugin.DEFAULT_DEADLINE <= 10 < 60
+
+
+# --- exact lines, in process ----------------------------------------------------------
+
+
+def thresholds_at(server: StandInServer, *args: str) -> list[str]:
+    """`at` with -w 10: -c 5:."""
+    return ["-w", "10:", "-c", "5:", "--server-url", server.base_url, *args]
+
+
+# --- --help and --version -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_is_the_documented_text(
+    plugin_main: MainRunner, monkeypatch: pytest.MonkeyPatch, server: StandInServer, flag: str
+) -> None:
+    # After changing an option, regenerate with:
+    #   COLUMNS=100 python -m openrouter_credits.check --help > tests/cli/plugin_help.txt
+    monkeypatch.setenv("COLUMNS", "100")
+    assert plugin_main(flag, *thresholds_at(server)) == (3, HELP.read_text(encoding="utf-8"))
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_is_unknown_and_checks_nothing(
+    plugin_main: MainRunner, server: StandInServer, flag: str
+) -> None:
+    assert plugin_main(flag, *thresholds_at(server)) == (
+        3,
+        f"check_openrouter_credits {__version__}\n",
+    )
+    assert server.requests == []
+
+
+# --- exact UNKNOWN lines --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (["--bogus"], "unrecognized option --bogus"),
+        (["--bogus", KEY], "unrecognized option --bogus; 1 unexpected argument (not shown)"),
+        ([KEY, "x"], "2 unexpected arguments (not shown)"),
+    ],
+)
+def test_unknown_words_are_named_or_counted(
+    plugin_main: MainRunner, server: StandInServer, extra: list[str], says: str
+) -> None:
+    assert plugin_main(*thresholds_at(server, *extra)) == (
+        3,
+        f"{UNKNOWN}usage error: {says} (see --help)\n",
+    )
+
+
+def test_options_are_never_abbreviated(plugin_main: MainRunner, server: StandInServer) -> None:
+    args = ["-w", "10:", "-c", "5:", "--server", server.base_url]
+    says = "unrecognized option --server; 1 unexpected argument (not shown)"
+    assert plugin_main(*args) == (3, f"{UNKNOWN}usage error: {says} (see --help)\n")
+    assert server.requests == []
+
+
+def test_bad_server_url_is_shown_as_given(plugin_main: MainRunner) -> None:
+    url = "ftp://server_url x"
+    assert plugin_main("-w", "10:", "-c", "5:", "--server-url", url) == (
+        3,
+        f"{UNKNOWN}usage error: --server-url {url!r} must be an http:// or https:// URL "
+        "with a host\n",
+    )
+
+
+def test_key_quoted_by_the_server_is_blanked(
+    plugin_main: MainRunner, server: StandInServer
+) -> None:
+    server.script(Reply(401, body={"error": {"code": 401, "message": f"bad key {KEY}"}}))
+    assert plugin_main(*thresholds_at(server)) == (
+        3,
+        f"{UNKNOWN}the API key was rejected (HTTP 401: bad key [redacted]); "
+        "check OPENROUTER_API_KEY or --api-key-file\n",
+    )
+
+
+def test_key_in_the_server_url_is_blanked(plugin_main: MainRunner) -> None:
+    url = f"http://127.0.0.1:{free_port()}/{KEY}/api/v1"
+    state, out = plugin_main(
+        "-w", "10:", "-c", "5:", "--server-url", url
+    )  # plugin_main() checks KEY is absent
+    assert state == 3
+    assert out.startswith(f"{UNKNOWN}network error: GET http://127.0.0.1:")
+    assert "/[redacted]/api/v1/credits failed" in out
+
+
+def test_ctrl_c_is_unknown_interrupted(
+    plugin_main: MainRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Interrupted(io.StringIO):
+        def read(self, size: int | None = -1) -> str:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("sys.stdin", Interrupted())
+    assert plugin_main("-w", "10:", "-c", "5:", "--api-key-file", "-", key=None) == (
+        3,
+        f"{UNKNOWN}interrupted\n",
+    )
+
+
+def test_a_bug_is_one_unknown_line_without_the_key(
+    plugin_main: MainRunner, server: StandInServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise LookupError(f"lost the key {KEY}")
+
+    monkeypatch.setattr("openrouter_credits.cli._common.read", broken)
+    assert plugin_main(*thresholds_at(server)) == (
+        3,
+        f"{UNKNOWN}internal error: LookupError: lost the key [redacted]\n",
+    )
+
+
+# --- the numbers ----------------------------------------------------------------------
+
+
+ZERO_HINT = (
+    "total credits and total usage are both 0: some deployments see this with a key that is "
+    "not a management key; check the key if credits were bought "
+    "(https://openrouter.ai/docs/guides/overview/auth/management-api-keys)"
+)
+
+
+@pytest.mark.parametrize(
+    ("total", "usage", "warning", "state", "line"),
+    [
+        (0, 0, "~:", 2, f"CRITICAL - 0.00 remaining of 0.00; {ZERO_HINT} | remaining=0;~:;5:"),
+        (0, 0, "~:", 1, f"WARNING - 0.00 remaining of 0.00; {ZERO_HINT} | remaining=0;~:;~:"),
+        (20, 0, "10:", 0, "OK - 20.00 remaining of 20.00 | remaining=20;10:;5:"),
+        (0, 3, "10:", 2, "CRITICAL - -3.00 remaining of 0.00 | remaining=-3;10:;5:"),
+        (0.3, 0.1, "10:", 2, "CRITICAL - 0.20 remaining of 0.30 | remaining=0.2;10:;5:"),
+        (7, 0.5, "7:", 1, "WARNING - 6.50 remaining of 7.00 | remaining=6.5;7:;5:"),
+    ],
+)
+def test_exact_lines(
+    plugin_main: MainRunner,
+    server: StandInServer,
+    total: float,
+    usage: float,
+    warning: str,
+    state: int,
+    line: str,
+) -> None:
+    """The state, the text and the perfdata; a zero balance is at least a WARNING."""
+    critical = "~:" if line.endswith(";~:") else "5:"
+    server.script(Reply(body={"data": {"total_credits": total, "total_usage": usage}}))
+    args = ["-w", warning, "-c", critical, "--server-url", server.base_url]
+    perf = f" total_credits={total} total_usage={usage}"
+    assert plugin_main(*args) == (state, f"CREDITS {line}{perf}\n")
+
+
+# --- -t: the deadline ------------------------------------------------------------------
+
+
+def test_deadline_counts_from_the_start(
+    plugin_main: MainRunner, server: StandInServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key that took the whole -t to read leaves no time for the request."""
+    monkeypatch.setattr("sys.stdin", SlowStdin(KEY + "\n", 1.0))
+    state, out = plugin_main(*thresholds_at(server, "-t", "1", "--api-key-file", "-"), key=None)
+    assert (state, out) == (
+        3,
+        f"{UNKNOWN}timeout: no complete response within the overall deadline of 1 s\n",
+    )
+
+
+def test_a_hung_first_attempt_leaves_time_for_a_retry(
+    plugin_main: MainRunner, server: StandInServer
+) -> None:
+    """Each attempt gets half of -t, so the retry after a hung first attempt still fits."""
+    server.script(Reply(fault=Fault.NO_HEADERS))
+    state, out = plugin_main(*thresholds_at(server, "-t", "1.5"))
+    assert state == 0, out
+    assert len(server.requests) == 2
+
+
+def test_each_attempt_gets_half_of_the_deadline(
+    plugin_main: MainRunner, server: StandInServer
+) -> None:
+    """A server answering in 0.6 s is in time for -t 1.5 (0.75 s per attempt)."""
+    server.default = Reply(delay=0.6)
+    state, out = plugin_main(*thresholds_at(server, "-t", "1.5"))
+    assert state == 0, out
+    assert len(server.requests) == 1
+
+
+# --- output ---------------------------------------------------------------------------
+
+
+def test_unwritable_standard_output_still_gives_the_state(
+    plugin_main: MainRunner, server: StandInServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Gone(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
+    monkeypatch.setattr("sys.stdout", Gone())
+    assert _plugin.main(thresholds_at(server, "-w", "200:")) == 1

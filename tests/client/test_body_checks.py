@@ -17,7 +17,7 @@ from openrouter_credits._checks import ModelMismatch, check_model, check_objects
 from openrouter_credits.models import ForbiddenResponseErrorData
 from openrouter_credits.testing import Reply, StandInServer
 
-from ..conftest import SECRET
+from ..conftest import SECRET, client, raises
 
 
 def get(server: StandInServer, reply: Reply) -> Any:
@@ -62,6 +62,14 @@ def test_integers_and_extra_fields_are_accepted(server: StandInServer) -> None:
     assert (res.data.total_credits, res.data.total_usage) == (10, 2.5)
     assert res.data.additional_properties == {"new": [1]}
     assert res.additional_properties == {"more": {"a": 1}}
+
+
+def test_oversized_success_body_is_refused(server: StandInServer, mode: str) -> None:
+    server.default = Reply(body=b" " * (2 << 20), content_type="application/json")
+    with client(server) as sdk:
+        error = raises(mode, sdk, errors.ResponseValidationError)
+    assert "limit" in str(error)
+    assert len(server.requests) == 1
 
 
 def test_invalid_json_names_the_position(server: StandInServer) -> None:

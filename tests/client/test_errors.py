@@ -14,8 +14,7 @@ from openrouter_credits import (
 from openrouter_credits.models import ForbiddenResponse, UnauthorizedResponse
 from openrouter_credits.testing import Reply, StandInServer, free_port
 
-from ..conftest import SECRET
-from .conftest import client, raises
+from ..conftest import SECRET, client, raises
 
 # --- errors ----------------------------------------------------------------------------
 

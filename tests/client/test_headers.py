@@ -13,8 +13,7 @@ from openrouter_credits import (
 )
 from openrouter_credits.testing import StandInServer
 
-from ..conftest import SECRET
-from .conftest import call, client, raises
+from ..conftest import SECRET, call, client, raises
 
 # --- success and headers ---------------------------------------------------------------
 

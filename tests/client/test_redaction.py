@@ -12,7 +12,7 @@ from openrouter_credits import OpenRouter, errors
 from openrouter_credits._redact import redact
 from openrouter_credits.testing import Reply, StandInServer, free_port
 
-from ..conftest import SECRET
+from ..conftest import SECRET, client, raises
 
 
 def quoting(key: str, status: int = 401) -> Reply:
@@ -161,3 +161,39 @@ def test_a_short_key_does_not_garble_transport_errors() -> None:
 )
 def test_redact(text: str, key: str, expected: str) -> None:
     assert redact(text, key) == expected
+
+
+def test_key_never_in_repr_or_error_text(server: StandInServer, no_sleep: None) -> None:
+    sdk = client(server)
+    assert SECRET not in repr(sdk)
+    texts: list[str] = []
+    # A server that echoes the key in its body must not make the key visible either.
+    for reply in (
+        Reply(status=401, body={"error": {"code": 401, "message": f"bad key {SECRET}"}}),
+        Reply(status=403),
+        Reply(status=500),
+        Reply(status=418, body=f"echo: Bearer {SECRET}"),
+        Reply(body=f"<html>{SECRET}</html>", content_type="text/html"),
+    ):
+        server.default = reply
+        with pytest.raises(errors.OpenRouterBaseError) as info:
+            sdk.credits.get_credits()
+        error = info.value
+        texts += [str(error), repr(error), error.args[0]]
+        if isinstance(error, errors.OpenRouterError):
+            texts += [
+                error.body,
+                repr(error.raw_response),
+                repr(error.raw_response.request.headers),
+            ]
+    sdk.close()
+    assert all(SECRET not in text for text in texts)
+
+
+def test_key_never_in_error_text_of_either_path(server: StandInServer, mode: str) -> None:
+    server.default = Reply(status=401, body={"error": {"code": 401, "message": f"bad {SECRET}"}})
+    with client(server, retry_config=None) as sdk:
+        error = raises(mode, sdk, errors.UnauthorizedResponseError)
+    texts = [str(error), repr(error), error.body, error.message]
+    assert [text for text in texts if SECRET in text] == []
+    assert "bad [redacted]" in error.body

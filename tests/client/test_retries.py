@@ -1,20 +1,34 @@
-"""The retry decision core, without I/O: a fake clock and fixed random numbers."""
+"""Retries: the decision core without I/O, on a fixed clock and fixed random numbers (so
+"exactly at the budget" is exact): which statuses and failures, backoff, the elapsed-time
+budget, Retry-After, the configuration checks' exact messages; then retries as a user sees
+them, through the client against the stand-in server: how many attempts, the per-call
+policy, what a retry logs.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
-from openrouter_credits import retries
+from openrouter_credits import NO_RETRIES, OpenRouter, _calls, errors, retries
 from openrouter_credits._constants import DEFAULT_SERVER_URL
 from openrouter_credits._retry_core import Failure, RetryState, parse_retry_after
 from openrouter_credits.retries import DEFAULT_RETRY_CONFIG, BackoffStrategy, RetryConfig
+from openrouter_credits.testing import Reply, StandInServer, free_port
+
+from ..conftest import SECRET, call, client, raises
 
 SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
+
+
+# --- the decision core -----------------------------------------------------------------
 
 
 class FakeClock:
@@ -159,30 +173,27 @@ def test_retry_after_http_date() -> None:
     assert parse_retry_after({"retry-after": past}, now=now) == 0.0
 
 
-def test_testing_switch_zeroes_waits_and_restores() -> None:
+def test_testing_switch_zeroes_the_loops_waits_and_restores() -> None:
+    """The switch is the loop's (``_calls.decide``), not the retry core's: the core stays
+    pure and still decides how many attempts there are."""
+    request = httpx.Request("GET", "https://openrouter.ai/api/v1/credits")
+
+    def step(attempts: _calls.Attempts, retry_after: str) -> httpx.Response | float:
+        response = httpx.Response(503, headers={"retry-after": retry_after}, request=request)
+        return _calls.decide(attempts, response, request)
+
     assert not retries.is_testing()
     with retries.set_testing(True):
         assert retries.is_testing()
-        s = state()
-        assert s.after_status(503, {"retry-after": "5"}) == 0.0
-        assert s.after_status(503, {}) == 0.0
-        assert s.after_status(503, {}) is None  # still bounded by max_attempts
+        attempts = _calls.Attempts(DEFAULT_RETRY_CONFIG, clock=FakeClock())
+        attempts.start()
+        assert step(attempts, "5") == 0.0
+        assert attempts.after_status(503, {"retry-after": "5"}) == 5.0  # the core: unchanged
+        assert isinstance(step(attempts, "5"), httpx.Response)  # still bounded by max_attempts
     assert not retries.is_testing()
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: BackoffStrategy(0, 1, 1, 1),
-        lambda: BackoffStrategy(1, 1, 1, 1, jitter=2),
-        lambda: RetryConfig("sometimes"),
-        lambda: RetryConfig(max_attempts=0),
-        lambda: RetryConfig(status_codes=("4X",)),
-    ],
-)
-def test_bad_config_is_a_clear_error(make: Any) -> None:
-    with pytest.raises(ValueError):
-        make()
+    attempts = _calls.Attempts(DEFAULT_RETRY_CONFIG, clock=FakeClock())
+    attempts.start()
+    assert step(attempts, "5") == 5.0
 
 
 def test_configs_are_immutable() -> None:
@@ -201,3 +212,300 @@ def test_set_testing_takes_effect_at_once_and_its_context_restores_the_state_bef
         with switch:
             pass
     assert not retries.is_testing()
+
+
+def one_second(max_elapsed_ms: float, **kwargs: Any) -> RetryConfig:
+    """Every wait exactly 1 s (no jitter), within a budget of ``max_elapsed_ms``."""
+    backoff = BackoffStrategy(1000, 1000, 1, max_elapsed_ms, jitter=0)
+    return RetryConfig(backoff=backoff, **kwargs)
+
+
+# --- the elapsed-time budget ----------------------------------------------------------------
+
+
+def test_wait_ending_exactly_at_the_budget_is_taken() -> None:
+    assert state(one_second(1000)).after_status(503, {}) == 1.0
+
+
+def test_wait_ending_past_the_budget_is_not_taken() -> None:
+    assert state(one_second(999)).after_status(503, {}) is None
+
+
+def test_server_wait_counts_against_the_budget_too() -> None:
+    s = state(one_second(2000))
+    assert s.after_status(503, {"retry-after-ms": "1500"}) == 1.0  # capped at max_interval
+    assert state(one_second(500)).after_status(503, {"retry-after-ms": "600"}) is None
+
+
+def test_wait_ending_past_a_run_deadline_is_not_taken() -> None:
+    """``ends_by`` (a command's --deadline; the clock reads 100 here): a wait ending exactly
+    at it is taken, one ending past it is not, whatever the budget allows."""
+    s = state(one_second(10_000))
+    s.ends_by = 101.0
+    assert s.after_status(503, {}) == 1.0
+    s = state(one_second(10_000))
+    s.ends_by = 100.999
+    assert s.after_status(503, {}) is None
+    assert s.attempts == 1
+
+
+# --- Retry-After dates ------------------------------------------------------------------------
+
+
+def test_retry_after_date_without_a_zone_is_read_as_gmt() -> None:
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert parse_retry_after({"retry-after": "Fri, 02 Jan 2026 03:04:08"}, now=now) == 3.0
+    assert parse_retry_after({"retry-after": "Fri, 02 Jan 2026 03:04:08 GMT"}, now=now) == 3.0
+
+
+def test_retry_after_date_with_an_offset_is_converted() -> None:
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    later = "Fri, 02 Jan 2026 04:04:10 +0100"  # 03:04:10 UTC
+    assert parse_retry_after({"retry-after": later}, now=now) == 5.0
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"retry-after-ms": "0"}, 0.0),
+        ({"retry-after-ms": "-1", "retry-after": "2"}, 2.0),
+        ({"retry-after-ms": "soon", "retry-after": " 3 "}, 3.0),
+        ({"retry-after-ms": "inf"}, None),
+        ({"retry-after": "0"}, 0.0),
+        ({"retry-after": "-0.5"}, None),
+    ],
+)
+def test_retry_after_values(headers: dict[str, str], seconds: float | None) -> None:
+    assert parse_retry_after(headers) == seconds
+
+
+# --- configuration checks -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda: BackoffStrategy(0, 1, 1, 1),
+            "initial_interval must be a positive number, got 0",
+        ),
+        (
+            lambda: BackoffStrategy(True, 1, 1, 1),
+            "initial_interval must be a positive number, got True",
+        ),
+        (
+            lambda: BackoffStrategy(1, "2", 1, 1),  # type: ignore[arg-type]
+            "max_interval must be a positive number, got '2'",
+        ),
+        (
+            lambda: BackoffStrategy(1, 1, 1, 1, jitter=True),
+            "jitter must be between 0 and 1, got True",
+        ),
+        (
+            lambda: BackoffStrategy(1, 1, 1, 1, jitter=-0.1),
+            "jitter must be between 0 and 1, got -0.1",
+        ),
+        (
+            lambda: BackoffStrategy(1, 1, 1, 1, jitter="0.5"),  # type: ignore[arg-type]
+            "jitter must be between 0 and 1, got '0.5'",
+        ),
+        (
+            lambda: BackoffStrategy(1, 1, 1, 1, jitter=2),
+            "jitter must be between 0 and 1, got 2",
+        ),
+        (lambda: RetryConfig("sometimes"), "strategy must be 'backoff' or 'none', got 'sometimes'"),
+        (lambda: RetryConfig(max_attempts=0), "max_attempts must be an integer >= 1, got 0"),
+        (lambda: RetryConfig(max_attempts=True), "max_attempts must be an integer >= 1, got True"),
+        (lambda: RetryConfig(max_attempts=2.0), "max_attempts must be an integer >= 1, got 2.0"),  # type: ignore[arg-type]
+    ],
+)
+def test_bad_config_message_names_the_field_and_value(make: Any, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        make()
+    assert str(info.value) == message
+
+
+def test_jitter_bounds_are_inclusive() -> None:
+    assert BackoffStrategy(1, 1, 1, 1, jitter=0).jitter == 0
+    assert BackoffStrategy(1, 1, 1, 1, jitter=1).jitter == 1
+
+
+@pytest.mark.parametrize("code", ["600", "099", "4X", "5X", "5XXX", "50X", "5X0", "X00", "", "abc"])
+def test_bad_status_pattern_is_named(code: str) -> None:
+    with pytest.raises(ValueError) as info:
+        RetryConfig(status_codes=(code,))
+    assert (
+        str(info.value) == f"status_codes: {code.upper()!r} is not a status code or a 'NXX' pattern"
+    )
+
+
+@pytest.mark.parametrize("code", [100, "199", "2xx", "5XX", 599, "429"])
+def test_good_status_patterns_are_kept_upper_case(code: object) -> None:
+    assert RetryConfig(status_codes=[code]).status_codes == (str(code).upper(),)
+
+
+# --- through the client ---------------------------------------------------------------
+
+
+def test_503_then_200_succeeds_on_the_second_attempt(server: StandInServer, mode: str) -> None:
+    server.script(Reply(status=503, body="<html>busy</html>", content_type="text/html"))
+    with client(server) as sdk:
+        res = call(mode, sdk)
+    assert res.data.total_credits == 100.5
+    assert len(server.requests) == 2
+
+
+def test_429_with_retry_after_waits_about_that_long(server: StandInServer, mode: str) -> None:
+    server.script(Reply(status=429, headers={"Retry-After": "1"}))
+    with client(server) as sdk:
+        call(mode, sdk)
+    first, second = server.requests
+    gap = second.received_at - first.received_at
+    assert 0.9 <= gap < 3.0, gap
+
+
+def test_500_three_times_raises_after_exactly_three_attempts(
+    server: StandInServer, mode: str, no_sleep: None
+) -> None:
+    server.default = Reply(status=500)
+    with client(server) as sdk:
+        raises(mode, sdk, errors.InternalServerResponseError)
+    assert len(server.requests) == 3
+
+
+def test_400_is_not_retried(server: StandInServer, mode: str, no_sleep: None) -> None:
+    server.default = Reply(status=400, body={"error": {"code": 400, "message": "bad"}})
+    with client(server) as sdk:
+        raises(mode, sdk, errors.OpenRouterDefaultError)
+    assert len(server.requests) == 1
+
+
+def test_retries_can_be_turned_off_per_client_and_per_call(
+    server: StandInServer, no_sleep: None
+) -> None:
+    server.default = Reply(status=503)
+    with client(server, retry_config=None) as sdk, pytest.raises(errors.OpenRouterDefaultError):
+        sdk.credits.get_credits()
+    assert len(server.requests) == 1
+    server.reset()
+    server.default = Reply(status=503)
+    with client(server) as sdk, pytest.raises(errors.OpenRouterDefaultError):
+        sdk.credits.get_credits(retries=NO_RETRIES)
+    assert len(server.requests) == 1
+
+
+def test_per_call_retry_config(server: StandInServer, no_sleep: None) -> None:
+    server.default = Reply(status=502)
+    five = RetryConfig("backoff", BackoffStrategy(1, 10, 1.5, 10_000), True, max_attempts=5)
+    with client(server) as sdk, pytest.raises(errors.OpenRouterDefaultError):
+        sdk.credits.get_credits(retries=five)
+    assert len(server.requests) == 5
+
+
+# --- what a retry after a failure logs ---------------------------------------------------------
+
+
+def test_retry_after_a_refused_connection_names_the_failure(
+    caplog: pytest.LogCaptureFixture, no_sleep: None
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}/api/v1"
+    caplog.set_level(logging.INFO, logger="openrouter_credits")
+    with OpenRouter(api_key="k", server_url=url) as sdk, pytest.raises(errors.APIConnectionError):
+        sdk.credits.get_credits()
+    lines = [r.getMessage() for r in caplog.records if r.name == "openrouter_credits"]
+    assert [re.sub(r"in \d+\.\d+ s", "in T s", line) for line in lines] == [
+        "retrying GET /api/v1/credits after ConnectError: attempt 2 of 3 in T s",
+        "retrying GET /api/v1/credits after ConnectError: attempt 3 of 3 in T s",
+    ]
+
+
+def test_retry_after_a_status_names_it(
+    caplog: pytest.LogCaptureFixture, no_sleep: None, server: StandInServer
+) -> None:
+    server.script(Reply(503), Reply(429))
+    caplog.set_level(logging.INFO, logger="openrouter_credits")
+    with OpenRouter(api_key="k", server_url=server.base_url) as sdk:
+        sdk.credits.get_credits()
+    lines = [r.getMessage() for r in caplog.records if r.name == "openrouter_credits"]
+    assert [re.sub(r"in \d+\.\d+ s", "in T s", line) for line in lines] == [
+        "retrying GET /api/v1/credits after HTTP 503: attempt 2 of 3 in T s",
+        "retrying GET /api/v1/credits after HTTP 429: attempt 3 of 3 in T s",
+    ]
+
+
+# --- what the retry loop tells the debug logger, and what ends it --------------------------
+
+
+class Lines:
+    """A ``debug_logger``: keeps each record's text, the elapsed seconds as ``T``."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.elapsed: list[float] = []
+
+    def debug(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        text = msg % args
+        if found := re.search(r"(\d+\.\d+) s since", text):
+            self.elapsed.append(float(found[1]))
+            text = text.replace(found[1], "T")
+        self.lines.append(text)
+
+
+def test_debug_records_of_a_retried_call(server: StandInServer, mode: str, no_sleep: None) -> None:
+    server.script(Reply(status=503, headers={"Retry-After": "0"}))
+    lines = Lines()
+    with client(server, debug_logger=lines) as sdk:
+        call(mode, sdk)
+    url = f"{server.base_url}/credits"
+    assert lines.lines == [
+        f"request GET {url} (attempt 1)",
+        f"response 503 to GET {url} (attempt 1, T s since the call started)",
+        f"request GET {url} (attempt 2, after 0.00 s)",
+        f"response 200 to GET {url} (attempt 2, T s since the call started)",
+    ]
+    assert all(0 <= seconds < 60 for seconds in lines.elapsed), lines.elapsed
+
+
+def test_debug_records_and_error_of_a_call_that_got_no_response(mode: str, no_sleep: None) -> None:
+    url = f"http://127.0.0.1:{free_port()}/api/v1"
+    lines = Lines()
+    sdk = OpenRouter(api_key=SECRET, server_url=url, debug_logger=lines)
+    with sdk:
+        error = raises(mode, sdk, errors.APIConnectionError)
+    assert str(error).startswith(f"GET {url}/credits failed after 3 attempts: ConnectError: ")
+    assert lines.lines[:3] == [
+        f"request GET {url}/credits (attempt 1)",
+        f"no response (ConnectError) to GET {url}/credits (attempt 1, T s since the call started)",
+        f"request GET {url}/credits (attempt 2, after 0.00 s)",
+    ]
+    assert len(lines.lines) == 6
+
+
+def test_oversized_body_on_a_retried_status_is_retried(
+    server: StandInServer, mode: str, no_sleep: None
+) -> None:
+    server.script(Reply(status=503, body=b"x" * (2 << 20), content_type="text/html"))
+    with client(server) as sdk:
+        res = call(mode, sdk)
+    assert res.data.total_credits == 100.5
+    assert len(server.requests) == 2
+
+
+def test_an_unreadable_body_on_a_retried_status_is_retried_then_raised(
+    server: StandInServer, mode: str, no_sleep: None
+) -> None:
+    server.default = Reply(status=503, body=b"x" * (2 << 20), content_type="text/html")
+    with client(server) as sdk:
+        error = raises(mode, sdk, errors.ResponseValidationError)
+    assert "limit" in str(error)
+    assert len(server.requests) == 3
+
+
+def test_a_call_timing_out_each_time_is_a_timeout_after_three_attempts(
+    server: StandInServer, mode: str, no_sleep: None
+) -> None:
+    server.default = Reply(delay=0.5)
+    with client(server, timeout_ms=100) as sdk:
+        error = raises(mode, sdk, errors.APITimeoutError)
+    assert f"GET {server.base_url}/credits timed out after 3 attempts: " in str(error)
+    assert len(server.requests) == 3

@@ -13,17 +13,12 @@ import re
 from typing import Any
 
 import pytest
-from openrouter_credits import OpenRouter, RetryConfig, errors
+from openrouter_credits import RetryConfig, errors
 from openrouter_credits.testing import Fault, Reply, StandInServer
 
-from ..conftest import SECRET
+from ..conftest import client
 
 MIB = 1 << 20
-
-
-def client(server: StandInServer, **kwargs: Any) -> OpenRouter:
-    kwargs.setdefault("api_key", SECRET)
-    return OpenRouter(server_url=server.base_url, **kwargs)
 
 
 def credits_body(size: int) -> bytes:

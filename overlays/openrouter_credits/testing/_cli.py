@@ -17,7 +17,8 @@ import types
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from . import EXAMPLE_CREDITS, Fault, Reply, StandInServer
+from ._replies import EXAMPLE_CREDITS, Fault, Reply
+from ._server import StandInServer
 
 __all__ = ["main", "parse"]
 

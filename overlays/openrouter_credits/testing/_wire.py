@@ -1,8 +1,8 @@
 """The stand-in server's HTTP side: connections, requests, and one small method per fault.
 
-Private to `openrouter_credits.testing`, which holds the API (`Reply`, `Fault`,
-`StandInServer`), the routing and the state; this module asks it for each reply (duck
-typed, so it imports nothing from it at run time). Standard library only.
+Private to `openrouter_credits.testing`: `._server` holds the routing and the state and
+hands this module two callbacks, one giving the reply to each request and one told of each
+connection. Standard library only.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ import struct
 import sys
 import threading
 import time
+from collections.abc import Callable
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
-if TYPE_CHECKING:
-    from . import Reply, StandInServer
+from ._replies import Reply
 
 HOLD_SECONDS: Final = 30.0  # how long Fault.NO_HEADERS holds a connection at most
 IDLE_SECONDS: Final = 60.0  # idle keep-alive connections are closed after this
@@ -37,8 +38,14 @@ class WireServer(ThreadingHTTPServer):
     block_on_close = False  # stop() waits for the handlers itself, with a deadline
     request_queue_size = 1024  # many concurrent clients connect at once
 
-    def __init__(self, stand_in: StandInServer, address: tuple[str, int]) -> None:
-        self.stand_in = stand_in
+    def __init__(
+        self,
+        address: tuple[str, int],
+        reply_to: Callable[[str, str, Message, float, int], Reply],
+        connected: Callable[[], None],
+    ) -> None:
+        self.reply_to = reply_to  # (method, path, headers, received at, connection) -> Reply
+        self.connected = connected
         self.stopping = threading.Event()  # ends delays, trickles and holds
         self.changed = threading.Condition()  # guards open; notified when one closes
         self.open: dict[socket.socket, int] = {}  # open connection -> serial number
@@ -54,7 +61,7 @@ class WireServer(ThreadingHTTPServer):
         with self.changed:
             self.serial += 1
             self.open[request] = self.serial
-        self.stand_in._connection_accepted()
+        self.connected()
         super().process_request(request, client_address)  # a thread per connection
 
     def shutdown_request(self, request: Any) -> None:
@@ -97,9 +104,7 @@ class Handler(BaseHTTPRequestHandler):
             connection = self.server.open.get(self.connection, 0)
         if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
             self.close_connection = True  # a body is never read: the connection can't go on
-        reply = self.server.stand_in._reply_to(
-            self.command, self.path, self.headers, received_at, connection
-        )
+        reply = self.server.reply_to(self.command, self.path, self.headers, received_at, connection)
         if reply.delay and self.server.stopping.wait(reply.delay):
             self.close_connection = True
             return
