@@ -173,16 +173,24 @@ class OpenRouter:
     def _sync_client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = _transport.sync_client(_LIMITS)
+                self._client = _transport.sync_client(_LIMITS, *self._own_defaults())
             return self._client
 
     def _async_http(self, keep: bool) -> httpx.AsyncClient:
         """The async httpx client; ``keep``: the call may leave its connection open."""
         with self._lock:
             if self._async_client is None:
-                self._async_client = httpx.AsyncClient(follow_redirects=False, limits=_LIMITS)
+                headers, timeout = self._own_defaults()
+                self._async_client = httpx.AsyncClient(
+                    follow_redirects=False, limits=_LIMITS, headers=headers, timeout=timeout
+                )
             self._async_kept = self._async_kept or keep
             return self._async_client
+
+    def _own_defaults(self) -> tuple[dict[str, str], httpx.Timeout]:
+        """The headers and timeout of the httpx clients this object makes: set once there,
+        a call does not send them again (merging headers costs every call)."""
+        return {"User-Agent": USER_AGENT}, self._timeout or _options.DEFAULT_TIMEOUT
 
     # -- one call -------------------------------------------------------------------------
 
@@ -192,9 +200,12 @@ class OpenRouter:
         call: CallOptions,
     ) -> tuple[httpx.Request, str]:
         """The request for one call (nothing sent), and the key to redact from errors."""
+        owned = self._owns(client)
         kwargs = _op._get_kwargs(**{**self._attribution, **call.attribution})
         key = _options.resolve_api_key(self._api_key)
-        headers: dict[str, str] = {"User-Agent": USER_AGENT, **kwargs["headers"]}
+        headers: dict[str, str] = kwargs["headers"]
+        if not owned:
+            headers = {"User-Agent": USER_AGENT, **headers}
         headers.update(call.extra_headers)
         headers["Authorization"] = f"Bearer {key}"
         url = (
@@ -202,9 +213,11 @@ class OpenRouter:
             if call.server_url
             else self._url
         )
-        timeout = _options.timeout(call.timeout_ms) or self._timeout
-        if timeout is None:
-            timeout = _options.DEFAULT_TIMEOUT if self._owns(client) else client.timeout
+        timeout = (
+            _options.timeout(call.timeout_ms)
+            or (None if owned else self._timeout)
+            or httpx.USE_CLIENT_DEFAULT
+        )
         request = client.build_request(kwargs["method"], url, headers=headers, timeout=timeout)
         if self._debug is not None:
             self._debug.debug(

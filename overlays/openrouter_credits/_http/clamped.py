@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any, Final, NamedTuple
 
@@ -95,13 +95,17 @@ class _ClampedBackend(httpcore.NetworkBackend):
         return _ClampedStream(stream)
 
 
-def sync_client(limits: httpx.Limits) -> httpx.Client:
+def sync_client(
+    limits: httpx.Limits,
+    headers: Mapping[str, str] | None = None,
+    timeout: httpx.Timeout | float = 5.0,  # httpx's default
+) -> httpx.Client:
     """An httpx client whose every transport (proxies from the environment too) is clamped.
 
     httpx builds its httpcore pools itself and takes no network backend, so the pools'
     backends are wrapped once, here; tests/http/test_slow_servers.py fails if httpx changes that.
     """
-    client = httpx.Client(follow_redirects=False, limits=limits)
+    client = httpx.Client(follow_redirects=False, limits=limits, headers=headers, timeout=timeout)
     for transport in (client._transport, *client._mounts.values()):
         if transport is None:  # a NO_PROXY entry
             continue
