@@ -12,8 +12,9 @@ fields are checked by :mod:`._checks`.
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -21,9 +22,11 @@ from . import errors
 from ._checks import check_model, check_objects
 from ._constants import BODY_EXCERPT_CHARS
 from ._generated.api.credits_ import get_credits as _op
-from ._generated.client import Client as _GeneratedClient
 from ._generated.models import GetCreditsResponse
 from ._redact import redact, redact_model
+
+if TYPE_CHECKING:
+    from ._generated.client import Client as _GeneratedClient
 
 __all__ = ["result_or_raise"]
 
@@ -31,8 +34,16 @@ _MANAGEMENT_KEY_HINT = (
     "GET /credits needs a management key, not an inference key: see "
     "https://openrouter.ai/docs/guides/overview/auth/management-api-keys"
 )
-# _parse_response only reads raise_on_unexpected_status, for statuses we never pass it.
-_PARSE_CLIENT = _GeneratedClient(base_url="http://unused.invalid")
+
+
+@functools.cache
+def _parse_client() -> _GeneratedClient:
+    """The generated client ``_parse_response`` takes (it reads only
+    ``raise_on_unexpected_status``, for statuses we never pass it); loaded with the first
+    error, as the error models are."""
+    from ._generated.client import Client
+
+    return Client(base_url="http://unused.invalid")
 
 
 #: What the generated parsers, json and check_model raise on a body that is not the schema:
@@ -75,7 +86,7 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
     error_class, reason = documented
     data: Any
     try:
-        data = _op._parse_response(client=_PARSE_CLIENT, response=response)
+        data = _op._parse_response(client=_parse_client(), response=response)
         check_model(data)
         check_objects(response.json(), type(data))
         data = redact_model(data, key)
