@@ -62,7 +62,7 @@ spec: $(STAMP) ## Slice openapi.yaml from UPSTREAM (default: the pinned copy), a
 api-changes: $(STAMP) ## Report the API changes since the last release (OLD=git:HEAD: since HEAD)
 	@$(BIN)/python -m tools.api_changes $(if $(OLD),--old "$(OLD)")
 
-check-release: $(STAMP)
+check-release: $(STAMP) ## Fail when the API, public API or generated/ changed since the last release without a big enough bump
 	@$(BIN)/python -m tools.release check
 
 changelog: $(STAMP) ## Draft the CHANGELOG.md entry for the changes since the last release
@@ -79,7 +79,7 @@ check: $(STAMP) ## Verify spec, generated/, the version bump, ruff and mypy --st
 	  $(MAKE) --no-print-directory $$t || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "make check failed:$$failed" >&2; exit 1; fi
 
-check-spec: $(STAMP)
+check-spec: $(STAMP) ## Validate openapi.yaml and compare it with what make spec makes from the pinned upstream copy
 	$(BIN)/openapi-spec-validator openapi.yaml
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	$(BIN)/python tools/spec.py spec/upstream/openrouter-openapi.yaml --overlays spec/overlays --out "$$tmp/openapi.yaml"; \
@@ -87,7 +87,7 @@ check-spec: $(STAMP)
 	  echo "openapi.yaml differs from what 'make spec' makes from spec/upstream/: run 'make spec'" >&2; exit 1; fi; \
 	echo "openapi.yaml matches make spec"
 
-check-generated: $(STAMP)
+check-generated: $(STAMP) ## Compare generated/ with a fresh run of the pinned generator
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(GENERATE) --output-path "$$tmp/out" >/dev/null; \
 	if ! diff -ruN -x __pycache__ generated "$$tmp/out" | sed "s#$$tmp/out#regenerated#"; then :; fi; \
@@ -95,11 +95,11 @@ check-generated: $(STAMP)
 	  echo "generated/ differs from the generator's output: run 'make generate'" >&2; exit 1; fi; \
 	echo "generated/ matches the generator's output"
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff check and ruff format --check on overlays, tests, tools, bench
 	$(BIN)/ruff check overlays tests tools bench
 	$(BIN)/ruff format --check overlays tests tools bench
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) ## mypy --strict on overlays, tests, tools, bench
 	$(BIN)/mypy --strict overlays/openrouter_credits tests tools bench
 
 # The suite runs on PYTEST_WORKERS pytest-xdist workers, one test file per worker at a time
@@ -110,7 +110,7 @@ typecheck: $(STAMP)
 # arguments (e.g. -x, a path).
 PYTEST_WORKERS ?= 3
 PYTEST_ARGS ?=
-test: check contract-setup ## make check, then the test suite (PYTEST_WORKERS=3; 0: serially)
+test: check contract-setup ## make check, npm ci for Prism (first run), then the test suite (PYTEST_WORKERS=3; 0: serially)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) \
 	  $(if $(filter-out 0,$(PYTEST_WORKERS)),--dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
 
@@ -132,7 +132,18 @@ publish: $(STAMP) ## make check-release, make wheel, upload DIST to TWINE_REPOSI
 	@case "$$TWINE_REPOSITORY_URL" in *://*@*) echo "make publish: TWINE_REPOSITORY_URL must not hold credentials: use TWINE_USERNAME / TWINE_PASSWORD" >&2; exit 2;; esac
 	@$(MAKE) --no-print-directory check-release || { echo "make publish: refused: the release check failed (see above)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory wheel DIST="$(DIST)"
-	$(BIN)/twine upload --non-interactive --disable-progress-bar "$(DIST)"/*
+	@echo '$(BIN)/twine upload --non-interactive --disable-progress-bar "$(DIST)"/*'
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	if ! $(BIN)/twine upload --non-interactive --disable-progress-bar "$(DIST)"/* 2>&1 | tee "$$log"; then \
+	  code=$$(sed -nE 's/.*HTTPError: ([0-9]{3}).*/\1/p' "$$log" | head -n 1); \
+	  case "$$code" in \
+	    401|403) why="the index refused the login: check TWINE_USERNAME and TWINE_PASSWORD";; \
+	    409) why="this version is already on the index: bump it (CONTRIBUTING.md, Releasing)";; \
+	    400|413) why="the index refused the upload's size or form: a stock pypiserver holds at most 100 KiB per upload, file and description together ($$(cd "$(DIST)" && du -b -- * | tr '\t\n' ' ')bytes here): raise the index's limit, or shrink the wheel";; \
+	    *) why="see twine's message above";; \
+	  esac; \
+	  echo "make publish: the upload failed$${code:+ (HTTP $$code)}: $$why" >&2; exit 1; \
+	fi
 	@if [ "$(RECORD_RELEASE)" != no ]; then $(MAKE) --no-print-directory release-record; fi
 
 vendor: ## Copy the package into DEST as PACKAGE (default openrouter_credits): make vendor DEST=dir [PACKAGE=name]
@@ -141,7 +152,7 @@ vendor: ## Copy the package into DEST as PACKAGE (default openrouter_credits): m
 
 # The run-time dependencies as wheels, pinned by requirements/dev.txt: the publish test
 # serves them from its local index next to the package (no other index is reached then).
-wheelhouse: $(WHEELHOUSE)/.stamp
+wheelhouse: $(WHEELHOUSE)/.stamp ## Download the run-time dependencies' wheels (pinned by the lock) into .venv/wheelhouse
 $(WHEELHOUSE)/.stamp: $(STAMP) requirements/dev.txt pyproject.toml
 	rm -rf $(WHEELHOUSE)
 	@mkdir -p $(WHEELHOUSE)
@@ -194,20 +205,30 @@ mutation: $(MUTATION_STAMP) ## Mutation testing of the hand-written package; pri
 	$(BIN)/python tools/mutation.py run $(MUTATION_ARGS)
 
 # Debian packages that tests and benchmarks use when present (nginx for make bench,
-# node_exporter and promtool for the Prometheus tests). The one target that installs
-# system packages; .ci/run calls it. Needs root (or sudo) and apt; elsewhere it says what
-# it could not do and the tests that need the packages skip with the reason.
-SYSTEM_PACKAGES := nginx-light prometheus-node-exporter prometheus
+# node_exporter and promtool for the Prometheus tests, Icinga 2 and Nagios 4 for the
+# monitoring plugin's daemon tests). The one target that installs system packages; .ci/run
+# calls it. Needs root (or sudo) and apt; elsewhere it says what it could not do and the
+# tests that need the packages skip with the reason. The tests start their own daemons:
+# on a systemd host, services that the install started (icinga2, nagios4, the MTA that
+# nagios4 pulls in, ...) are stopped and disabled again; services running before are left.
+SYSTEM_PACKAGES := nginx-light prometheus-node-exporter prometheus icinga2-bin nagios4-core
 
-system-deps: ## Install the Debian packages tests and benchmarks use (nginx, node_exporter, promtool)
+system-deps: ## Install the Debian packages tests and benchmarks use (nginx, node_exporter, promtool, icinga2, nagios4)
 	@if ! command -v apt-get >/dev/null 2>&1; then \
 	  echo "make system-deps: no apt-get here; install $(SYSTEM_PACKAGES) by other means (tests that need them skip)" >&2; exit 0; fi; \
 	sudo=""; if [ "$$(id -u)" != 0 ]; then sudo="sudo"; fi; \
 	missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -z "$$missing" ]; then echo "system packages present: $(SYSTEM_PACKAGES)"; exit 0; fi; \
 	echo "installing Debian packages:$$missing"; \
+	running() { systemctl list-units --type=service --state=running --no-legend --plain | cut -d' ' -f1 | sort; }; \
+	systemd=""; if [ -d /run/systemd/system ]; then systemd=1; running >/tmp/system-deps.before.$$$$; fi; \
 	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
-	  --no-install-recommends $$missing >/dev/null
+	  --no-install-recommends $$missing >/dev/null; status=$$?; \
+	if [ -n "$$systemd" ]; then \
+	  for unit in $$(running | comm -13 /tmp/system-deps.before.$$$$ -); do \
+	    echo "stopping $$unit (started by the install; the tests run their own)"; $$sudo systemctl disable --now "$$unit"; done; \
+	  rm -f /tmp/system-deps.before.$$$$; fi; \
+	exit $$status
 
 clean: ## Remove build outputs (keeps .venv)
 	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache

@@ -106,6 +106,8 @@ def no_sleep() -> Iterator[None]:
 #: together; a long file left for last would keep one worker busy while the other idles.
 #: Only the order changes; a file not listed keeps its usual place after these.
 SLOW_FIRST: Final = (
+    "tests/spec/test_upstream_workflow.py",
+    "tests/docs/test_examples.py",
     "tests/spec/test_release.py",
     "tests/shipping/test_publish.py",
     "tests/spec/test_end_to_end.py",
@@ -113,6 +115,7 @@ SLOW_FIRST: Final = (
     "tests/tooling/test_bench.py",
     "tests/shipping/test_wheel.py",
     "tests/cli/test_plugin.py",
+    "tests/cli/test_plugin_daemons.py",
     "tests/client/test_client_defaults.py",
     "tests/reliability/test_scenarios.py",
     "tests/cli/test_prometheus.py",

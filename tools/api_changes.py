@@ -7,8 +7,7 @@ release's, ``spec/released/openapi.yaml``, against ``openapi.yaml``) operation b
 and classifies each change for code written against the generated client: ``breaking``
 (code that worked may now fail), ``feature`` (something new to use) or ``docs`` (a
 description or example). It prints one line per change and the version bump they call for.
-Why a differ of our own, the rules and the 0.x policy: CONTRIBUTING.md, "Regenerating
-after an upstream change".
+Why a differ of our own, the rules and the 0.x policy: docs/maintaining/api-changes.md.
 
 Unreadable files, files that are not OpenAPI 3.x descriptions, and descriptions without
 the credits operation are one ``api-changes: error: <file>: ...`` line, exit status 1.

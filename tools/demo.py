@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Stand-in server at {url} (a local stand-in: no API key, no internet)")
         arguments = ["--server-url", url, *extra]
         shown = " ".join(shlex.quote(arg) for arg in arguments)
-        print(f"$ OPENROUTER_API_KEY={DEMO_KEY} openrouter-credits {shown}", flush=True)
+        print(f"Running: OPENROUTER_API_KEY={DEMO_KEY} openrouter-credits {shown}", flush=True)
         env = {**os.environ, "OPENROUTER_API_KEY": DEMO_KEY}
         code = subprocess.call([*_command(), *arguments], env=env, stdin=subprocess.DEVNULL)
         if code < 0:  # killed by a signal: the shell's convention

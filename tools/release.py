@@ -9,7 +9,7 @@ its public API (``public-api.json``, tools/public_api.py) and a digest of its ``
 (``generated.sha256``), so a fresh clone knows it without network or tags. ``check`` fails
 when the API description, the public API or ``generated/`` changed since then and
 ``_version.py`` and the top ``CHANGELOG.md`` entry do not carry a bump at least that large
-(tools/semver.py). CONTRIBUTING.md, "Regenerating after an upstream change", is the guide.
+(tools/semver.py). CONTRIBUTING "Regenerating" is the guide.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 From 1.0: breaking → major, feature → minor, fix/docs → patch. Before 1.0 (0.y.z) a
 breaking change bumps y and anything else bumps z, so ``~=0.y.z`` (or ``^0.y.z``) pins
-never pull in a breaking change. CONTRIBUTING.md, "Regenerating after an upstream
-change", explains it for maintainers.
+never pull in a breaking change. CONTRIBUTING "Regenerating" explains it for maintainers.
 """
 
 from __future__ import annotations
@@ -70,18 +69,26 @@ def covered(released: str, current: str) -> Level:
 
 
 def advice(level: Level, base: str | None) -> str:
-    """The 'Version bump' line printed under a report."""
+    """The 'Version bump' line printed under a report: the number that changes, and why."""
     if level is Level.NONE:
         return "Version bump: none (nothing changed)."
-    text = f"Version bump: {level.name.lower()} ({level.meaning})"
     if base is None:
-        return text + "."
+        return f"Version bump: {level.name.lower()} ({level.meaning})."
     target = next_version(base, level)
+    number = ("major", "minor", "patch")[
+        next(
+            i
+            for i, (a, b) in enumerate(
+                zip(_triple(parse(base)), _triple(parse(target)), strict=True)
+            )
+            if a != b
+        )
+    ]
     zero = ""
-    if parse(base).major == 0:
+    if parse(base).major == 0 and level is not Level.PATCH:
         zero = (
             "; before 1.0 a breaking change bumps the minor number"
             if level is Level.MAJOR
             else "; before 1.0 features and fixes bump the patch number"
         )
-    return f"{text}: {base} → {target}{zero}."
+    return f"Version bump: {base} → {target}, the {number} number ({level.meaning}{zero})."

@@ -3,7 +3,7 @@
 The sync and async loops only send, sleep and ask; every decision is :func:`decide`'s,
 which asks :mod:`._retry_core`, applies the testing switch (``retries.set_testing``) and
 logs (the retry line at INFO on the package logger; the per-request records on the
-``debug_logger``). README "Retries".
+``debug_logger``). The user's guide: docs/retries-and-timeouts.md#retries.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def decide(state: Attempts, outcome: _Outcome, request: httpx.Request) -> httpx.
         _debug_outcome(state, outcome, request)
     if isinstance(outcome, httpx.TransportError):
         failure = _transport.classify(outcome)
-        wait = state.after_failure(failure, type(outcome).__name__)
+        wait = state.after_failure(failure, _transport.httpx_name(outcome))
         if wait is None:
             raise _transport.no_response(outcome, failure, state.attempts, request) from outcome
     elif isinstance(outcome, errors.ResponseValidationError):
@@ -124,7 +124,7 @@ def decide(state: Attempts, outcome: _Outcome, request: httpx.Request) -> httpx.
 def _debug_outcome(state: Attempts, outcome: _Outcome, request: httpx.Request) -> None:
     assert state.debug is not None
     what = (
-        f"no response ({type(outcome).__name__})"
+        f"no response ({_transport.httpx_name(outcome)})"
         if isinstance(outcome, httpx.TransportError)
         else f"response {outcome.status_code}"
     )

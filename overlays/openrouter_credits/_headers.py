@@ -5,7 +5,7 @@ reaches the wire: CR, LF, NUL, any other character outside visible ASCII, space 
 or surrounding whitespace is a ``ValueError`` naming the header (and the environment
 variable it came from). Anything else the official SDK sends is sent too: a category that
 breaks OpenRouter's naming rules is sent as given, with a warning on the package logger
-naming the rule (README "Attribution headers").
+naming the rule (docs/client.md#headers).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``CallOptions`` holds the official ``get_credits`` keywords, written once; ``takes_options``
 gives them to ``Credits.get_credits`` and ``get_credits_async`` as explicit signatures.
-The constructor's checks are the small functions below. README "Using the client" and
+The constructor's checks are the small functions below. README "Keywords" and
 "Migrating from the official SDK" say what each option means.
 """
 

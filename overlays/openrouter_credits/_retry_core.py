@@ -4,7 +4,8 @@
 After every attempt the caller reports what happened (a status, or a :class:`Failure`
 kind) and gets back the seconds to wait or ``None`` for "stop, use this outcome". Every
 rule is a small named function below; the policy they read is
-:class:`~openrouter_credits.retries.RetryConfig` (user's guide: README "Retries").
+:class:`~openrouter_credits.retries.RetryConfig` (the user's guide:
+docs/retries-and-timeouts.md#retries).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 ``OpenRouter`` holds the options (checked by :mod:`._options`), the httpx clients and their
 lifecycle, and builds each call's request through the generated operation (``_get_kwargs``);
 the retry loop is :mod:`._calls`', one attempt on the wire :mod:`._transport`'s, the
-result or the exception :mod:`._responses`'. README "Using the client" is the guide.
+result or the exception :mod:`._responses`'. docs/client.md is the guide.
 
 Retries sit around ``httpx.Client.send`` rather than inside a transport so that they also
 apply to a client you bring (``client=`` / ``async_client=``) without touching its
@@ -101,7 +101,7 @@ class OpenRouter:
         key = "callable" if callable(self._api_key) else "set" if self._api_key else "from env"
         return f"OpenRouter(server_url={self._server_url!r}, api_key=<{key}>)"
 
-    # -- lifecycle (README "Closing") --------------------------------------------------
+    # -- lifecycle (docs/client.md#closing) ------------------------------------------
 
     #: How many plain `with` / `async with` blocks hold this object now (class defaults:
     #: an object never entered is in neither).

@@ -1,4 +1,5 @@
-"""Failures: one line on standard error and a distinct exit status each."""
+"""Failures: one line on standard error and a distinct exit status each; the exact
+failure lines and usage errors in process (``cli.main``)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ import sys
 import time
 
 import pytest
-from openrouter_credits import errors
+from openrouter_credits import __version__, errors
 from openrouter_credits.testing import Reply, StandInServer, free_port
 
 from .conftest import (
     IN,
     KEY,
+    MANAGEMENT,
+    PROG,
     RUN_TIMEOUT,
     SUB,
+    InProcess,
     Runner,
     at,
     key_env,
@@ -24,7 +28,7 @@ from .conftest import (
     run_subprocess,
 )
 
-# --- failures: one line on stderr, a distinct status ---------------------------------
+# --- failures: one line on stderr, a distinct status ----------------------------------
 
 
 def test_unauthorized(server: StandInServer) -> None:
@@ -173,3 +177,132 @@ def test_a_bug_is_one_line_with_status_1_and_never_the_key(
     line = one_line(result.stderr)
     assert line.startswith("openrouter-credits: internal error: Surprise: lost the key ")
     assert KEY not in line
+
+
+# --- in process: exact failure lines --------------------------------------------------
+
+
+def test_forbidden_line_quotes_the_server_message(server: StandInServer, run: InProcess) -> None:
+    server.script(Reply(403, body={"error": {"code": 403, "message": "custom words"}}))
+    assert run(*at(server)) == (
+        4,
+        "",
+        f"{PROG}the API key may not read credits (HTTP 403: custom words); "
+        f"GET /credits needs a management key: {MANAGEMENT}\n",
+    )
+
+
+def test_unauthorized_line_quotes_the_server_message(server: StandInServer, run: InProcess) -> None:
+    server.script(Reply(401, body={"error": {"code": 401, "message": "key revoked"}}))
+    assert run(*at(server)) == (
+        3,
+        "",
+        f"{PROG}the API key was rejected (HTTP 401: key revoked); "
+        "check OPENROUTER_API_KEY or --api-key-file\n",
+    )
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_undocumented_body_is_quoted_short_and_on_one_line(
+    server: StandInServer, run: InProcess, status: int
+) -> None:
+    words = " ".join(f"w{i:03d}" for i in range(100))  # 499 characters
+    server.script(Reply(status, body=f"<p>\n  {words}\n</p>"))
+    err = run(*at(server))[2]
+    text = " ".join(f"<p> {words} </p>".split())
+    assert f"(HTTP {status}: {text[:200] + '…'!r})" in err
+    assert err.count("\n") == 1
+    server.script(Reply(status, body=b""))
+    assert f"(HTTP {status}: empty body)" in run(*at(server))[2]
+
+
+def test_short_undocumented_body_is_quoted_whole(server: StandInServer, run: InProcess) -> None:
+    server.script(Reply(403, body="x" * 200))
+    assert f"(HTTP 403: {'x' * 200!r})" in run(*at(server))[2]
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "start"),
+    [
+        (Reply(503), 5, "server error: unexpected response: HTTP 503 Service Unavailable"),
+        (Reply(500), 5, "server error: HTTP 500 Internal Server Error: Internal Server Error"),
+        (Reply(body=b"[]", content_type="application/json"), 7, "invalid response: HTTP 200"),
+    ],
+)
+def test_failure_lines_start_with_their_kind(
+    server: StandInServer, run: InProcess, reply: Reply, status: int, start: str
+) -> None:
+    server.script(reply)
+    result = run(*at(server, "--no-retries"))
+    assert result[:2] == (status, "")
+    assert result[2].startswith(PROG + start)
+
+
+def test_connection_refused_is_a_network_error(run: InProcess) -> None:
+    url = f"http://127.0.0.1:{free_port()}/api/v1"
+    status, out, err = run("--server-url", url, "--no-retries")
+    assert (status, out) == (6, "")
+    assert err.startswith(f"{PROG}network error: GET {url}/credits failed after 1 attempt:")
+
+
+# --- in process: usage errors ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--frobnicate"], "unrecognized option --frobnicate (see --help)"),
+        (["--a=secret-value", "--b"], "unrecognized options --a, --b (see --help)"),
+        (["stray"], "1 unexpected argument (not shown) (see --help)"),
+        (
+            ["--x=1", "stray", "words"],
+            "unrecognized option --x; 2 unexpected arguments (not shown) (see --help)",
+        ),
+    ],
+)
+def test_unknown_options_are_named_and_other_words_counted(
+    server: StandInServer, run: InProcess, args: list[str], says: str
+) -> None:
+    status, out, err = run(*at(server, *args))
+    assert (status, out) == (64, "")
+    assert err == f"{PROG}error: {says}\n"
+    for hidden in ("secret-value", "stray", "words", "=1"):
+        assert hidden not in err
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("args", [["--api-key", KEY], [f"--api-key={KEY}"], ["--api-key"]])
+def test_key_argument_is_refused_without_echo(run: InProcess, args: list[str]) -> None:
+    status, out, err = run(*args)
+    assert (status, out) == (64, "")
+    assert "--api-key is not supported" in err and "OPENROUTER_API_KEY" in err
+
+
+def test_bad_server_url_names_the_option(run: InProcess) -> None:
+    status, _, err = run("--server-url", "ftp://example.org")
+    assert status == 64
+    assert err.startswith(f"{PROG}error: --server-url 'ftp://example.org' must be")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--timeout", "0"], "--timeout: must be a positive number of seconds, got '0'"),
+        (["--timeout", "-1"], "--timeout: must be a positive number of seconds, got '-1'"),
+        (["--timeout", "inf"], "--timeout: must be a positive number of seconds, got 'inf'"),
+        (["--timeout", "nan"], "--timeout: must be a positive number of seconds, got 'nan'"),
+        (["--timeout", "soon"], "--timeout: not a number of seconds: 'soon'"),
+        (["--min-remaining", "lots"], "--min-remaining: not a number: 'lots'"),
+        (["--min-remaining", "nan"], "--min-remaining: must be a finite number, got 'nan'"),
+        (["--min-remaining=-inf"], "--min-remaining: must be a finite number, got '-inf'"),
+    ],
+)
+def test_bad_option_value_is_a_usage_error_naming_it(
+    run: InProcess, args: list[str], says: str
+) -> None:
+    assert run(*args) == (64, "", f"{PROG}error: argument {says} (see --help)\n")
+
+
+def test_version_and_help_exit_0(run: InProcess) -> None:
+    status, out, _ = run("--version")
+    assert (status, out) == (0, f"openrouter-credits {__version__}\n")

@@ -1,7 +1,9 @@
-"""Where the command's key comes from, and that it is never shown."""
+"""Where the command's key comes from, and that it is never shown; the exact lines of
+each source's failures in process (``cli.main``)."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -10,8 +12,10 @@ from openrouter_credits.testing import Reply, StandInServer
 from .conftest import (
     IN,
     KEY,
+    PROG,
     SUB,
     TABLE,
+    InProcess,
     Runner,
     at,
     one_line,
@@ -19,7 +23,7 @@ from .conftest import (
     run_subprocess,
 )
 
-# --- the key ------------------------------------------------------------------------
+# --- the key --------------------------------------------------------------------------
 
 
 def test_api_key_file(server: StandInServer, tmp_path: Path) -> None:
@@ -102,3 +106,75 @@ def test_key_quoted_by_the_server_is_redacted(server: StandInServer) -> None:
     result = run_subprocess(*at(server))  # run_subprocess() checks KEY is in no output
     assert result.returncode == 3
     assert "[redacted]" in one_line(result.stderr)
+
+
+# --- in process: exact lines ----------------------------------------------------------
+
+
+def test_missing_key_line(server: StandInServer, run: InProcess) -> None:
+    assert run(*at(server), key=None) == (
+        3,
+        "",
+        f"{PROG}no API key: set OPENROUTER_API_KEY or use --api-key-file PATH (a management key)\n",
+    )
+    assert server.requests == []
+
+
+def test_key_file_and_standard_input(server: StandInServer, run: InProcess, tmp_path: Path) -> None:
+    path = tmp_path / "key"
+    path.write_text(f"\n  {KEY}\n", encoding="utf-8")
+    assert run(*at(server, "--api-key-file", str(path)), key=None)[0] == 0
+    assert run(*at(server, "--api-key-file", "-"), key=None, stdin=f"{KEY}\n")[0] == 0
+    assert [r.headers["authorization"] for r in server.requests] == [f"Bearer {KEY}"] * 2
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"  \n", "no API key: key file {path} is empty"),
+        (b"\xff\xfe\x00", "cannot read the API key from key file {path}: 'utf-8' codec"),
+        (b"sk-a\rb", "the API key from key file {path} contains characters HTTP does not allow"),
+    ],
+    ids=["empty", "not-utf8", "carriage-return"],
+)
+def test_bad_key_file(
+    server: StandInServer, run: InProcess, tmp_path: Path, content: bytes, says: str
+) -> None:
+    path = tmp_path / "key"
+    path.write_bytes(content)
+    status, out, err = run(*at(server, "--api-key-file", str(path)), key=None)
+    assert (status, out) == (3, "")
+    assert err.startswith(PROG + says.format(path=path))
+    assert server.requests == []
+
+
+def test_key_file_that_is_a_directory(
+    server: StandInServer, run: InProcess, tmp_path: Path
+) -> None:
+    status, _, err = run(*at(server, "--api-key-file", str(tmp_path)), key=None)
+    assert status == 3
+    assert err == f"{PROG}cannot read the API key from key file {tmp_path}: Is a directory\n"
+
+
+def test_empty_standard_input(server: StandInServer, run: InProcess) -> None:
+    status, _, err = run(*at(server, "--api-key-file", "-"), key=None, stdin="")
+    assert (status, err) == (3, f"{PROG}no API key: standard input is empty\n")
+
+
+def test_environment_key_with_a_line_break_inside(server: StandInServer, run: InProcess) -> None:
+    status, _, err = run(*at(server), key="sk-a\nb")
+    assert status == 3
+    assert err == (
+        f"{PROG}the API key from OPENROUTER_API_KEY contains characters HTTP does not allow\n"
+    )
+
+
+def test_ctrl_c_while_reading_the_key_exits_130(
+    run: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Interrupted(io.StringIO):
+        def read(self, size: int | None = -1) -> str:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("sys.stdin", Interrupted())
+    assert run("--api-key-file", "-", key=None) == (130, "", "")

@@ -1,6 +1,6 @@
 """How ``openrouter-credits``'s connection options shape the read, in process
 (``cli.main``) against the stand-in server: ``--deadline`` counted from the start and
-bounding the retry budget, ``--timeout`` per attempt, ``--no-retries``.
+bounding the retry budget, ``--timeout`` per attempt (in seconds), ``--no-retries``.
 
 tests/cli/test_deadline.py runs ``--deadline`` as a subprocess; these are its in-process twins
 and the cases a subprocess cannot set up (a key that is slow to arrive).
@@ -9,6 +9,7 @@ and the cases a subprocess cannot set up (a key that is slow to arrive).
 from __future__ import annotations
 
 import pytest
+from openrouter_credits.cli import _credits as cli
 from openrouter_credits.testing import Fault, Reply, StandInServer
 
 from .conftest import KEY, PROG, InProcess, SlowStdin, at
@@ -90,3 +91,36 @@ def test_timeout_ends_a_slow_attempt(server: StandInServer, run: InProcess) -> N
     status, out, err = run(*at(server, "--timeout", "0.2", "--no-retries"))
     assert (status, out) == (6, "")
     assert err.startswith(f"{PROG}timeout: GET ") and "timed out after 1 attempt:" in err
+
+
+# --- --timeout ------------------------------------------------------------------------
+
+
+def test_timeout_is_in_seconds(server: StandInServer, run: InProcess) -> None:
+    server.script(Reply(delay=0.5))
+    assert run(*at(server, "--timeout", "5", "--no-retries"))[0] == 0
+    server.script(Reply(delay=3.0))
+    status, out, err = run(*at(server, "--timeout", "0.25", "--no-retries"))
+    assert (status, out) == (6, "")
+    assert err.startswith(f"{PROG}timeout: GET ") and "timed out after 1 attempt:" in err
+
+
+def test_help_states_the_default_timeout(run: InProcess) -> None:
+    status, out, _ = run("--help")
+    assert status == 0
+    assert "(default: 30)" in " ".join(out.split())
+
+
+def test_help_keeps_its_own_line_breaks_and_lists_every_exit_status(run: InProcess) -> None:
+    out = run("--help")[1]
+    assert (
+        "\n\nShow an OpenRouter account's total credits, total usage and remaining credits\n"
+        "(total minus usage), from GET /credits. Needs a management key: OPENROUTER_API_KEY\n"
+        "or --api-key-file (never an argument: process lists show those).\n\n"
+    ) in out
+    statuses = "\n".join(f"  {code:>3}  {text}" for code, text in cli.EXIT_STATUSES.items())
+    assert f"\nexit statuses:\n{statuses}\n\nexamples:\n" in out
+    assert (
+        "\n  openrouter-credits --api-key-file - --min-remaining 5 < key.txt;"
+        " [ $? = 2 ] && alert ...\n" in out
+    )

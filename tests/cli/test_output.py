@@ -1,13 +1,17 @@
 """The command's output: the table, ``--json``, ``--min-remaining``, headers, retries,
-help and version, number formatting, and ``make demo``.
+help and version, number formatting, server text shown as sent, a closed standard output or
+error, ``--verbose``, and ``make demo``'s wait for its server (its output is the README
+example, run by tests/docs/test_examples.py); as a subprocess and, for the exact lines a script
+relies on, in process (``cli.main``).
 """
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -17,7 +21,7 @@ from pathlib import Path
 import pytest
 from openrouter_credits import __version__
 from openrouter_credits.cli import _credits as cli
-from openrouter_credits.testing import Reply, StandInServer
+from openrouter_credits.testing import Reply, StandInServer, free_port
 
 from .conftest import (
     EXAMPLE,
@@ -38,7 +42,7 @@ from .conftest import (
     run_subprocess,
 )
 
-# --- success ------------------------------------------------------------------------
+# --- success --------------------------------------------------------------------------
 
 
 def test_table(server: StandInServer) -> None:
@@ -89,6 +93,18 @@ def test_attribution_headers_reach_the_server(server: StandInServer) -> None:
     assert request.headers["x-openrouter-categories"] == "cli-agent,monitoring"
 
 
+def test_a_category_sent_as_given_warns_as_the_command(
+    server: StandInServer, command: Runner
+) -> None:
+    result = command(*at(server, "--categories", "CLI_Agent"))
+    assert (result.returncode, result.stdout) == (0, TABLE)
+    assert result.stderr.startswith(
+        "openrouter-credits: header X-OpenRouter-Categories: sent as given, but 'CLI_Agent' "
+    ), result.stderr
+    assert result.stderr.count("\n") == 1
+    assert server.requests[0].headers["x-openrouter-categories"] == "CLI_Agent"
+
+
 def test_verbose_reports_each_retry(server: StandInServer) -> None:
     server.script(Reply(503), Reply(503, headers={"Retry-After": "0"}))
     result = run_subprocess(*at(server, "-v"))
@@ -112,7 +128,7 @@ def test_retries_are_quiet_without_verbose(server: StandInServer) -> None:
     assert len(server.requests) == 2
 
 
-# --- help and version ----------------------------------------------------------------
+# --- help and version -----------------------------------------------------------------
 
 
 def test_version() -> None:
@@ -137,9 +153,9 @@ def test_help_documents_every_exit_status() -> None:
     assert "OPENROUTER_API_KEY" in result.stdout
 
 
-def test_readme_documents_every_exit_status() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
+def test_the_docs_list_every_exit_status() -> None:
+    page = (ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")
+    section = page.split("\n## Exit statuses\n", 1)[1].split("\n## ", 1)[0]
     documented = {int(m) for m in re.findall(r"^\| (\d+) \|", section, re.M)}
     assert documented == set(cli.EXIT_STATUSES)
 
@@ -160,7 +176,7 @@ def test_console_script_is_installed(server: StandInServer) -> None:
     assert (result.returncode, result.stdout) == (0, TABLE)
 
 
-# --- in process: formatting and arithmetic -------------------------------------------
+# --- in process: formatting and arithmetic --------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -257,24 +273,163 @@ def test_remaining_is_computed_in_decimal(
     assert out == json.dumps({**read, "remaining": float(remaining)}) + "\n"
 
 
-# --- make demo -----------------------------------------------------------------------
+# --- in process: exact output ---------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
-def test_make_demo() -> None:
-    result = subprocess.run(
-        ["make", "--no-print-directory", "demo"],
-        cwd=ROOT,
-        env=key_env(None),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=600,  # a fresh .venv is set up first
-        check=False,
+def test_attribution_options_reach_the_server(server: StandInServer, run: InProcess) -> None:
+    args = ["--http-referer", "https://app.example", "--title", "My App"]
+    assert run(*at(server, *args, "--categories", "cli-agent"))[0] == 0
+    headers = server.requests[0].headers
+    assert headers["http-referer"] == "https://app.example"
+    assert headers["x-openrouter-title"] == "My App"
+    assert headers["x-openrouter-categories"] == "cli-agent"
+
+
+def test_table_and_json(server: StandInServer, run: InProcess) -> None:
+    assert run(*at(server)) == (
+        0,
+        "total credits  100.5000\ntotal usage     25.7500\nremaining       74.7500\n",
+        "",
     )
-    assert result.returncode == 0, result.stderr
-    assert TABLE in result.stdout
-    assert "Traceback" not in result.stderr
+    status, out, err = run(*at(server, "--json"))
+    assert (status, err) == (0, "")
+    assert out.endswith("\n") and out.count("\n") == 1
+    assert json.loads(out) == {"total_credits": 100.5, "total_usage": 25.75, "remaining": 74.75}
+
+
+@pytest.mark.parametrize(("minimum", "status"), [("74.75", 0), ("74.7501", 2), ("-1", 0)])
+def test_min_remaining_edge(
+    server: StandInServer, run: InProcess, minimum: str, status: int
+) -> None:
+    result = run(*at(server, "--min-remaining", minimum))
+    assert result[0] == status
+    if status == 2:
+        assert result[2] == (f"{PROG}remaining credits 74.7500 are below --min-remaining 74.7501\n")
+    else:
+        assert result[2] == ""
+
+
+def test_closed_standard_output_exits_0_quietly(
+    server: StandInServer, run: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `openrouter-credits | head -0`: the reader is gone before the table is written.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    closed = os.fdopen(write_end, "w")
+    monkeypatch.setattr("sys.stdout", closed)
+    try:
+        status, _, err = run(*at(server))
+        assert (status, err) == (0, "")
+        closed.write("x" * 100_000)
+        closed.flush()  # stdout now goes to /dev/null: the exit flush stays quiet
+    finally:
+        closed.close()
+
+
+# --- in process: text the command prints ----------------------------------------------
+
+
+def test_backslashes_and_quotes_in_server_text_are_shown_as_sent(
+    server: StandInServer, run: InProcess
+) -> None:
+    message = "denied for C:\\keys\\'prod' \"x\""
+    server.script(Reply(401, body={"error": {"code": 401, "message": message}}))
+    err = run(*at(server))[2]
+    assert f"(HTTP 401: {message});" in err
+
+
+def test_key_in_the_server_url_is_redacted_from_the_failure_line(run: InProcess) -> None:
+    url = f"http://127.0.0.1:{free_port()}/{KEY}/api/v1"
+    status, _, err = run("--server-url", url, "--no-retries")  # run() checks KEY is absent
+    assert status == 6
+    assert "/[redacted]/api/v1/credits failed" in err
+
+
+def test_unknown_option_with_two_equals_signs_is_named_to_the_first(run: InProcess) -> None:
+    assert run("--opt=a=b")[2] == f"{PROG}error: unrecognized option --opt (see --help)\n"
+
+
+class _NoFileno(io.StringIO):
+    """A standard output without a file descriptor, whose reader has gone."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError
+
+
+class _ClosedFileno(_NoFileno):
+    def fileno(self) -> int:
+        raise ValueError("I/O operation on closed file")
+
+
+class _BadFileno(_NoFileno):
+    def fileno(self) -> int:
+        return 2**20  # no such descriptor: os.dup2 fails with OSError
+
+
+@pytest.mark.parametrize("stdout", [_NoFileno, _ClosedFileno, _BadFileno])
+def test_closed_output_of_any_kind_exits_0_quietly(
+    server: StandInServer,
+    run: InProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    stdout: type[io.StringIO],
+) -> None:
+    monkeypatch.setattr("sys.stdout", stdout())
+    assert run(*at(server))[::2] == (0, "")
+
+
+def test_closed_standard_error_still_gives_the_exit_status(
+    run: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stderr", _NoFileno())
+    assert cli.main([]) == 3  # no key: the line cannot be written, the status still tells
+
+
+HELP = Path(__file__).with_name("help.txt")
+
+
+def test_help_is_the_documented_text(run: InProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every option's help, metavar and group. After changing an option, regenerate with:
+    #   COLUMNS=100 python -m openrouter_credits --help > tests/cli/help.txt
+    monkeypatch.setenv("COLUMNS", "100")
+    assert run("--help")[1] == HELP.read_text(encoding="utf-8")
+
+
+# --- in process: --verbose ----------------------------------------------------------
+
+
+def test_verbose_prints_retries_and_restores_the_logger(
+    server: StandInServer, run: InProcess
+) -> None:
+    logger = logging.getLogger("openrouter_credits")
+    before = (logger.level, list(logger.handlers))
+    logger.setLevel(logging.WARNING)
+    try:
+        server.script(Reply(503, headers={"Retry-After": "0"}))
+        status, _, err = run(*at(server, "--verbose"))
+        assert status == 0
+        assert err == (
+            f"{PROG}retrying GET /api/v1/credits after HTTP 503: attempt 2 of 3 in 0.00 s\n"
+        )
+        assert logger.level == logging.WARNING
+        assert logger.handlers == before[1]
+        server.script(Reply(503, headers={"Retry-After": "0"}))
+        assert run(*at(server))[2] == ""  # and quiet again without -v
+    finally:
+        logger.setLevel(before[0])
+
+
+def test_verbose_keeps_a_more_detailed_level(server: StandInServer, run: InProcess) -> None:
+    logger = logging.getLogger("openrouter_credits")
+    before = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        assert run(*at(server, "-v"))[0] == 0
+        assert logger.level == logging.DEBUG
+    finally:
+        logger.setLevel(before)
+
+
+# --- make demo ------------------------------------------------------------------------
 
 
 def test_demo_does_not_wait_forever_for_the_server() -> None:

@@ -32,11 +32,11 @@ OK_LINE = (
 RUN_TIMEOUT = 60.0
 
 # The guidelines' output: "SERVICE STATUS: text | perfdata", perfdata being
-# 'label'=value[UOM];[warn];[crit];[min];[max] separated by spaces; no "|" in the text.
+# 'label'=value[UOM];[warn];[crit];[min];[max] separated by spaces; no "|" in the text;
+# the value U: undetermined.
 _RANGE = r"@?(?:(?:~|-?[0-9.]+):)?(?:-?[0-9.]+)?"
-_PERF = (
-    rf"[^'= ]+=-?[0-9.]+(?:s|ms|us|%|B|KB|MB|TB|c)?(?:;{_RANGE}(?:;{_RANGE}(?:;[-0-9.]*){{0,2}})?)?"
-)
+_VALUE = r"(?:-?[0-9.]+(?:s|ms|us|%|B|KB|MB|TB|c)?|U)"
+_PERF = rf"[^'= ]+={_VALUE}(?:;{_RANGE}(?:;{_RANGE}(?:;[-0-9.]*){{0,2}})?)?"
 STATUS_LINE = re.compile(
     rf"CREDITS (?P<state>OK|WARNING|CRITICAL|UNKNOWN) - (?P<text>[^|\n]+?)"
     rf"(?: \| (?P<perf>{_PERF}(?: {_PERF})*))?"
@@ -177,7 +177,7 @@ def test_zero_balance_hint(
     assert "not a management key" in line
 
 
-# --- UNKNOWN for every failure ---------------------------------------------------------
+# --- UNKNOWN for every failure --------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -255,7 +255,7 @@ def test_deadline_holds_against_a_long_retry_after(server: StandInServer, plugin
         (["-w", "10:", "-c", "5:x"], "argument -c/--critical: '5:x' is not a threshold range"),
         (["-w", "20:10", "-c", "5:"], "'20:10': the start is greater than the end"),
         (["-w", "5:", "-c", "10:"], "the warning threshold 5: is below the critical threshold"),
-        (["-w", "10:"], "the following arguments are required: -c/--critical"),
+        ([], "no threshold: give -w/-c for the remaining credits"),
         (["-w", "10:", "-c", "5:", "-t", "0"], "must be a positive number of seconds"),
         (["-w", "10:", "-c", "5:", "--bogus", KEY], "unrecognized option --bogus"),
         (["-w", "10:", "-c", "5:", f"--api-key={KEY}"], "--api-key is not supported"),

@@ -86,7 +86,7 @@ def leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
 
 
-# --- the exposition and the atomic file, in process -------------------------------
+# --- the exposition and the atomic file, in process -----------------------------------
 
 
 def test_exposition_after_a_success() -> None:
@@ -203,7 +203,7 @@ def test_a_failed_commit_cannot_be_retried_and_leaves_nothing_behind(tmp_path: P
     assert list(target.iterdir()) == []
 
 
-# --- the text, end to end -------------------------------------------------------------------------
+# --- the text, end to end -------------------------------------------------------------
 
 
 def test_success_on_stdout(server: StandInServer, command: Runner) -> None:
@@ -251,7 +251,7 @@ def test_promtool_check_bites() -> None:
     assert check.returncode != 0
 
 
-# --- the file ---------------------------------------------------------------------------
+# --- the file -------------------------------------------------------------------------
 
 
 def test_output_file_is_replaced_whole(
@@ -373,7 +373,7 @@ def test_read_only_directory(server: StandInServer, read_only: Path, command: Ru
     assert server.requests == []
 
 
-# --- a real node_exporter ---------------------------------------------------------------
+# --- a real node_exporter -------------------------------------------------------------
 
 
 @pytest.fixture
@@ -440,22 +440,6 @@ def test_node_exporter_serves_the_gauges(
     assert scraped[_prometheus.READ_SUCCESS] == 0
     assert scraped[_prometheus.LAST_SUCCESS] == last
     assert _prometheus.REMAINING not in scraped
-
-
-@needs_promtool
-def test_readme_alerting_rules_pass_promtool(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Monitoring\n", 1)[1].split("\n## ", 1)[0]
-    (rules,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
-    path = tmp_path / "rules.yml"
-    path.write_text(rules)
-    assert PROMTOOL is not None
-    check = subprocess.run(
-        [PROMTOOL, "check", "rules", str(path)], capture_output=True, text=True, timeout=60
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
-    for name in (_prometheus.REMAINING, _prometheus.LAST_SUCCESS):
-        assert name in rules
 
 
 # --- exact lines around --prometheus and --output, in process ---------------------

@@ -1,5 +1,5 @@
 """Closing: ``with`` / ``async with`` blocks, nested, with ``close()`` / ``aclose()`` in
-between, and the clients you bring (README "Closing").
+between, and the clients you bring (docs/client.md#closing).
 
 Two ways of looking. Leaks: a leak shows as a ``ResourceWarning`` when the forgotten socket
 or asyncio transport is collected: each scenario runs to its end (its event loops closed,

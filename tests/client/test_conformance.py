@@ -5,7 +5,7 @@ Each case drives both SDKs against the same stand-in server with the same inputs
 what the server saw (method, path, ``Authorization``, the attribution headers), what came
 back (``model_dump()`` / ``model_dump_json()``), or the error: which official exception
 classes and httpx classes it is an instance of, and its attributes. Every difference on
-purpose is in DIFFERENCES, with its reason; README "Differences from the official SDK"
+purpose is in DIFFERENCES, with its reason; docs/migrating.md "Differences from the official SDK"
 is the same list (checked below). A new official release that adds or renames a keyword
 fails the signature tests.
 """
@@ -65,7 +65,7 @@ class Difference(NamedTuple):
     reason: str
 
 
-#: The one list of differences on purpose (README "Differences from the official SDK").
+#: The one list of differences on purpose (docs/migrating.md "Differences from the official SDK").
 DIFFERENCES = (
     Difference(
         "no-response",
@@ -271,14 +271,27 @@ def test_the_official_version_is_the_pinned_one() -> None:
     assert official.VERSION == "1.3.84"  # a new release: rerun this module, then repin
 
 
-def readme_section(title: str) -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def migrating_section(title: str) -> str:
+    text = (ROOT / "docs" / "migrating.md").read_text(encoding="utf-8")
     match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert match, f"README.md has no section {title!r}"
+    assert match, f"docs/migrating.md has no section {title!r}"
     return match.group(1)
 
 
-def test_the_readme_lists_exactly_these_differences() -> None:
-    section = readme_section("Differences from the official SDK")
-    bullets = [" ".join(b.split()) for b in re.split(r"^- ", section, flags=re.M)[1:]]
-    assert [b.split("<!--")[0].strip() for b in bullets] == [d.reason for d in DIFFERENCES]
+def documented_differences() -> list[tuple[str, str]]:
+    """docs/migrating.md's list: one ``- `short-name`: text`` bullet per difference."""
+    section = migrating_section("Differences from the official SDK")
+    items = re.split(r"^- ", section, flags=re.M)[1:]
+    bullets = [" ".join(b.split("\n\n")[0].split()) for b in items]
+    pairs = [re.fullmatch(r"`([a-z0-9-]+)`: (.*)", b) for b in bullets]
+    assert all(pairs), bullets
+    return [(m.group(1), m.group(2).strip()) for m in pairs if m]
+
+
+def test_the_docs_list_exactly_these_differences() -> None:
+    documented = documented_differences()
+    names = [name for name, _ in documented]
+    assert len(set(names)) == len(names), names
+    assert [text for _, text in documented] == [d.reason for d in DIFFERENCES]
+    for (name, _), difference in zip(documented, DIFFERENCES, strict=True):
+        assert difference.case in (None, name), (name, difference.case)

@@ -77,7 +77,8 @@ def test_a_documented_status_without_its_json_keeps_the_official_message(
     server: StandInServer, status: int, expected: type[errors.OpenRouterError]
 ) -> None:
     """The official SDK raises its default error there; ours keeps the documented type
-    (README "Differences") but the same ``message``, the body quoted."""
+    (docs/migrating.md#differences-from-the-official-sdk) but the same ``message``, the
+    body quoted."""
     server.default = Reply(status, body="<html>gateway says no</html>", content_type="text/html")
     theirs = official_message(server)
     assert our_message(server, expected) == theirs

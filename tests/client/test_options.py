@@ -1,7 +1,7 @@
 """The options' checks and their exact messages: server names and ``url_params``, the
 ``debug_logger``, ``OPENROUTER_DEBUG``, the key callable, per-call ``server_url``.
 
-README "Using the client" and "Migrating from the official SDK" say what each option means.
+README "Keywords" and "Migrating from the official SDK" say what each option means.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """One attempt through a client of yours: its timeout is the largest of the client's
-per-phase timeouts, and there is none when its reads may wait forever (README "Slow
-servers"); a redirect is never followed, whatever the client says. Against the stand-in
+per-phase timeouts, and there is none when its reads may wait forever
+(docs/retries-and-timeouts.md#slow-servers); a redirect is never followed, whatever the
+client says. Against the stand-in
 server, sync and async; tests/http/test_slow_servers.py has the servers that stall.
 """
 

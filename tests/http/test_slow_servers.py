@@ -1,4 +1,5 @@
-"""No attempt outlives its timeout, whatever the server does (README "Slow servers").
+"""No attempt outlives its timeout, whatever the server does
+(docs/retries-and-timeouts.md#slow-servers).
 
 Each server here is a few lines of script on a real socket (:class:`RawServer`): header
 blocks trickled a byte at a time, a status line and then silence, a ``103 Early Hints``
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import socket
 import threading
 import time
@@ -20,7 +22,7 @@ from typing import Final
 import httpcore
 import httpx
 import pytest
-from openrouter_credits import NO_RETRIES, OpenRouter, errors
+from openrouter_credits import NO_RETRIES, BackoffStrategy, OpenRouter, RetryConfig, errors
 from openrouter_credits._http.clamped import _ClampedBackend, sync_client
 
 from ..conftest import SECRET
@@ -254,7 +256,8 @@ async def test_your_async_client_is_bounded_too() -> None:
 
 @pytest.mark.usefixtures("no_sleep")
 async def test_your_sync_client_has_its_body_bounded() -> None:
-    # Its header block is not bounded (README "Slow servers"): only the body is tried here.
+    # Its header block is not bounded (docs/retries-and-timeouts.md#slow-servers): only
+    # the body is tried here.
     with RawServer(trickled_body) as server, httpx.Client() as mine:
         await _timed_out(server, sync_call, client=mine)
 
@@ -285,8 +288,26 @@ async def test_an_async_attempt_past_its_timeout_says_so() -> None:
                 await sdk.credits.get_credits_async(timeout_ms=TIMEOUT_MS, retries=NO_RETRIES)
     assert str(caught.value) == (
         f"GET {url} timed out after 1 attempt: "
-        "AttemptTimeout: the attempt took longer than its 0.4 s timeout"
+        "TimeoutException: the attempt took longer than its 0.4 s timeout"
     )
     cause = caught.value.__cause__
     assert isinstance(cause, httpx.TimeoutException)
     assert cause.request.url == url
+
+
+@pytest.mark.usefixtures("no_sleep")
+async def test_the_retry_line_and_debug_records_name_no_private_class(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    retry = RetryConfig("backoff", BackoffStrategy(1, 1, 1.0, 60_000), True, max_attempts=2)
+    with RawServer(trickled_headers) as server, caplog.at_level("DEBUG"):
+        debug = logging.getLogger("tests.debug")
+        async with OpenRouter(
+            api_key=SECRET, server_url=server.base_url, debug_logger=debug
+        ) as sdk:
+            with pytest.raises(errors.APITimeoutError):
+                await sdk.credits.get_credits_async(timeout_ms=TIMEOUT_MS, retries=retry)
+    said = [r.getMessage() for r in caplog.records]
+    assert any("after TimeoutException: attempt 2 of 2" in line for line in said), said
+    assert any(line.startswith("no response (TimeoutException)") for line in said), said
+    assert not [line for line in said if "AttemptTimeout" in line]

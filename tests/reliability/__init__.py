@@ -1,1 +1,1 @@
-"""The reliability suite: see README.md, "Reliability", and conftest.py here."""
+"""The reliability suite: see docs/maintaining/reliability-suite.md, and conftest.py here."""

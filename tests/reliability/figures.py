@@ -4,8 +4,8 @@ load and memory figures), summed over the run and written to ``build/reliability
 Tests add to ``FIGURES`` in their own process. Under pytest-xdist each worker hands its
 figures to the controller as plain data (``to_wire``, through ``config.workeroutput``);
 the controller adds them up (``merge``) and ``publish`` writes the file and the summary
-lines once, the same as a serial run's. CONTRIBUTING.md ("The reliability suite",
-"Running the suite") says how they are read.
+lines once, the same as a serial run's. CONTRIBUTING "The suites" and
+docs/maintaining/reliability-suite.md say how they are read.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The scenario table: one row per fault a user can meet, each run through ``get_credits``
-and ``get_credits_async`` by test_scenarios.py (README.md, "Reliability", lists them).
+and ``get_credits_async`` by test_scenarios.py (docs/maintaining/reliability-suite.md lists them).
 """
 
 from __future__ import annotations

@@ -60,16 +60,6 @@ def _make(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
     )
 
 
-# pypiserver 2.3.2's bottle keeps upload parts under 100 KiB in memory and refuses the
-# request once they add up to more than that ("MultipartError: Memory limit reached"): a
-# wheel of 70-100 KiB plus the README as its description fails to upload. Raise that
-# limit (an index in production would sit behind a server with its own limits).
-_PYPISERVER = (
-    "import runpy, pypiserver.bottle as b; b.BaseRequest.MEMFILE_MAX = 16 << 20; "
-    "runpy.run_module('pypiserver', run_name='__main__')"
-)
-
-
 def _write_htpasswd(path: Path, user: str, password: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # passlib imports 'crypt'
@@ -111,7 +101,8 @@ def index(tmp_path: Path) -> Iterator[Index]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = tmp_path / "pypiserver.log"
-    server = [sys.executable, "-c", _PYPISERVER, "run", "--interface", "127.0.0.1"]
+    # A stock pypiserver: its upload limit (100 KiB in memory) as it comes.
+    server = [str(ROOT / ".venv" / "bin" / "pypi-server"), "run", "--interface", "127.0.0.1"]
     options = ["--port", str(port), "--authenticate", "update", "--passwords", str(htpasswd)]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -152,6 +143,13 @@ def test_publish_install_from_the_index_and_run_the_command(index: Index, tmp_pa
     assert index.password not in output
     for name in (WHEEL, SDIST):  # what was built and checked is what the index holds
         assert (index.packages / name).read_bytes() == (dist / name).read_bytes()
+
+    again = _make("publish", f"DIST={dist}", env=_twine_env(index))
+    assert again.returncode != 0
+    assert (
+        "make publish: the upload failed (HTTP 409): this version is already on the index"
+        in again.stderr
+    ), again.stdout + again.stderr
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=TIMEOUT)
@@ -214,6 +212,9 @@ def test_publish_with_a_wrong_password_is_refused_and_not_echoed(
     done = _make("publish", f"DIST={tmp_path / 'dist'}", env=_twine_env(index, wrong))
     assert done.returncode != 0
     assert wrong not in done.stdout + done.stderr
+    assert "make publish: the upload failed (HTTP 403): the index refused the login" in (
+        done.stderr
+    ), done.stdout + done.stderr
     assert not (index.packages / WHEEL).exists()
 
 

@@ -36,7 +36,6 @@ SDIST_TOP = {
     "openapi.yaml",
     "generator-config.yaml",
     "templates",
-    "README.md",
     "CHANGELOG.md",
     "LICENSE",
     "pyproject.toml",
@@ -118,6 +117,24 @@ def test_rebuild_from_the_sdist_with_other_modes_and_times_is_identical(
     build(source, tmp_path / "out")
     for name in (WHEEL, SDIST):
         assert (tmp_path / "out" / name).read_bytes() == (dist / name).read_bytes(), name
+
+
+#: A stock pypiserver (2.3.2) keeps an upload's form in memory up to 100 KiB: the file,
+#: its description and the other fields twine sends (a few KiB) must fit together.
+INDEX_LIMIT = 100 * 1024
+FORM_FIELDS = 8 * 1024
+
+
+@pytest.mark.parametrize("name", [WHEEL, SDIST])
+def test_each_upload_fits_a_stock_pypiserver_with_a_margin(dist: Path, name: str) -> None:
+    with zipfile.ZipFile(dist / WHEEL) as wheel:
+        metadata = wheel.read(f"{NAME}-{__version__}.dist-info/METADATA")
+    description = metadata.split(b"\n\n", 1)[1]
+    size = (dist / name).stat().st_size + len(description) + FORM_FIELDS
+    assert size <= INDEX_LIMIT, (
+        f"{name} ({(dist / name).stat().st_size} bytes) and its description "
+        f"({len(description)} bytes) leave no margin under a stock pypiserver's 100 KiB"
+    )
 
 
 def test_wheel_holds_the_package_and_nothing_else(dist: Path) -> None:

@@ -1,1 +1,1 @@
-"""Tests of tools/spec.py (README.md, "The API description"): see conftest.py here."""
+"""Tests of tools/spec.py (docs/maintaining/spec.md): see conftest.py here."""

@@ -7,6 +7,8 @@ by editing it; the expected report line and classification are spelled out.
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -131,8 +133,8 @@ def test_the_report_prints_the_bump_with_the_0x_rule() -> None:
         "API changes from old.yaml to new.yaml:",
         f"  breaking  GET /credits: {BODY} data.total_usage removed",
         "  feature   GET /credits: header parameter X-Request-Id added (optional)",
-        "Version bump: major (breaking changes): 0.1.0 → 0.2.0; before 1.0 a breaking "
-        "change bumps the minor number.",
+        "Version bump: 0.1.0 → 0.2.0, the minor number (breaking changes; before 1.0 a "
+        "breaking change bumps the minor number).",
     ]
 
 
@@ -221,10 +223,11 @@ def test_enum_values_in_a_response_are_breaking_both_ways_in_a_request_added_is_
 # --- bad input -----------------------------------------------------------------------
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tools.api_changes", *args],
-        cwd=ROOT,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         check=False,
@@ -260,12 +263,29 @@ def test_bad_input_is_one_error_line_naming_the_file_and_exit_1(tmp_path: Path) 
     )
 
 
-def test_the_command_compares_with_head_and_with_the_last_release() -> None:
+def test_the_command_compares_with_head_and_with_the_last_release(tmp_path: Path) -> None:
+    # The state it needs, built here: a release recorded, committed, and a change since.
+    (tmp_path / "spec/released").mkdir(parents=True)
+    shutil.copy2(OPENAPI, tmp_path / "openapi.yaml")
+    shutil.copy2(OPENAPI, tmp_path / "spec/released/openapi.yaml")
+    (tmp_path / "spec/released/version").write_text("0.3.0\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.test"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "release"]):
+        subprocess.run([*git, *command], cwd=tmp_path, check=True, capture_output=True)
     for args in ((), ("--old", "git:HEAD")):
-        run = run_cli(*args)
+        run = run_cli(*args, cwd=tmp_path)
         assert run.returncode == 0, run.stderr
         assert run.stdout.endswith("  none\nVersion bump: none (nothing changed).\n")
-    assert run_cli().stdout.startswith("API changes from spec/released/openapi.yaml (release ")
+    assert run_cli(cwd=tmp_path).stdout.startswith(
+        "API changes from spec/released/openapi.yaml (release 0.3.0) to openapi.yaml:\n"
+    )
+    doc = real()
+    remove_field(doc)
+    (tmp_path / "openapi.yaml").write_text(yaml.safe_dump(doc))
+    for args, label in (((), "release 0.3.0"), (("--old", "git:HEAD"), "HEAD")):
+        run = run_cli(*args, cwd=tmp_path)
+        assert "data.total_usage removed" in run.stdout, run.stdout + run.stderr
+        assert "Version bump: 0.3.0 → 0.4.0" in run.stdout or label == "HEAD", run.stdout
 
 
 # --- semver --------------------------------------------------------------------------
@@ -286,6 +306,15 @@ def test_the_command_compares_with_head_and_with_the_last_release() -> None:
 def test_next_version(current: str, level: Level, expected: str) -> None:
     assert semver.next_version(current, level) == expected
     assert semver.covered(current, expected) >= level
+    # The advice names the number that changes, not the size of the change.
+    changed = [a != b for a, b in zip(current.split("."), expected.split("."), strict=True)]
+    if True not in changed:
+        assert semver.advice(level, current) == "Version bump: none (nothing changed)."
+        return
+    number = ("major", "minor", "patch")[changed.index(True)]
+    assert semver.advice(level, current).startswith(
+        f"Version bump: {current} → {expected}, the {number} number ("
+    )
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from .conftest import PINNED, ROOT, make
 # --- an upstream change, end to end through the Makefile -----------------------------
 
 NEW_FIELD = """\
-pending_credits:
+{name}:
   description: 'Credits reserved by requests still in progress'
   example: 1.5
   format: 'double'
@@ -29,8 +29,9 @@ pending_credits:
 """
 
 
-def add_optional_field(text: str) -> str:
-    """The pinned upstream text with ``pending_credits`` in getCredits' 200 ``data``."""
+def add_optional_field(text: str, name: str = "pending_credits") -> str:
+    """The pinned upstream text with the field ``name`` in getCredits' 200 ``data``."""
+    assert f" {name}:\n" not in text, f"upstream has {name} already: pick another name"
     start = text.index("\n  /credits:\n")
     found = re.compile(r"\n( +)total_usage:\n").search(text, start)
     assert found is not None, "total_usage not found under /credits"
@@ -38,7 +39,7 @@ def add_optional_field(text: str) -> str:
     return (
         text[: found.start()]
         + "\n"
-        + textwrap.indent(NEW_FIELD, indent)
+        + textwrap.indent(NEW_FIELD.format(name=name), indent)
         + text[found.start() + 1 :]
     )
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tools import release
+from tools.semver import Level, next_version
 
 from .conftest import ROOT, make
 
@@ -51,6 +52,17 @@ def copy_repo(tmp_path: Path) -> Path:
     return repo
 
 
+def released_copy(tmp_path: Path) -> tuple[Path, str]:
+    """A copy of the repository recorded as its own last release, and that version.
+
+    The tree may be mid-release (an upstream change regenerated, the version bumped, not
+    published yet): these tests need the state right after a release, so they make it.
+    """
+    repo = copy_repo(tmp_path)
+    make(repo, "release-record")
+    return repo, (repo / "spec/released/version").read_text().strip()
+
+
 def remove_total_usage(text: str) -> str:
     """The pinned upstream text without ``total_usage`` in getCredits' 200 ``data`` schema."""
     start = text.index("\n  /credits:\n")
@@ -72,17 +84,18 @@ def set_version(repo: Path, version: str) -> None:
 def test_a_breaking_upstream_change_needs_a_bump_before_check_and_publish_pass(
     tmp_path: Path,
 ) -> None:
-    repo = copy_repo(tmp_path)
+    repo, v = released_copy(tmp_path)
+    major, minor = next_version(v, Level.MAJOR), next_version(v, Level.MINOR)
     clean = make(repo, "check-release")
-    assert "no API, public API or generated/ change since 0.1.0" in clean.stdout
+    assert f"no API, public API or generated/ change since {v}" in clean.stdout
 
     pinned = repo / PINNED
     pinned.write_text(remove_total_usage(pinned.read_text(encoding="utf-8")), encoding="utf-8")
     spec = make(repo, "spec")
     assert f"  {REMOVED}\n" in spec.stdout
     assert (
-        "Version bump: major (breaking changes): 0.1.0 → 0.2.0; before 1.0 a breaking change "
-        "bumps the minor number." in spec.stdout
+        f"Version bump: {v} → {major}, the minor number (breaking changes; before 1.0 a "
+        "breaking change bumps the minor number)." in spec.stdout
     )
     make(repo, "generate")
 
@@ -91,8 +104,8 @@ def test_a_breaking_upstream_change_needs_a_bump_before_check_and_publish_pass(
     assert f"  {REMOVED}\n" in failed.stderr
     assert f"public API: {TOTAL_USAGE}: public object was removed" in failed.stderr
     assert (
-        f'release check: FAILED: {VERSION} says 0.1.0: set __version__ = "0.2.0" '
-        "(breaking changes since 0.1.0 need at least 0.2.0)" in failed.stderr
+        f'release check: FAILED: {VERSION} says {v}: set __version__ = "{major}" '
+        f"(breaking changes since {v} need at least {major})" in failed.stderr
     )
     assert "make check failed: check-release" in failed.stderr
 
@@ -103,53 +116,65 @@ def test_a_breaking_upstream_change_needs_a_bump_before_check_and_publish_pass(
     assert "make publish: refused: the release check failed" in publish.stderr
     assert not (repo / "dist").exists()
 
-    set_version(repo, "0.1.1")  # a patch bump: too small for a breaking change
-    assert 'set __version__ = "0.2.0"' in make(repo, "check-release", ok=False).stderr
-    set_version(repo, "0.2.0")
+    set_version(repo, minor)  # a patch-number bump: too small for a breaking change
+    assert f'set __version__ = "{major}"' in make(repo, "check-release", ok=False).stderr
+    set_version(repo, major)
     missing_entry = make(repo, "check-release", ok=False).stderr
     assert "set __version__" not in missing_entry
-    assert "CHANGELOG.md's top entry is 0.1.0: add a '## 0.2.0 (unreleased)' entry" in missing_entry
+    assert (
+        f"CHANGELOG.md's top entry is {v}: add a '## {major} (unreleased)' entry" in missing_entry
+    )
 
     before = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
     drafted = make(repo, "changelog")
     assert (
-        drafted.stdout == "changelog: drafted a 0.2.0 entry at the top of CHANGELOG.md: edit it\n"
+        drafted.stdout
+        == f"changelog: drafted a {major} entry at the top of CHANGELOG.md: edit it\n"
     )
     after = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
-    head, old_entries = after.split("## 0.1.0 ", 1)
-    assert "## 0.1.0 " + old_entries == before[before.index("## 0.1.0 ") :]
-    assert head == (
-        "# Changelog\n\n## 0.2.0 (unreleased)\n\n"
-        "- Breaking: GET /credits: response 200 body: field data.total_usage removed.\n"
-        f"- Breaking: public API: {TOTAL_USAGE}: public object was removed.\n"
-        "- Breaking: public API: openrouter_credits.models.GetCreditsData.total_usage: "
-        "public object was removed.\n"
-        "- Regenerated `generated/` from the updated `openapi.yaml`.\n\n"
+    head, old_entries = after.split(f"## {v} ", 1)
+    assert f"## {v} " + old_entries == before[before.index(f"## {v} ") :]
+    title = f"# Changelog\n\n## {major} (unreleased)\n\n"
+    regenerated = "- Regenerated `generated/` from the updated `openapi.yaml`.\n\n"
+    assert head.startswith(title) and head.endswith(regenerated), head
+    entries = head[len(title) : -len(regenerated)].splitlines()
+    # Other public-API lines may follow (a field added since the release moves up a place).
+    assert all(line.startswith("- Breaking: ") for line in entries), entries
+    assert (
+        entries[0] == "- Breaking: GET /credits: response 200 body: field data.total_usage removed."
     )
+    for line in (
+        f"- Breaking: public API: {TOTAL_USAGE}: public object was removed.",
+        "- Breaking: public API: openrouter_credits.models.GetCreditsData.total_usage: "
+        "public object was removed.",
+    ):
+        assert line in entries, entries
 
     passed = make(repo, "check", CHECKS)
-    assert "release check: ok: 0.2.0 covers these changes" in passed.stdout
+    assert f"release check: ok: {major} covers these changes" in passed.stdout
 
     # A human edits the entry; make changelog leaves it alone and prints the draft.
     edited = after.replace("- Breaking: GET", "- Breaking: `total_usage` is gone (GET", 1)
     (repo / "CHANGELOG.md").write_text(edited, encoding="utf-8")
     again = make(repo, "changelog")
     assert again.stdout.startswith(
-        "changelog: CHANGELOG.md already has a 0.2.0 entry: left as it is. The draft"
+        f"changelog: CHANGELOG.md already has a {major} entry: left as it is. The draft"
     )
     assert (repo / "CHANGELOG.md").read_text(encoding="utf-8") == edited
 
     recorded = make(repo, "release-record")
-    assert "spec/released/ now records 0.2.0" in recorded.stdout
-    assert (repo / "spec/released/version").read_text() == "0.2.0\n"
+    assert f"spec/released/ now records {major}" in recorded.stdout
+    assert (repo / "spec/released/version").read_text() == f"{major}\n"
     assert (
-        "no API, public API or generated/ change since 0.2.0" in make(repo, "check-release").stdout
+        f"no API, public API or generated/ change since {major}"
+        in make(repo, "check-release").stdout
     )
 
 
 @needs_venv
 def test_a_new_optional_field_needs_a_patch_bump_before_1_0(tmp_path: Path) -> None:
-    repo = copy_repo(tmp_path)
+    repo, v = released_copy(tmp_path)
+    patch = next_version(v, Level.MINOR)
     doc = repo / "openapi.yaml"
     doc.write_text(
         doc.read_text().replace(
@@ -163,13 +188,14 @@ def test_a_new_optional_field_needs_a_patch_bump_before_1_0(tmp_path: Path) -> N
     assert (
         "feature   GET /credits: response 200 body: field data.pending added (optional)" in report
     )
-    assert "Version bump: minor (new features): 0.1.0 → 0.1.1; before 1.0 features" in report
+    assert f"Version bump: {v} → {patch}, the patch number (new features; before 1.0" in report
     make(repo, "generate")
-    assert 'set __version__ = "0.1.1"' in make(repo, "check-release", ok=False).stderr
-    set_version(repo, "0.1.1")
+    assert f'set __version__ = "{patch}"' in make(repo, "check-release", ok=False).stderr
+    set_version(repo, patch)
     make(repo, "changelog")
-    assert (repo / "CHANGELOG.md").read_text().startswith("# Changelog\n\n## 0.1.1 (unreleased)\n")
-    assert "release check: ok: 0.1.1 covers" in make(repo, "check-release").stdout
+    changelog = (repo / "CHANGELOG.md").read_text()
+    assert changelog.startswith(f"# Changelog\n\n## {patch} (unreleased)\n")
+    assert f"release check: ok: {patch} covers" in make(repo, "check-release").stdout
 
 
 def test_the_recorded_release_matches_the_tree() -> None:

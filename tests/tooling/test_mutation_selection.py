@@ -2,8 +2,9 @@
 mutant against its module's topic tests first, within the module's budget.
 
 A test file missing from ``tools/mutation.py``'s ``TEST_FILES`` is never run against a
-mutant: the behaviours only it pins show up as survivors (CONTRIBUTING.md, "Mutation
-testing"). Each test file is either selected or listed in ``NOT_SELECTED``.
+mutant: the behaviours only it pins show up as survivors
+(docs/maintaining/mutation-testing.md). Each test file is either selected or listed in
+``NOT_SELECTED``.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ __all__ = [
     "budget",
     "classify",
     "ends_by",
+    "httpx_name",
     "no_response",
     "run_deadline",
     "sync_client",
@@ -116,11 +117,17 @@ def no_response(
     """The error a call raises when its last attempt got no response."""
     kind = errors.APITimeoutError if failure is Failure.TIMEOUT else errors.APIConnectionError
     what = "timed out" if kind is errors.APITimeoutError else "failed"
-    detail = str(exc) or type(exc).__name__
+    detail = str(exc) or httpx_name(exc)
     if failure is Failure.TLS_CERTIFICATE:
         detail += " (the server's TLS certificate is not trusted: pass a client with verify=...)"
     tries = f"{attempts} attempt" + ("s" if attempts != 1 else "")
     return kind(
-        f"{request.method} {request.url} {what} after {tries}: {type(exc).__name__}: {detail}",
+        f"{request.method} {request.url} {what} after {tries}: {httpx_name(exc)}: {detail}",
         attempts,
     )
+
+
+def httpx_name(exc: httpx.TransportError) -> str:
+    """The name of ``exc``'s nearest httpx class, for what users read (``AttemptTimeout``
+    is ours and private)."""
+    return next(cls.__name__ for cls in type(exc).__mro__ if cls.__module__.startswith("httpx"))

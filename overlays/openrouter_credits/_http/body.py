@@ -3,7 +3,7 @@ and, for a sync client you bring, the whole-body deadline.
 
 The body is read through a small stream wrapper (:class:`_Bounded`) and, when it is
 content-encoded, decoded in small steps with a bound (:class:`_Decoded`): a gzip bomb is
-refused, not inflated. README "Using the client" says what users can rely on.
+refused, not inflated. docs/client.md#redirects-and-the-response-body says what users can rely on.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 :func:`sync_client` makes the httpx clients this package uses for sync calls; their
 streams shorten each connect, TLS handshake, read and write to the time left before the
 current attempt's deadline (set by :func:`deadline` around one attempt), and past it raise
-httpx's own timeout errors, so httpcore closes the connection. CONTRIBUTING "The attempt
-deadline" says why it sits here.
+httpx's own timeout errors, so httpcore closes the connection.
+docs/maintaining/attempt-deadline.md says why it sits here.
 """
 
 from __future__ import annotations

@@ -115,13 +115,38 @@ def add_key_and_server(group: argparse._ActionsContainer) -> None:
 
 
 def positive_seconds(text: str) -> float:
+    return positive_number(text, "number of seconds")
+
+
+def positive_number(text: str, what: str = "number") -> float:
+    """``text`` as a finite number above 0; the error names ``what`` was expected."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a {what}: {text!r}") from None
     if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a positive {what}, got {text!r}")
     return value
+
+
+#: Seconds per unit of a duration (``--window``).
+_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(text: str) -> float:
+    """A duration as seconds: a positive number followed by s, m, h or d (``90m``,
+    ``1.5d``); the unit is required."""
+    number, unit = text[:-1], text[-1:]
+    if unit not in _UNITS:
+        raise argparse.ArgumentTypeError(
+            f"not a duration: {text!r} (a number followed by s, m, h or d, e.g. 24h)"
+        )
+    try:
+        return positive_number(number) * _UNITS[unit]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"not a duration: {text!r} (a positive number followed by s, m, h or d, e.g. 24h)"
+        ) from None
 
 
 def amount(text: str) -> Decimal:

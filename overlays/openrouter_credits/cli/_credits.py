@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _output_file(args.output) as output:
             try:
                 key = common.read_key(args.api_key_file)
-                with _verbose(args.verbose):
+                with _client_log(args.verbose):
                     return _run(args, key, output, started)
             except common.Exit as stop:
                 # A failed read still publishes its gauge; a failed write is not tried again.
@@ -335,24 +335,22 @@ def _silence_stdout() -> None:
         os.close(devnull)
 
 
-class _RetryLines(logging.Formatter):
+class _LogLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return f"{PROG}: {common.one_line(record.getMessage())}"
 
 
 @contextlib.contextmanager
-def _verbose(on: bool) -> Iterator[None]:
-    """With ``on``, the client's retry log (INFO, logger openrouter_credits) on stderr."""
-    if not on:
-        yield
-        return
+def _client_log(on: bool) -> Iterator[None]:
+    """The client's warnings (a category sent as given), and with ``on`` its retry log
+    (INFO), on stderr as this command's lines (logger openrouter_credits)."""
     logger = logging.getLogger(LOGGER_NAME)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RetryLines())
-    handler.setLevel(logging.INFO)
+    handler.setFormatter(_LogLines())
+    handler.setLevel(logging.INFO if on else logging.WARNING)
     level = logger.level
     logger.addHandler(handler)
-    if logger.getEffectiveLevel() > logging.INFO:
+    if on and logger.getEffectiveLevel() > logging.INFO:
         logger.setLevel(logging.INFO)
     try:
         yield

@@ -12,8 +12,8 @@ misbehave on the wire (see `Fault`)::
         assert server.requests[0].headers["authorization"] == "Bearer sk-test"
 
 ``python -m openrouter_credits.testing`` runs it from the command line (`._cli`);
-the HTTP side, one method per fault, is `._wire`. README.md, "Testing your code
-against the stand-in server", documents both. Standard library only.
+the HTTP side, one method per fault, is `._wire`. docs/testing.md documents both.
+Standard library only.
 """
 
 from ._cli import main

@@ -1,8 +1,8 @@
 """``python -m openrouter_credits.testing``: the stand-in server, scripted from the command line.
 
 Shell users test their own wrappers, cron jobs and plugin configuration against the
-failures the Python API scripts (statuses, wire faults, delays, values). README.md,
-"Testing your code against the stand-in server", documents the options with examples.
+failures the Python API scripts (statuses, wire faults, delays, values).
+docs/testing.md documents the options with examples.
 Standard library only.
 """
 
