@@ -1,9 +1,11 @@
 """Reading one response body within its bounds: the size limit, the decoded-size limit
 and, for a sync client you bring, the whole-body deadline.
 
-The body is read through a small stream wrapper (:class:`_Bounded`) and, when it is
-content-encoded, decoded in small steps with a bound (:class:`_Decoded`): a gzip bomb is
-refused, not inflated. docs/client.md#redirects-and-the-response-body says what users can rely on.
+A body whose declared length frames it is read as it is (a length past the limit is
+refused first); any other is read through a small stream wrapper (:class:`_Bounded`)
+and, when it is content-encoded, decoded in small steps with a bound (:class:`_Decoded`):
+a gzip bomb is refused, not inflated. docs/client.md#redirects-and-the-response-body
+says what users can rely on.
 """
 
 from __future__ import annotations
@@ -19,11 +21,28 @@ from .._constants import DECODE_PIECE_BYTES, MAX_BODY_BYTES
 __all__ = ["aread", "read"]
 
 
-def _declared_size(response: httpx.Response) -> int:
+def _declared_size(response: httpx.Response) -> int | None:
+    """The body's declared length; ``None`` when it is not declared, or not as a number."""
     try:
-        return int(response.headers.get("content-length", "0"))
-    except ValueError:
-        return 0
+        return int(response.headers["content-length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _bounded_by_its_length(response: httpx.Response, deadline: float | None) -> bool:
+    """Whether the body needs no counting: a declared length within the limit (refused
+    before it is read otherwise) that frames it (no chunked coding: h11 then reads exactly
+    that many bytes), nothing to decode, and no deadline to check between reads."""
+    declared = _declared_size(response)
+    if declared is not None and declared > MAX_BODY_BYTES:
+        raise _too_large(response, declared, "")
+    headers = response.headers
+    return (
+        declared is not None
+        and deadline is None
+        and "transfer-encoding" not in headers
+        and "content-encoding" not in headers
+    )
 
 
 class _Bounded(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -41,9 +60,6 @@ class _Bounded(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._deadline = deadline
         self._size = 0
         self._piece = DECODE_PIECE_BYTES if encoded else 0
-        declared = _declared_size(response)
-        if declared > MAX_BODY_BYTES:
-            raise _too_large(response, declared, "")
 
     def _count(self, chunk: bytes) -> Iterator[bytes]:
         if self._deadline is not None and time.monotonic() > self._deadline:
@@ -124,6 +140,9 @@ class _Decoded:
 def read(response: httpx.Response, deadline: float | None) -> httpx.Response:
     """Read a streamed response within the bounds (see _Bounded, _Decoded); always closes it."""
     try:
+        if _bounded_by_its_length(response, deadline):
+            response.read()
+            return response
         encoded = "content-encoding" in response.headers
         response.stream = _Bounded(response, deadline, encoded)
         if not encoded:
@@ -145,6 +164,9 @@ async def aread(response: httpx.Response) -> httpx.Response:
     import anyio
 
     try:
+        if _bounded_by_its_length(response, None):
+            await response.aread()
+            return response
         encoded = "content-encoding" in response.headers
         response.stream = _Bounded(response, None, encoded)
         if not encoded:
