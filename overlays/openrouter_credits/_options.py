@@ -130,15 +130,18 @@ def takes_options(
         impl: Callable[[_S, CallOptions], _T],
     ) -> Callable[Concatenate[_S, _P], _T]:
         method: Callable[..., Any]
+        # A call without options shares one (nothing changes a CallOptions once made).
+        plain = cast("Callable[[], CallOptions]", options)()
         if inspect.iscoroutinefunction(impl):
 
             async def method(self: _S, *args: Any, **kwargs: Any) -> Any:
-                return await cast(Any, impl)(self, options(*args, **kwargs))
+                call = options(*args, **kwargs) if args or kwargs else plain
+                return await cast(Any, impl)(self, call)
 
         else:
 
             def method(self: _S, *args: Any, **kwargs: Any) -> Any:
-                return impl(self, options(*args, **kwargs))
+                return impl(self, options(*args, **kwargs) if args or kwargs else plain)
 
         wrapper: Any = functools.update_wrapper(method, impl)
         del wrapper.__wrapped__

@@ -170,6 +170,9 @@ class OpenRouter:
     #: async call was made outside a plain `with` block since it was made).
     _async_kept = False
 
+    #: The key, once checked, when it was given as a str (else read at every call).
+    _key = ""
+
     def _sync_client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
@@ -202,7 +205,9 @@ class OpenRouter:
         """The request for one call (nothing sent), and the key to redact from errors."""
         owned = self._owns(client)
         kwargs = _op._get_kwargs(**{**self._attribution, **call.attribution})
-        key = _options.resolve_api_key(self._api_key)
+        key = self._key or _options.resolve_api_key(self._api_key)
+        if isinstance(self._api_key, str):
+            self._key = key  # a key given as a str is checked once
         headers: dict[str, str] = kwargs["headers"]
         if not owned:
             headers = {"User-Agent": USER_AGENT, **headers}
