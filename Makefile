@@ -139,7 +139,7 @@ publish: $(STAMP) ## make check-release, make wheel, upload DIST to TWINE_REPOSI
 	  case "$$code" in \
 	    401|403) why="the index refused the login: check TWINE_USERNAME and TWINE_PASSWORD";; \
 	    409) why="this version is already on the index: bump it (CONTRIBUTING.md, Releasing)";; \
-	    400|413) why="the index refused the upload's size or form: a stock pypiserver holds at most 100 KiB per upload, file and description together ($$(cd "$(DIST)" && du -b -- * | tr '\t\n' ' ')bytes here): raise the index's limit, or shrink the wheel";; \
+	    400|413) why="the index refused the upload's size or form: a stock pypiserver holds at most 100 KiB per upload in memory, a file under that and its description together ($$(cd "$(DIST)" && du -b -- * | tr '\t\n' ' ')bytes here): raise the index's limit, or shrink the wheel";; \
 	    *) why="see twine's message above";; \
 	  esac; \
 	  echo "make publish: the upload failed$${code:+ (HTTP $$code)}: $$why" >&2; exit 1; \

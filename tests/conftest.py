@@ -7,7 +7,9 @@ are some."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
 import subprocess
 from collections.abc import Iterator
 from typing import Any, Final
@@ -58,6 +60,36 @@ def secret_scan() -> Iterator[SecretScan]:
 def server() -> Iterator[StandInServer]:
     with StandInServer() as srv:
         yield srv
+
+
+class Resolver:
+    """``socket.getaddrinfo`` for one test, with no DNS: the names in ``loopback`` resolve
+    to 127.0.0.1, any other name fails, IP addresses pass through as they are. ``asked``
+    lists every name looked up (sync and async clients both resolve through it)."""
+
+    def __init__(self) -> None:
+        self.loopback: set[str] = set()
+        self.asked: list[str] = []
+        self._real = socket.getaddrinfo
+
+    def __call__(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            self.asked.append(name)
+            host = "127.0.0.1" if name in self.loopback else None
+        if host is None:
+            raise socket.gaierror(socket.EAI_NONAME, f"{name}: not on loopback in this test")
+        return self._real(host, port, *args, **kwargs)
+
+
+@pytest.fixture
+def resolver(monkeypatch: pytest.MonkeyPatch) -> Resolver:
+    """A `Resolver` in place of ``socket.getaddrinfo`` for this test."""
+    fake = Resolver()
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return fake
 
 
 def client(server: StandInServer, **kwargs: Any) -> OpenRouter:

@@ -22,8 +22,9 @@ from tools.api_changes import Change, Kind
 
 PACKAGE = "openrouter_credits"
 WHERE = "public API"
-#: Left out of the record: the same for every object (added back by ``load``).
+#: A JSON object that holds no other (a parameter, say): ``dump`` writes it on one line.
 _FLAT_OBJECT = re.compile(r'\{(?:[^{}\[\]"]|"(?:[^"\\]|\\.)*")*\}')
+#: Left out of the record: the same for every object (added back by ``_griffe``).
 _DEFAULTS = {"lineno": 0, "public": True, "annotation": None, "default": None}
 
 

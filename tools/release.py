@@ -4,12 +4,9 @@
 ``python -m tools.release record``     (make release-record; make publish runs it after upload)
 ``python -m tools.release changelog``  (make changelog: draft the CHANGELOG.md entry)
 
-The last release is recorded in ``spec/released/``: its ``version``, its ``openapi.yaml``,
-its public API (``public-api.json``, tools/public_api.py) and a digest of its ``generated/``
-(``generated.sha256``), so a fresh clone knows it without network or tags. ``check`` fails
-when the API description, the public API or ``generated/`` changed since then and
-``_version.py`` and the top ``CHANGELOG.md`` entry do not carry a bump at least that large
-(tools/semver.py). CONTRIBUTING "Regenerating" is the guide.
+``spec/released/`` records the last release (its version, ``openapi.yaml``, public API and a
+digest of ``generated/``). The rules: docs/maintaining/api-changes.md and CONTRIBUTING.md,
+"Releasing".
 """
 
 from __future__ import annotations
@@ -21,14 +18,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools import api_changes, public_api, semver
-from tools.api_changes import ApiChangesError, Change, Kind
+from tools import api_changes, public_api
+from tools.api_changes import Change, Kind, Level, next_version
 
 RELEASED = Path("spec/released")
 VERSION_FILE = Path("overlays/openrouter_credits/_version.py")
 CHANGELOG = Path("CHANGELOG.md")
 _VERSION = re.compile(r'^__version__ = "([^"]+)"$', re.MULTILINE)
 _HEADING = re.compile(r"^## (\S+)(.*)$", re.MULTILINE)
+_LABELS = {Kind.BREAKING: "Breaking", Kind.FEATURE: "New", Kind.OTHER: "Changed", Kind.DOCS: "Docs"}
 
 
 class ReleaseError(Exception):
@@ -40,10 +38,9 @@ def generated_digest(root: Path) -> str:
     digest = hashlib.sha256()
     folder = root / "generated"
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if "__pycache__" in path.parts:
-            continue
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        if "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -54,19 +51,15 @@ def _read(path: Path) -> str:
         raise ReleaseError(f"{path}: cannot read: {exc}") from None
 
 
+def _search(pattern: re.Pattern[str], root: Path, file: Path, missing: str) -> re.Match[str]:
+    found = pattern.search(_read(root / file))
+    if not found:
+        raise ReleaseError(f"{file}: no {missing}")
+    return found
+
+
 def current_version(root: Path) -> str:
-    found = _VERSION.search(_read(root / VERSION_FILE))
-    if not found:
-        raise ReleaseError(f"{VERSION_FILE}: no '__version__ = \"X.Y.Z\"' line")
-    return found.group(1)
-
-
-def changelog_top(root: Path) -> tuple[str, str]:
-    """The top ``## <version>`` entry's version and the rest of its heading."""
-    found = _HEADING.search(_read(root / CHANGELOG))
-    if not found:
-        raise ReleaseError(f"{CHANGELOG}: no '## <version>' entry")
-    return found.group(1), found.group(2).strip()
+    return _search(_VERSION, root, VERSION_FILE, "'__version__ = \"X.Y.Z\"' line").group(1)
 
 
 @dataclass(frozen=True)
@@ -75,63 +68,63 @@ class State:
     current: str
     changes: list[Change]
     generated_changed: bool
+    top: str  # the version CHANGELOG.md's top entry names
+    top_note: str  # the rest of its heading: "(unreleased)"
 
     @property
-    def level(self) -> semver.Level:
+    def level(self) -> Level:
         level = api_changes.required_level(self.changes)
-        return max(level, semver.Level.PATCH) if self.generated_changed else level
+        return max(level, Level.PATCH) if self.generated_changed else level
+
+    @property
+    def version(self) -> str:
+        """The version these changes need: the current one if bumped enough."""
+        enough = api_changes.covered(self.released, self.current) >= self.level
+        return self.current if enough else next_version(self.released, self.level)
 
 
 def state(root: Path) -> State:
     released = _read(root / RELEASED / "version").strip()
-    semver.parse(released)
+    api_changes.parse(released)
     try:
         old = api_changes.load_description(root / RELEASED / "openapi.yaml")
         new = api_changes.load_description(root / "openapi.yaml")
-    except ApiChangesError as exc:
+    except api_changes.ApiChangesError as exc:
         raise ReleaseError(str(exc)) from None
     changes = api_changes.compare(old, new)
     old_api = public_api.load(_read(root / RELEASED / "public-api.json"))
     changes += public_api.compare(old_api, public_api.snapshot(root))
     recorded = _read(root / RELEASED / "generated.sha256").strip()
-    return State(released, current_version(root), changes, recorded != generated_digest(root))
-
-
-def _summary(s: State) -> list[str]:
-    lines = [f"  {c.line()}" for c in s.changes]
-    if s.generated_changed:
-        lines.append(f"  {'fix':<9} generated/: changed (the generated code differs)")
-    return lines
+    top = _search(_HEADING, root, CHANGELOG, "'## <version>' entry")
+    changed = recorded != generated_digest(root)
+    notes = top.group(1), top.group(2).strip()
+    return State(released, current_version(root), changes, changed, *notes)
 
 
 def check(root: Path) -> tuple[bool, str]:
     s = state(root)
-    level = s.level
     since = f"since {s.released} (the last release, recorded in {RELEASED}/)"
-    if level is semver.Level.NONE:
+    if s.level is Level.NONE:
         return True, f"release check: no API, public API or generated/ change {since}\n"
-    target = semver.next_version(s.released, level)
-    top, note = changelog_top(root)
-    covered = semver.covered(s.released, s.current)
-    lines = [f"release check: changes {since}:", *_summary(s)]
-    lines.append(semver.advice(level, s.released))
+    lines = [f"release check: changes {since}:", *(f"  {c.line()}" for c in s.changes)]
+    if s.generated_changed:
+        lines.append(f"  {'fix':<9} generated/: changed (the generated code differs)")
+    lines.append(api_changes.advice(s.level, s.released))
     problems = []
-    if covered < level:
+    if s.version != s.current:
         problems.append(
-            f'{VERSION_FILE} says {s.current}: set __version__ = "{target}" '
-            f"({level.meaning} since {s.released} need at least {target})"
+            f'{VERSION_FILE} says {s.current}: set __version__ = "{s.version}" '
+            f"({s.level.meaning} since {s.released} need at least {s.version})"
         )
-    want = s.current if covered >= level else target
-    if top != want:
+    if s.top != s.version:
         problems.append(
-            f"{CHANGELOG}'s top entry is {top}: add a '## {want} (unreleased)' entry at the top "
-            "('make changelog' drafts it from this report)"
+            f"{CHANGELOG}'s top entry is {s.top}: add a '## {s.version} (unreleased)' entry at "
+            "the top ('make changelog' drafts it from this report)"
         )
     if not problems:
-        lines.append(f"release check: ok: {s.current} covers these changes")
-        return True, "\n".join(lines) + "\n"
+        return True, "\n".join([*lines, f"release check: ok: {s.current} covers these changes\n"])
     lines += [f"release check: FAILED: {p}" for p in problems]
-    if top == s.released and "unreleased" in note:
+    if s.top == s.released and "unreleased" in s.top_note:
         lines.append(
             f"release check: CHANGELOG.md marks {s.released} unreleased: if it was never "
             "published, 'make release-record' makes this tree its baseline instead"
@@ -141,17 +134,16 @@ def check(root: Path) -> tuple[bool, str]:
 
 def record(root: Path) -> str:
     version = current_version(root)
-    folder = root / RELEASED
-    folder.mkdir(parents=True, exist_ok=True)
     files = {
         "version": f"{version}\n",
         "openapi.yaml": _read(root / "openapi.yaml"),
         "public-api.json": public_api.dump(public_api.snapshot(root)),
         "generated.sha256": f"{generated_digest(root)}\n",
     }
+    (root / RELEASED).mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in files.items():
-        path = folder / name
+        path = root / RELEASED / name
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8", newline="\n")
             written.append(name)
@@ -160,56 +152,39 @@ def record(root: Path) -> str:
     return f"release record: {RELEASED}/ now records {version} ({', '.join(written)}): commit it\n"
 
 
-_LABELS = {
-    Kind.BREAKING: "Breaking",
-    Kind.FEATURE: "New",
-    Kind.OTHER: "Changed",
-    Kind.DOCS: "Docs",
-}
-
-
-def draft(s: State, version: str) -> str:
-    lines = [f"## {version} (unreleased)", ""]
-    for change in s.changes:
-        lines.append(f"- {_LABELS[change.kind]}: {change.where}: {change.what}.")
-    if s.generated_changed:
-        lines.append("- Regenerated `generated/` from the updated `openapi.yaml`.")
-    return "\n".join(lines) + "\n"
-
-
 def changelog(root: Path) -> str:
     s = state(root)
-    if s.level is semver.Level.NONE:
+    if s.level is Level.NONE:
         return f"changelog: nothing changed since {s.released}: no entry to draft\n"
-    needed = semver.next_version(s.released, s.level)
-    version = s.current if semver.covered(s.released, s.current) >= s.level else needed
-    entry = draft(s, version)
-    top, _ = changelog_top(root)
-    if top == version:
+    lines = [f"## {s.version} (unreleased)", ""]
+    lines += [f"- {_LABELS[c.kind]}: {c.where}: {c.what}." for c in s.changes]
+    if s.generated_changed:
+        lines.append("- Regenerated `generated/` from the updated `openapi.yaml`.")
+    entry = "\n".join(lines) + "\n"
+    if s.top == s.version:
         return (
-            f"changelog: {CHANGELOG} already has a {version} entry: left as it is. "
+            f"changelog: {CHANGELOG} already has a {s.version} entry: left as it is. "
             f"The draft, to merge by hand:\n\n{entry}"
         )
-    path = root / CHANGELOG
-    text = _read(path)
-    start = _HEADING.search(text)
-    assert start is not None  # changelog_top found it
-    path.write_text(text[: start.start()] + entry + "\n" + text[start.start() :], encoding="utf-8")
-    hint = "" if version == s.current else f', and set __version__ = "{version}" in {VERSION_FILE}'
-    return f"changelog: drafted a {version} entry at the top of {CHANGELOG}: edit it{hint}\n"
+    text = _read(root / CHANGELOG)
+    start = _search(_HEADING, root, CHANGELOG, "'## <version>' entry").start()
+    (root / CHANGELOG).write_text(text[:start] + entry + "\n" + text[start:], encoding="utf-8")
+    hint = (
+        "" if s.version == s.current else f', and set __version__ = "{s.version}" in {VERSION_FILE}'
+    )
+    return f"changelog: drafted a {s.version} entry at the top of {CHANGELOG}: edit it{hint}\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("command", choices=("check", "record", "changelog"))
     args = parser.parse_args(argv)
-    root = Path.cwd()
     try:
         if args.command == "check":
-            ok, text = check(root)
+            ok, text = check(Path.cwd())
             (sys.stdout if ok else sys.stderr).write(text)
             return 0 if ok else 1
-        sys.stdout.write(record(root) if args.command == "record" else changelog(root))
+        sys.stdout.write((record if args.command == "record" else changelog)(Path.cwd()))
     except (ReleaseError, ValueError) as exc:
         print(f"release: error: {exc}", file=sys.stderr)
         return 1

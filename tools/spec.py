@@ -1,28 +1,9 @@
-"""Slice the upstream OpenRouter description down to this package's operations.
+"""``make spec``: slice the upstream OpenRouter description down to this package's
+operations, apply the OpenAPI Overlay documents, write ``openapi.yaml`` deterministically.
 
-``python tools/spec.py UPSTREAM [--out openapi.yaml] [--overlays spec/overlays]``
-
-1. Keep the operations named in ``KEEP_OPERATION_IDS`` (with their path item's shared
-   fields: ``parameters``, ``servers``, ``summary``, ...) and every component they
-   reference, transitively (``$ref`` and discriminator ``mapping`` values), plus
-   ``openapi``, ``jsonSchemaDialect``, ``info``, ``servers``, root ``security``,
-   ``externalDocs``, the root retry extensions, the security schemes named by root or
-   operation ``security`` and the tags the kept operations use. Everything else is
-   dropped. Only local references of the form ``#/components/<kind>/<name>`` are
-   supported.
-2. Apply the OpenAPI Overlay 1.0 documents ``spec/overlays/*.overlay.yaml`` in file-name
-   order, with RFC 9535 JSONPath (``jsonpath-rfc9535``). ``update`` merges as Overlay
-   1.1 spells out (objects merge recursively, arrays concatenate, primitives replace,
-   anything else is an error); an array target appends a non-array ``update``. Stricter
-   than the specification: a target that matches nothing is an error. Overlays run
-   *after* slicing, so a ``$ref`` an overlay adds must point at a component that is in
-   the slice or that the overlays add; every ``$ref`` is checked after each overlay.
-3. Write the result deterministically: keys sorted, block style, no YAML anchors,
-   fixed width, ``\\n`` line ends.
-
-Errors (unreadable files, an overlay that is malformed, a target that matches nothing,
-a dangling ``$ref``) raise :class:`SpecError` with a message naming the file and the
-action; the command line prints that message and exits 1.
+``python tools/spec.py UPSTREAM [--out openapi.yaml] [--overlays spec/overlays]``. What is
+kept, how overlays merge and the errors (a :class:`SpecError` naming the file and the
+action; exit status 1): docs/maintaining/spec.md.
 """
 
 from __future__ import annotations
@@ -42,16 +23,8 @@ import yaml
 #: The operationIds this package keeps. The one setting to change to keep more.
 KEEP_OPERATION_IDS: tuple[str, ...] = ("getCredits",)
 #: Root keys copied as they are (when present).
-KEEP_ROOT_KEYS: tuple[str, ...] = (
-    "openapi",
-    "jsonSchemaDialect",
-    "info",
-    "servers",
-    "security",
-    "externalDocs",
-    "x-speakeasy-retries",
-    "x-retry-strategy",
-)
+KEEP_ROOT_KEYS: tuple[str, ...] = ("openapi", "jsonSchemaDialect", "info", "servers", "security")
+KEEP_ROOT_KEYS += ("externalDocs", "x-speakeasy-retries", "x-retry-strategy")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 OVERLAY_GLOB = "*.overlay.yaml"
 #: Overlay versions understood: 1.0.x, and 1.1.x without its ``copy`` action.
@@ -128,70 +101,50 @@ def slice_spec(
     """Return a new description holding only the operations in ``keep``."""
     if not isinstance(upstream, dict) or not isinstance(upstream.get("paths"), dict):
         raise SpecError("the upstream description has no 'paths' mapping")
-    out: dict[str, Any] = {k: copy.deepcopy(upstream[k]) for k in KEEP_ROOT_KEYS if k in upstream}
+    out: dict[str, Any] = {k: upstream[k] for k in KEEP_ROOT_KEYS if k in upstream}
     paths: dict[str, Any] = {}
-    found: set[str] = set()
+    operations: list[dict[str, Any]] = []
     for path, item in upstream["paths"].items():
-        if not isinstance(item, dict):
-            continue
-        for method in HTTP_METHODS:
+        for method in HTTP_METHODS if isinstance(item, dict) else ():
             operation = item.get(method)
             if isinstance(operation, dict) and operation.get("operationId") in keep:
-                found.add(operation["operationId"])
-                paths.setdefault(path, {})[method] = copy.deepcopy(operation)
+                operations.append(operation)
+                paths.setdefault(path, {})[method] = operation
         if path in paths:  # The path item's shared fields: parameters, servers, ...
-            for key, value in item.items():
-                if key not in HTTP_METHODS:
-                    paths[path][key] = copy.deepcopy(value)
-    missing = [op for op in keep if op not in found]
+            paths[path].update({k: v for k, v in item.items() if k not in HTTP_METHODS})
+    missing = [op for op in keep if op not in {o["operationId"] for o in operations}]
     if missing:
         raise SpecError(f"operationId(s) not found upstream: {', '.join(missing)}")
     out["paths"] = paths
 
-    # Components reachable from the kept paths, transitively.
+    # Components reachable from the kept paths, transitively, and the security schemes
+    # that root or operation security requirements name.
     components: dict[str, dict[str, Any]] = {}
     pending = list(_refs(paths))
+    for requirement in [*(upstream.get("security") or [])] + [
+        r for op in operations for r in op.get("security") or []
+    ]:
+        for scheme in requirement:
+            if not _has_component(upstream, "securitySchemes", scheme):
+                raise SpecError(f"security scheme {scheme!r} is not defined upstream")
+            pending.append(f"#/components/securitySchemes/{scheme}")
     while pending:
         ref = pending.pop()
         kind, name = _component(ref)
         if not _has_component(upstream, kind, name):
             raise SpecError(f"$ref {ref!r} names a component the description does not have")
-        if name in components.get(kind, {}):
-            continue
-        body = copy.deepcopy(upstream["components"][kind][name])
-        components.setdefault(kind, {})[name] = body
-        pending.extend(_refs(body))
-
-    # Security schemes named by root or operation security requirements.
-    requirements = list(upstream.get("security") or [])
-    for item in paths.values():
-        for method in HTTP_METHODS:
-            if isinstance(item.get(method), dict):
-                requirements.extend(item[method].get("security") or [])
-    for requirement in requirements:
-        for scheme in requirement:
-            if not _has_component(upstream, "securitySchemes", scheme):
-                raise SpecError(f"security scheme {scheme!r} is not defined upstream")
-            body = copy.deepcopy(upstream["components"]["securitySchemes"][scheme])
-            components.setdefault("securitySchemes", {})[scheme] = body
+        if name not in components.get(kind, {}):
+            components.setdefault(kind, {})[name] = upstream["components"][kind][name]
+            pending.extend(_refs(components[kind][name]))
     if components:
         out["components"] = components
-
-    used_tags = {
-        tag
-        for item in paths.values()
-        for method in HTTP_METHODS
-        if isinstance(item.get(method), dict)
-        for tag in item[method].get("tags") or []
-    }
+    used_tags = {tag for op in operations for tag in op.get("tags") or []}
     tags = [
-        copy.deepcopy(t)
-        for t in upstream.get("tags") or []
-        if isinstance(t, dict) and t.get("name") in used_tags
+        t for t in upstream.get("tags") or [] if isinstance(t, dict) and t.get("name") in used_tags
     ]
     if tags:
         out["tags"] = tags
-    return out
+    return copy.deepcopy(out)
 
 
 def check_refs(doc: dict[str, Any], source: str) -> None:

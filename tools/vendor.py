@@ -1,26 +1,12 @@
 """Vendor the client into another repository: ``make vendor DEST=<dir> [PACKAGE=<name>]``.
 
-``python tools/vendor.py DEST [--package NAME]`` writes ``DEST/NAME/`` (``NAME`` defaults
-to ``openrouter_credits``): one self-contained package made of the hand-written overlays
-(``overlays/openrouter_credits``) with the generated code as a real ``_generated``
-subpackage (the repository's symlink is resolved). It works under any name and at any
-depth (``acme_vendor.orc``) because every import inside the package is relative; the
-script checks that and refuses to vendor code with an absolute ``openrouter_credits``
-import. Nothing is rewritten.
-
-Left out: the commands, the ``cli/`` subpackage, and the top-level modules that import it
-(their entry points, ``__main__.py`` and ``check.py``): they belong to the installed
-distribution, not to a library copy; ``__pycache__`` and compiled files. Kept: ``testing/``,
-the stand-in server, for the vendoring project's own tests.
-
-Added: ``VENDORED.md`` (the package version, the ``openapi.yaml`` sha256, the generator
-version, the source commit and date, the run-time dependencies, a sha256 per file) and
-``LICENSE`` (MIT asks for its notice in every copy).
-
-Re-running replaces an earlier vendored copy (a directory holding ``VENDORED.md``);
-anything else already at ``DEST/NAME`` is left alone and is an error. The new copy is
-written beside the target and swapped in, so a failure leaves the old one as it was.
-Standard library only, so any Python 3.11+ runs it.
+``python tools/vendor.py DEST [--package NAME]`` writes ``DEST/NAME/``: the package with
+the generated code as a real ``_generated`` subpackage, ``LICENSE`` and ``VENDORED.md``
+(provenance and a sha256 per file). Left out: the commands (``cli/`` and the modules that
+import it); kept: ``testing/``, for the other project's tests. Nothing is rewritten: every
+import inside is relative, and an absolute ``openrouter_credits`` import is refused. A new
+copy is built beside the target and swapped in; only a copy this script made (it holds
+``VENDORED.md``) is replaced. Standard library only. CONTRIBUTING.md, "Releasing".
 """
 
 from __future__ import annotations
@@ -40,19 +26,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-__all__ = [
-    "COMMANDS",
-    "NOTE",
-    "SOURCE_PACKAGE",
-    "Provenance",
-    "VendorError",
-    "absolute_imports",
-    "main",
-    "provenance",
-    "source_files",
-    "vendor",
-]
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_PACKAGE = "openrouter_credits"
@@ -122,22 +95,15 @@ def _imports_commands(package_dir: Path, rel: Path) -> bool:
 
 
 def absolute_imports(files: Iterable[Path], package: str = SOURCE_PACKAGE) -> list[str]:
-    """``file:line: statement`` for every import of ``package`` by its absolute name.
-
-    Such an import would load the installed package (or fail) instead of the vendored
-    copy. Text in docstrings and comments is not an import and is not reported.
-    """
+    """``file:line: statement`` for every import of ``package`` by its absolute name: it
+    would load the installed package (or fail) instead of the vendored copy."""
     found: list[str] = []
-    for path in files:
-        if path.suffix != ".py":
-            continue
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-        for node in ast.walk(tree):
-            names: list[str] = []
+    for path in (p for p in files if p.suffix == ".py"):
+        for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
             else:
                 continue
             if any(name == package or name.startswith(package + ".") for name in names):
@@ -150,28 +116,9 @@ def _excluded_imports(package_dir: Path, files: Iterable[Path]) -> list[str]:
     return [line for rel in files for line in _commands_imports(package_dir, rel)]
 
 
-def _read_version(package_dir: Path) -> str:
-    text = (package_dir / "_version.py").read_text(encoding="utf-8")
-    match = re.search(r"""^__version__\s*=\s*["']([^"']+)["']""", text, re.MULTILINE)
-    if not match:
-        raise VendorError(f"{package_dir / '_version.py'}: no __version__ = '...' line")
-    return match.group(1)
-
-
-def _generator_version(root: Path) -> str:
-    requirements = root / "requirements" / "dev.txt"
-    for line in requirements.read_text(encoding="utf-8").splitlines():
-        name, _, version = line.strip().partition("==")
-        if name.strip().lower().replace("_", "-") == "openapi-python-client" and version:
-            return f"openapi-python-client {version.split()[0]}"
-    raise VendorError(f"{requirements}: openapi-python-client is not pinned there")
-
-
 def _git(root: Path, *args: str) -> str | None:
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, timeout=30, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() if done.returncode == 0 else None
@@ -179,74 +126,66 @@ def _git(root: Path, *args: str) -> str | None:
 
 def provenance(root: Path = ROOT) -> Provenance:
     """The version, spec hash, generator, commit and date of the package in ``root``."""
-    package_dir = root / "overlays" / SOURCE_PACKAGE
-    spec = root / "openapi.yaml"
-    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    text = (root / "overlays" / SOURCE_PACKAGE / "_version.py").read_text(encoding="utf-8")
+    version = re.search(r"""^__version__\s*=\s*["']([^"']+)["']""", text, re.MULTILINE)
+    lock = (root / "requirements" / "dev.txt").read_text(encoding="utf-8")
+    generator = re.search(r"^openapi-python-client==(\S+)", lock, re.MULTILINE)
+    if not version or not generator:
+        raise VendorError(f"{root}: no __version__ in _version.py or generator pin in dev.txt")
     commit = _git(root, "rev-parse", "HEAD")
-    if commit:
-        paths = ["overlays/" + SOURCE_PACKAGE, "generated", "openapi.yaml"]
-        if _git(root, "status", "--porcelain", "--", *paths):
-            commit += " (with uncommitted changes to the vendored files)"
-        stamp = _git(root, "show", "-s", "--format=%ct", "HEAD")
-    else:
-        commit, stamp = "unknown (not a git checkout)", None
-    stamp = stamp or os.environ.get("SOURCE_DATE_EPOCH")
-    date = (
-        datetime.fromtimestamp(int(stamp), UTC).strftime("%Y-%m-%d")
-        if stamp and stamp.isdigit()
-        else "unknown"
-    )
+    paths = ["overlays/" + SOURCE_PACKAGE, "generated", "openapi.yaml"]
+    if commit and _git(root, "status", "--porcelain", "--", *paths):
+        commit += " (with uncommitted changes to the vendored files)"
+    stamp = (
+        _git(root, "show", "-s", "--format=%ct", "HEAD") if commit else None
+    ) or os.environ.get("SOURCE_DATE_EPOCH", "")
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     return Provenance(
-        version=_read_version(package_dir),
-        spec_sha256=hashlib.sha256(spec.read_bytes()).hexdigest(),
-        generator=_generator_version(root),
-        commit=commit,
-        date=date,
+        version=version.group(1),
+        spec_sha256=hashlib.sha256((root / "openapi.yaml").read_bytes()).hexdigest(),
+        generator=f"openapi-python-client {generator.group(1)}",
+        commit=commit or "unknown (not a git checkout)",
+        date=datetime.fromtimestamp(int(stamp), UTC).strftime("%Y-%m-%d")
+        if stamp.isdigit()
+        else "unknown",
         dependencies=tuple(project["project"]["dependencies"]),
     )
 
 
 def _note(package: str, origin: Provenance, hashes: list[tuple[Path, str]]) -> str:
+    files = "".join(f"{digest}  {rel.as_posix()}\n" for rel, digest in hashes)
     deps = ", ".join(f"`{d}`" for d in origin.dependencies)
-    lines = [
-        f"# Vendored: openrouter-credits {origin.version}",
-        "",
-        f"This directory is a copy of the `openrouter_credits` package, vendored as `{package}`",
-        "by `make vendor` in the openrouter-credits repository. Do not edit it here: change the",
-        "source there and vendor again (the copy is replaced as a whole).",
-        "",
-        f"- version: {origin.version}",
-        f"- spec: openapi.yaml, sha256 {origin.spec_sha256}",
-        f"- generator: {origin.generator}",
-        f"- source commit: {origin.commit}",
-        f"- date: {origin.date}",
-        f"- run-time dependencies (install them in this project): {deps}",
-        f"- left out: the commands (`{COMMANDS}/` and the modules that import it)",
-        "",
-        "Every import inside is relative, so the package works under any name. The generated",
-        "code (`_generated/`) is not `mypy --strict` clean: exclude it from strict checks.",
-        "",
-        "## Files (sha256)",
-        "",
-        "```",
-        *(f"{digest}  {rel.as_posix()}" for rel, digest in hashes),
-        "```",
-        "",
-    ]
-    return "\n".join(lines)
+    return f"""# Vendored: openrouter-credits {origin.version}
+
+This directory is a copy of the `openrouter_credits` package, vendored as `{package}`
+by `make vendor` in the openrouter-credits repository. Do not edit it here: change the
+source there and vendor again (the copy is replaced as a whole).
+
+- version: {origin.version}
+- spec: openapi.yaml, sha256 {origin.spec_sha256}
+- generator: {origin.generator}
+- source commit: {origin.commit}
+- date: {origin.date}
+- run-time dependencies (install them in this project): {deps}
+- left out: the commands (`{COMMANDS}/` and the modules that import it)
+
+Every import inside is relative, so the package works under any name. The generated
+code (`_generated/`) is not `mypy --strict` clean: exclude it from strict checks.
+
+## Files (sha256)
+
+```
+{files}```
+"""
 
 
-def _check_package_name(package: str) -> None:
+def vendor(dest: Path, package: str = SOURCE_PACKAGE, root: Path = ROOT) -> Path:
+    """Vendor the package in ``root`` to ``dest/package``; return that directory."""
     if not package.isidentifier() or keyword.iskeyword(package) or not package.isascii():
         raise VendorError(
             f"--package {package!r}: not a Python package name (one identifier, no dots: "
             "DEST says where it goes)"
         )
-
-
-def vendor(dest: Path, package: str = SOURCE_PACKAGE, root: Path = ROOT) -> Path:
-    """Vendor the package in ``root`` to ``dest/package``; return that directory."""
-    _check_package_name(package)
     source = root / "overlays" / SOURCE_PACKAGE
     if not (source / "__init__.py").is_file():
         raise VendorError(f"{source}: not the openrouter_credits package")
@@ -300,15 +239,9 @@ def vendor(dest: Path, package: str = SOURCE_PACKAGE, root: Path = ROOT) -> Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="vendor.py", description=(__doc__ or "").splitlines()[0].rstrip(".")
-    )
+    parser = argparse.ArgumentParser(prog="vendor.py", description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path, help="the folder to put the package folder in")
-    parser.add_argument(
-        "--package",
-        default=SOURCE_PACKAGE,
-        help=f"the package (folder) name to vendor it as (default: {SOURCE_PACKAGE})",
-    )
+    parser.add_argument("--package", default=SOURCE_PACKAGE, help="the name to vendor it as")
     args = parser.parse_args(argv)
     try:
         target = vendor(args.dest, args.package)

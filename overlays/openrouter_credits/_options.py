@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import ipaddress
 import logging
 import math
 import os
@@ -34,6 +35,7 @@ __all__ = [
     "check_timeout",
     "credits_url",
     "debug_logger",
+    "exposed_host",
     "resolve_api_key",
     "retry_config",
     "server_url",
@@ -221,6 +223,23 @@ def check_server_url(url: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise ValueError(f"server_url {url!r} must be an http:// or https:// URL with a host")
     return url
+
+
+def exposed_host(url: httpx.URL) -> str | None:
+    """The host of a plain ``http://`` ``url`` that is not this machine (a request there
+    carries the key unencrypted over a network), else ``None``.
+
+    This machine: ``localhost`` and the loopback addresses (``127.0.0.0/8``, ``::1``). The
+    URL alone decides: no name is looked up.
+    """
+    host = url.host
+    if url.scheme != "http" or host == "localhost":
+        return None
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name, not an address
+        loopback = False
+    return None if loopback else host
 
 
 def debug_logger(given: DebugLogger | None) -> DebugLogger | None:

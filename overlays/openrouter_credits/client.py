@@ -12,6 +12,7 @@ transport.
 
 from __future__ import annotations
 
+import logging
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
@@ -20,8 +21,8 @@ from typing import Final, Self
 
 import httpx
 
-from . import _calls, _options
-from ._constants import MAX_CONNECTIONS
+from . import _calls, _options, errors
+from ._constants import LOGGER_NAME, MAX_CONNECTIONS
 from ._generated.api.credits_ import get_credits as _op
 from ._generated.models import GetCreditsResponse
 from ._headers import USER_AGENT, attribution
@@ -36,6 +37,7 @@ __all__ = ["Credits", "OpenRouter"]
 _LIMITS: Final = httpx.Limits(
     max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
 )
+_logger: Final = logging.getLogger(LOGGER_NAME)
 
 
 class OpenRouter:
@@ -95,7 +97,26 @@ class OpenRouter:
         self._owns_client = client is None
         self._owns_async_client = async_client is None
         self._lock = threading.Lock()
+        self._warned_hosts: set[str] = set()
+        self._warn_if_plain_http(self._url, stacklevel=3)  # the caller's line
         self.credits = Credits(self)
+
+    def _warn_if_plain_http(self, url: httpx.URL, stacklevel: int) -> None:
+        """Warn, once per host for this client, when ``url`` would carry the key over a
+        network unencrypted (`errors.InsecureTransportWarning`, and a log record)."""
+        host = _options.exposed_host(url)
+        if host is None:
+            return
+        with self._lock:
+            if host in self._warned_hosts:
+                return
+            self._warned_hosts.add(host)
+        message = (
+            f"plain http:// to {host}, which is not this machine: the API key (a management "
+            "key) would cross the network unencrypted; use https://"
+        )
+        warnings.warn(message, errors.InsecureTransportWarning, stacklevel=stacklevel)
+        _logger.warning("%s", message)
 
     def __repr__(self) -> str:
         key = "callable" if callable(self._api_key) else "set" if self._api_key else "from env"
@@ -213,11 +234,11 @@ class OpenRouter:
             headers = {"User-Agent": USER_AGENT, **headers}
         headers.update(call.extra_headers)
         headers["Authorization"] = f"Bearer {key}"
-        url = (
-            _options.credits_url(_options.check_server_url(call.server_url))
-            if call.server_url
-            else self._url
-        )
+        url = self._url
+        if call.server_url:
+            url = _options.credits_url(_options.check_server_url(call.server_url))
+            # the caller of get_credits: _build, _get_credits, Credits, takes_options' wrapper
+            self._warn_if_plain_http(url, stacklevel=6)
         timeout = (
             _options.timeout(call.timeout_ms)
             or (None if owned else self._timeout)

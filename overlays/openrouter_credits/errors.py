@@ -14,6 +14,8 @@
         ├── APIConnectionError       connection refused, reset, TLS failure, broken response
         └── APITimeoutError          any timeout (also httpx.TimeoutException)
 
+    InsecureTransportWarning         a warning, not an error: the key would travel unencrypted
+
 ``.data`` is ``None`` when a documented error status came with a body that is not the
 documented JSON (a proxy's HTML page, say); the exception type still tells the status.
 
@@ -42,6 +44,7 @@ __all__ = [
     "APIConnectionError",
     "APITimeoutError",
     "ForbiddenResponseError",
+    "InsecureTransportWarning",
     "InternalServerResponseError",
     "MissingAPIKeyError",
     "NoResponseError",
@@ -149,6 +152,11 @@ class APIConnectionError(NoResponseError):
 
 class APITimeoutError(NoResponseError, httpx.TimeoutException):
     """Connecting, sending, waiting for or reading the response took too long."""
+
+
+class InsecureTransportWarning(UserWarning):
+    """A plain ``http://`` server URL would carry the key to a host that is not this
+    machine, unencrypted (docs/client.md#the-key-over-plain-http)."""
 
 
 def response_text(response: httpx.Response) -> str:

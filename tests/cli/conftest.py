@@ -145,3 +145,31 @@ class SlowStdin(io.StringIO):
     def read(self, size: int | None = -1) -> str:
         time.sleep(self.delay)
         return super().read(size)
+
+
+# --- the key exposed (test_key.py, test_plugin.py) -----------------------------------
+
+#: A name over plain http, resolved to the stand-in server by the test's `Resolver`.
+NAME = "gateway.internal"
+
+
+def named(server: StandInServer) -> str:
+    """``server``'s URL under `NAME` instead of 127.0.0.1."""
+    return server.base_url.replace("127.0.0.1", NAME, 1)
+
+
+def key_file(directory: Path, mode: int, key: str = KEY, name: str = "key") -> Path:
+    path = directory / name
+    path.write_text(key + "\n")
+    path.chmod(mode)
+    return path
+
+
+def exposed(path: Path, mode: str, fix: str = "") -> str:
+    """What both commands say of a key file of ``mode`` that others may access."""
+    return f"key file {path} is open to its group or others (mode {mode}); chmod 600 {fix or path}"
+
+
+def refused(path: Path, mode: str) -> str:
+    """What both commands say when --strict-key-file refuses it."""
+    return exposed(path, mode).replace("; chmod", ": refused (--strict-key-file); chmod")

@@ -20,32 +20,32 @@ def at(hours: float, usage: float, credits: float = 100.0) -> Reading:
 
 
 def test_one_reading_gives_no_rate() -> None:
-    assert forecast([at(0, 10)]) == Forecast(1, None, None)
+    assert forecast([at(0, 10)]) == Forecast(None, None)
 
 
 def test_two_readings_at_the_same_time_give_no_rate() -> None:
-    assert forecast([at(0, 10), at(0, 10)]) == Forecast(2, None, None)
+    assert forecast([at(0, 10), at(0, 10)]) == Forecast(None, None)
 
 
 def test_rate_per_day_and_days_left() -> None:
     # 12 credits used in 12 hours: 24 a day; 60 remaining: 2.5 days.
-    assert forecast([at(0, 28), at(6, 34), at(12, 40)]) == Forecast(3, 24.0, 2.5)
+    assert forecast([at(0, 28), at(6, 34), at(12, 40)]) == Forecast(24.0, 2.5)
 
 
 def test_no_use_gives_no_days_left() -> None:
-    assert forecast([at(0, 40), at(12, 40)]) == Forecast(2, 0.0, None)
+    assert forecast([at(0, 40), at(12, 40)]) == Forecast(0.0, None)
 
 
 def test_a_top_up_is_no_negative_use() -> None:
     """Credits bought between readings raise what remains, not the rate (from usage)."""
     readings = [at(0, 40, 100), at(12, 52, 200)]
-    assert forecast(readings) == Forecast(2, 24.0, (200 - 52) / 24.0)
+    assert forecast(readings) == Forecast(24.0, (200 - 52) / 24.0)
 
 
 @pytest.mark.parametrize("usage", [100.0, 100.5])
 def test_nothing_left_is_zero_days_whatever_the_rate(usage: float) -> None:
     assert forecast([at(0, usage)]).days_left == 0.0  # one reading: no rate
-    assert forecast([at(0, usage), at(1, usage)]) == Forecast(2, 0.0, 0.0)
+    assert forecast([at(0, usage), at(1, usage)]) == Forecast(0.0, 0.0)
 
 
 def test_keep_drops_readings_older_than_the_window() -> None:

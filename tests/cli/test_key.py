@@ -1,25 +1,39 @@
-"""Where the command's key comes from, and that it is never shown; the exact lines of
-each source's failures in process (``cli.main``)."""
+"""Where the command's key comes from, that it is never shown (the exact lines of each
+source's failures in process, ``cli.main``), and the warnings where it is exposed: a key
+file its group or others may access (refused with ``--strict-key-file``), plain
+``http://`` to a host that is not this machine (the client's warning, as the command's
+line). The name over http is resolved to the stand-in server on 127.0.0.1 by the test's
+`Resolver` (no DNS: any other name fails), so the key goes nowhere else."""
 
 from __future__ import annotations
 
 import io
+import os
+import warnings
 from pathlib import Path
 
 import pytest
+from openrouter_credits.cli import _common
 from openrouter_credits.testing import Reply, StandInServer
 
+from ..client.test_plain_http import said
+from ..conftest import Resolver
 from .conftest import (
     IN,
     KEY,
+    NAME,
     PROG,
     SUB,
     TABLE,
     InProcess,
     Runner,
     at,
+    exposed,
+    key_file,
+    named,
     one_line,
     pick,
+    refused,
     run_subprocess,
 )
 
@@ -178,3 +192,131 @@ def test_ctrl_c_while_reading_the_key_exits_130(
 
     monkeypatch.setattr("sys.stdin", Interrupted())
     assert run("--api-key-file", "-", key=None) == (130, "", "")
+
+
+# --- the key exposed: a key file others may access ------------------------------------
+
+
+def test_a_key_file_others_may_read_is_warned_and_used(
+    server: StandInServer, tmp_path: Path
+) -> None:
+    path = key_file(tmp_path, 0o644)
+    result = run_subprocess(*at(server, "--api-key-file", str(path)), key=None)
+    assert (result.returncode, result.stdout) == (0, TABLE)
+    assert result.stderr == f"{PROG}warning: {exposed(path, '0644')}\n"
+    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o620, 0o602, 0o610, 0o601, 0o660, 0o777])
+def test_any_group_or_other_bit_is_warned(
+    server: StandInServer, run: InProcess, tmp_path: Path, mode: int
+) -> None:
+    path = key_file(tmp_path, mode)
+    status, out, err = run(*at(server, "--api-key-file", str(path)), key=None)
+    assert (status, out) == (0, TABLE)
+    assert err == f"{PROG}warning: {exposed(path, f'{mode:04o}')}\n"
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o400, 0o700])
+def test_a_key_file_only_its_owner_may_access_is_silent(
+    server: StandInServer, run: InProcess, tmp_path: Path, mode: int
+) -> None:
+    path = key_file(tmp_path, mode)
+    for strict in ([], ["--strict-key-file"]):
+        assert run(*at(server, "--api-key-file", str(path), *strict), key=None) == (0, TABLE, "")
+    assert len(server.requests) == 2
+
+
+def test_the_file_read_is_judged_not_a_symlink_to_it(
+    server: StandInServer, run: InProcess, tmp_path: Path
+) -> None:
+    path = key_file(tmp_path, 0o600)
+    link = tmp_path / "link"
+    link.symlink_to(path)  # a symlink's own mode (0777) says nothing
+    assert run(*at(server, "--api-key-file", str(link)), key=None) == (0, TABLE, "")
+    path.chmod(0o644)
+    assert run(*at(server, "--api-key-file", str(link)), key=None)[2] == (
+        f"{PROG}warning: {exposed(link, '0644')}\n"
+    )
+
+
+def test_the_fix_is_a_command_that_can_be_pasted(
+    server: StandInServer, run: InProcess, tmp_path: Path
+) -> None:
+    path = key_file(tmp_path, 0o644, name="my key")
+    status, _, err = run(*at(server, "--api-key-file", str(path)), key=None)
+    assert status == 0
+    assert err == f"{PROG}warning: {exposed(path, '0644', fix=repr(str(path)))}\n"
+
+
+def test_strict_refuses_a_key_file_others_may_read(server: StandInServer, tmp_path: Path) -> None:
+    path = key_file(tmp_path, 0o640)
+    args = at(server, "--strict-key-file", "--api-key-file", str(path))
+    result = run_subprocess(*args, key=None)
+    assert (result.returncode, result.stdout) == (3, "")
+    assert result.stderr == f"{PROG}{refused(path, '0640')}\n"
+    assert server.requests == []
+
+
+def test_an_empty_or_bad_key_file_is_only_its_own_error(
+    server: StandInServer, run: InProcess, tmp_path: Path
+) -> None:
+    path = tmp_path / "key"
+    path.write_text("\n")
+    path.chmod(0o644)
+    for strict in ([], ["--strict-key-file"]):
+        status, _, err = run(*at(server, "--api-key-file", str(path), *strict), key=None)
+        assert (status, err) == (3, f"{PROG}no API key: key file {path} is empty\n")
+    assert server.requests == []
+
+
+def test_standard_input_and_the_environment_are_exempt(
+    server: StandInServer, run: InProcess
+) -> None:
+    strict = "--strict-key-file"
+    assert run(*at(server, strict, "--api-key-file", "-"), key=None, stdin=KEY) == (0, TABLE, "")
+    assert run(*at(server, strict)) == (0, TABLE, "")
+    assert len(server.requests) == 2
+
+
+def test_systems_without_posix_modes_are_exempt(
+    server: StandInServer, run: InProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = key_file(tmp_path, 0o644)
+    monkeypatch.setattr(_common, "POSIX_MODES", False)
+    args = at(server, "--strict-key-file", "--api-key-file", str(path))
+    assert run(*args, key=None) == (0, TABLE, "")
+    assert os.name == "posix"  # where the suite runs, the check is on (the tests above)
+
+
+# --- the key exposed: plain http:// to a host that is not this machine -----------------
+
+
+@pytest.mark.parametrize("verbose", [[], ["--verbose"]])
+def test_plain_http_to_a_name_is_the_clients_warning_as_one_line(
+    server: StandInServer, run: InProcess, resolver: Resolver, verbose: list[str]
+) -> None:
+    resolver.loopback.add(NAME)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status, out, err = run("--server-url", named(server), *verbose)
+    assert (status, out) == (0, TABLE)
+    assert err == f"{PROG}{said(NAME)}\n"  # the line, and not Python's warning too
+    assert caught == []
+    assert set(resolver.asked) == {NAME}  # the key went to the stand-in server only
+    assert [r.headers["host"] for r in server.requests] == [f"{NAME}:{server.port}"]
+
+
+def test_both_warnings_in_one_run(
+    server: StandInServer, run: InProcess, resolver: Resolver, tmp_path: Path
+) -> None:
+    resolver.loopback.add(NAME)
+    path = key_file(tmp_path, 0o644)
+    status, _, err = run("--api-key-file", str(path), "--server-url", named(server), key=None)
+    assert (status, err) == (0, f"{PROG}warning: {exposed(path, '0644')}\n{PROG}{said(NAME)}\n")
+
+
+def test_loopback_over_http_is_silent(server: StandInServer, run: InProcess) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert run(*at(server)) == (0, TABLE, "")

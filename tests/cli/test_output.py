@@ -1,8 +1,8 @@
 """The command's output: the table, ``--json``, ``--min-remaining``, headers, retries,
 help and version, number formatting, server text shown as sent, a closed standard output or
-error, ``--verbose``, and ``make demo``'s wait for its server (its output is the README
-example, run by tests/docs/test_examples.py); as a subprocess and, for the exact lines a script
-relies on, in process (``cli.main``).
+error and ``--verbose`` (``make demo``'s output is the README example, run by
+tests/docs/test_examples.py); as a subprocess and, for the exact lines a script relies on, in
+process (``cli.main``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -427,20 +425,3 @@ def test_verbose_keeps_a_more_detailed_level(server: StandInServer, run: InProce
         assert logger.level == logging.DEBUG
     finally:
         logger.setLevel(before)
-
-
-# --- make demo ------------------------------------------------------------------------
-
-
-def test_demo_does_not_wait_forever_for_the_server() -> None:
-    from tools import demo
-
-    read, write = os.pipe()
-    with os.fdopen(read) as stream:
-        with os.fdopen(write, "w"):
-            started = time.monotonic()
-            assert demo._first_line(stream, 0.2) is None
-            assert time.monotonic() - started < 5
-        for thread in threading.enumerate():  # end of file: the reader returns
-            if thread.name == demo.READER_THREAD:
-                thread.join(RUN_TIMEOUT)

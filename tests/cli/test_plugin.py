@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from openrouter_credits import __version__
 from openrouter_credits.cli import _plugin
 from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
 
-from .conftest import SlowStdin
+from ..client.test_plain_http import said
+from ..conftest import Resolver
+from .conftest import NAME, SlowStdin, exposed, key_file, named, refused
 
 KEY = "sk-or-v1-PLUGIN-SENTINEL-1a2b3c4d5e6f"
 OK_LINE = (
@@ -66,15 +69,18 @@ def run_subprocess(
 
 
 def checked(status: int, stdout: str, stderr: str) -> tuple[int, str, str]:
-    """(status, state, line) after checking the grammar, the status matching the state,
-    an empty stderr and no key anywhere."""
+    """(status, state, output without its final newline) after checking the grammar (the
+    status line, then any long output lines, none with a ``|``: there it would start
+    performance data), the status matching the state, an empty stderr and no key anywhere."""
     assert KEY not in stdout + stderr
     assert stderr == ""
-    line = stdout.removesuffix("\n")
+    output = stdout.removesuffix("\n")
+    line, *long_output = output.split("\n")
     match = STATUS_LINE.fullmatch(line)
     assert match, f"not a plugin status line: {stdout!r}"
+    assert not any("|" in more for more in long_output), stdout
     assert status == STATUS[match["state"]]
-    return status, match["state"], line
+    return status, match["state"], output
 
 
 Runner = Callable[..., tuple[int, str, str]]
@@ -150,8 +156,7 @@ def test_states(
 
 
 def test_key_from_file(server: StandInServer, tmp_path: Path, plugin: Runner) -> None:
-    path = tmp_path / "key"
-    path.write_text(KEY + "\n")
+    path = key_file(tmp_path, 0o600, KEY)
     result = plugin("-w", "10:", "-c", "5:", "--api-key-file", str(path), *at(server), key=None)
     assert result == (0, "OK", OK_LINE)
 
@@ -516,3 +521,70 @@ def test_unwritable_standard_output_still_gives_the_state(
     monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
     monkeypatch.setattr("sys.stdout", Gone())
     assert _plugin.main(thresholds_at(server, "-w", "200:")) == 1
+
+
+# --- the key exposed: warnings in the long output ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("warning", "critical", "state"),
+    [("10:", "5:", "OK"), ("80:", "5:", "WARNING"), ("90:", "80:", "CRITICAL")],
+)
+def test_a_key_file_others_may_read_is_warned_in_the_long_output(
+    server: StandInServer, tmp_path: Path, plugin: Runner, warning: str, critical: str, state: str
+) -> None:
+    path = key_file(tmp_path, 0o644, KEY)
+    args = ["-w", warning, "-c", critical, "--api-key-file", str(path)]
+    _, got, output = plugin(*args, *at(server), key=None)  # checked: status matches state
+    assert got == state  # kept
+    assert output.split("\n")[1:] == [f"warning: {exposed(path, '0644')}"]
+    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_strict_key_file_is_unknown(
+    server: StandInServer, tmp_path: Path, plugin_main: MainRunner
+) -> None:
+    path = key_file(tmp_path, 0o640, KEY)
+    args = ["--strict-key-file", "--api-key-file", str(path)]
+    assert plugin_main("-w", "10:", "-c", "5:", *args, *at(server), key=None) == (
+        3,
+        f"{UNKNOWN}{refused(path, '0640')}\n",
+    )
+    path.chmod(0o600)
+    assert plugin_main("-w", "10:", "-c", "5:", *args, *at(server), key=None) == (
+        0,
+        f"{OK_LINE}\n",
+    )
+    assert len(server.requests) == 1
+
+
+def test_plain_http_to_a_name_is_warned_in_the_long_output(
+    server: StandInServer, tmp_path: Path, plugin_main: MainRunner, resolver: Resolver
+) -> None:
+    resolver.loopback.add(NAME)
+    path = key_file(tmp_path, 0o644, KEY)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        state, out = plugin_main("-w", "10:", "-c", "5:", "--server-url", named(server))
+        both = plugin_main(
+            "-w",
+            "10:",
+            "-c",
+            "5:",
+            "--api-key-file",
+            str(path),
+            "--server-url",
+            named(server),
+            key=None,
+        )
+    assert caught == []  # the long output, not Python's warning too
+    assert checked(state, out, "") == (0, "OK", f"{OK_LINE}\n{said(NAME)}")
+    assert both == (0, f"{OK_LINE}\nwarning: {exposed(path, '0644')}\n{said(NAME)}\n")
+    assert set(resolver.asked) == {NAME}  # the key went to the stand-in server only
+    assert [r.headers["host"] for r in server.requests] == [f"{NAME}:{server.port}"] * 2
+
+
+def test_loopback_over_http_is_silent(server: StandInServer, plugin_main: MainRunner) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert plugin_main("-w", "10:", "-c", "5:", *at(server)) == (0, f"{OK_LINE}\n")

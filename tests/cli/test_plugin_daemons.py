@@ -250,7 +250,7 @@ def test_icinga2_runs_the_documented_definitions(
     assert ICINGA2 is not None
     _, folder = site
     here = tmp_path
-    shutil.copyfile(folder / "key", here / "key")
+    shutil.copy2(folder / "key", here / "key")  # its mode too: 0600, as documented
     shutil.copyfile(folder / "days.state", here / "days.state")
     (here / "documented.conf").write_text(documented_block('object CheckCommand "openrouter'))
     (here / "icinga2.conf").write_text(

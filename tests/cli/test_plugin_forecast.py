@@ -6,6 +6,10 @@ The arithmetic alone: test_forecast.py; the daemons: test_plugin_daemons.py."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,10 +18,16 @@ from pathlib import Path
 import pytest
 from openrouter_credits.cli import _plugin, _state
 from openrouter_credits.cli._forecast import Reading
-from openrouter_credits.testing import Reply, StandInServer
+from openrouter_credits.testing import Reply, StandInServer, free_port
+
+from tests.conftest import stop_process
 
 from .test_plugin import KEY, checked, run_subprocess
 
+ROOT = Path(__file__).resolve().parents[2]
+#: The pages that may hold the documented session (the monitoring docs).
+PAGES = ("README.md", "docs/monitoring.md")
+DIRECTIVE = "<!-- doc-test: run by tests/cli/test_plugin_forecast.py -->"
 T0 = 1_800_000_000.0
 HOUR = 3600.0
 DAYS = ("--warning-days", "7", "--critical-days", "3")
@@ -340,3 +350,69 @@ def test_a_lock_held_too_long_is_unknown(
         "for 0.3 s",
     )
     assert go(100, 28, *DAYS)[0] == 0  # released
+
+
+# --- the documented session ----------------------------------------------------------------
+
+
+def documented_session() -> list[tuple[str, str]]:
+    """The console block after `DIRECTIVE` in the monitoring docs: (command, output) pairs."""
+    found = []
+    for page in PAGES:
+        if (ROOT / page).exists():
+            text = (ROOT / page).read_text(encoding="utf-8")
+            found += re.findall(
+                re.escape(DIRECTIVE) + r"\n```console\n(.*?)^```$", text, re.M | re.S
+            )
+    (block,) = found
+    pairs: list[tuple[str, list[str]]] = []
+    for line in block.splitlines():
+        if line.startswith("$ "):
+            pairs.append((line[2:], []))
+        else:
+            pairs[-1][1].append(line)
+    return [(command, "\n".join(output)) for command, output in pairs]
+
+
+def figures_masked(text: str) -> str:
+    """The rate and days of a run (they depend on the seconds between runs) as R and D."""
+    text = re.sub(
+        r"at [0-9.]+ credits/day, [0-9.]+ days left", "at R credits/day, D days left", text
+    )
+    return re.sub(r"(burn_rate|days_left)=[0-9.]+;", r"\1=N;", text)
+
+
+def test_the_documented_session_runs_as_shown(tmp_path: Path) -> None:
+    """The Days left example of the monitoring docs, command by command in bash (the
+    stand-in's port a free one), showing what the docs show but for the figures that the
+    seconds between the runs decide."""
+    (tmp_path / "key").write_text(KEY + "\n")
+    (tmp_path / "key").chmod(0o600)  # as the docs make it
+    port = str(free_port())
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    env.pop("OPENROUTER_API_KEY", None)
+    background: list[subprocess.Popen[str]] = []
+    try:
+        for command, shown in documented_session():
+            command = command.replace("8767", port)
+            if command.endswith(" &"):
+                server = subprocess.Popen(
+                    ["bash", "-c", f"exec {command.removesuffix(' &')}"],
+                    cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True,
+                )  # fmt: skip
+                background.append(server)
+                assert server.stdout is not None
+                got = server.stdout.readline().rstrip("\n")
+            else:
+                done = subprocess.run(
+                    ["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True,
+                    text=True, timeout=60, check=False,
+                )  # fmt: skip
+                assert done.stderr == ""
+                got = done.stdout.rstrip("\n")
+            assert figures_masked(got.replace(port, "8767")) == figures_masked(shown), command
+    finally:
+        for server in background:
+            stop_process(server)  # type: ignore[arg-type]
+            if server.stdout is not None:
+                server.stdout.close()

@@ -442,6 +442,32 @@ def test_node_exporter_serves_the_gauges(
     assert _prometheus.REMAINING not in scraped
 
 
+RULES = Path(_prometheus.__file__).with_name(_prometheus.RULES_FILE)
+RULES_TESTS = Path(__file__).with_name("prometheus-rules.test.yml")
+
+
+@needs_promtool
+def test_shipped_rules_pass_promtool_check_and_their_unit_tests() -> None:
+    """``promtool check rules``, then ``promtool test rules`` with the cases of
+    prometheus-rules.test.yml: series that cross the days-left line and series that do
+    not, a top-up, nothing left, low, stale."""
+    assert PROMTOOL is not None
+    for command in (["check", "rules", str(RULES)], ["test", "rules", str(RULES_TESTS)]):
+        done = subprocess.run(
+            [PROMTOOL, *command], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    for name in (_prometheus.USED, _prometheus.REMAINING, _prometheus.LAST_SUCCESS):
+        assert name in RULES.read_text()
+
+
+def test_prometheus_rules_prints_the_shipped_rules(command: Runner, server: StandInServer) -> None:
+    """No key, no request: the file as it is, status 0."""
+    done = command("--prometheus-rules", "--server-url", server.base_url, key=None)
+    assert (done.returncode, done.stdout, done.stderr) == (0, RULES.read_text(), "")
+    assert server.requests == []
+
+
 # --- exact lines around --prometheus and --output, in process ---------------------
 
 

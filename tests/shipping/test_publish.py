@@ -10,6 +10,7 @@ variables. The installed ``openrouter-credits`` command then calls the stand-in 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -84,13 +85,28 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     pytest.fail(f"pypiserver did not answer within {START_TIMEOUT} s:\n{log.read_text()}")
 
 
+#: An index whose upload limit is lower than a stock pypiserver's (the parameter, in bytes).
+_LOWER_LIMIT = (
+    "import runpy, sys, pypiserver.bottle as b; b.BaseRequest.MEMFILE_MAX = int(sys.argv.pop(1)); "
+    "runpy.run_module('pypiserver', run_name='__main__')"
+)
+
+
 @pytest.fixture
 def index(tmp_path: Path) -> Iterator[Index]:
-    """A pypiserver on 127.0.0.1 holding the run-time dependencies; uploads need a login."""
+    """A stock pypiserver on 127.0.0.1 holding the run-time dependencies; uploads need a
+    login."""
+    with serve_index(tmp_path) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def serve_index(tmp_path: Path, limit: int | None = None) -> Iterator[Index]:
+    """The index: stock, or with ``limit`` bytes as its in-memory upload limit."""
     done = _make("wheelhouse")
     assert done.returncode == 0, done.stdout + done.stderr
     packages = tmp_path / "packages"
-    packages.mkdir()
+    packages.mkdir(parents=True)
     deps = sorted((ROOT / ".venv" / "wheelhouse").glob("*.whl"))
     assert {p.name.split("-")[0] for p in deps} >= {"httpx", "attrs"}
     for wheel in deps:
@@ -103,6 +119,8 @@ def index(tmp_path: Path) -> Iterator[Index]:
     log = tmp_path / "pypiserver.log"
     # A stock pypiserver: its upload limit (100 KiB in memory) as it comes.
     server = [str(ROOT / ".venv" / "bin" / "pypi-server"), "run", "--interface", "127.0.0.1"]
+    if limit is not None:
+        server = [sys.executable, "-c", _LOWER_LIMIT, str(limit), *server[1:]]
     options = ["--port", str(port), "--authenticate", "update", "--passwords", str(htpasswd)]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -216,6 +234,26 @@ def test_publish_with_a_wrong_password_is_refused_and_not_echoed(
         done.stderr
     ), done.stdout + done.stderr
     assert not (index.packages / WHEEL).exists()
+
+
+def test_an_upload_too_large_for_the_index_says_so(tmp_path: Path) -> None:
+    # pypiserver's bottle keeps each part under its limit in memory and refuses the upload
+    # once they add up to more: an index whose limit just holds the wheel alone refuses it
+    # with its description and fields (the wheel is reproducible: this build is the one
+    # make publish makes).
+    probe = tmp_path / "probe"
+    built = _make("wheel", f"DIST={probe}")
+    assert built.returncode == 0, built.stdout + built.stderr
+    limit = (probe / WHEEL).stat().st_size + 64
+    with serve_index(tmp_path / "small", limit) as index:
+        done = _make("publish", f"DIST={tmp_path / 'dist'}", env=_twine_env(index))
+        assert done.returncode != 0
+        assert (
+            "make publish: the upload failed (HTTP 400): the index refused the upload's size or "
+            "form: a stock pypiserver holds at most 100 KiB per upload in memory" in done.stderr
+        ), done.stdout + done.stderr
+        assert "raise the index's limit, or shrink the wheel" in done.stderr
+        assert not (index.packages / WHEEL).exists()
 
 
 def test_publish_needs_the_repository_url(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tools import release
-from tools.semver import Level, next_version
+from tools.api_changes import Level, next_version
 
 from .conftest import ROOT, make
 

@@ -1,66 +1,56 @@
-"""``make mutation`` runs every test file that exercises the package in-process, each
-mutant against its module's topic tests first, within the module's budget.
-
-A test file missing from ``tools/mutation.py``'s ``TEST_FILES`` is never run against a
-mutant: the behaviours only it pins show up as survivors
-(docs/maintaining/mutation-testing.md). Each test file is either selected or listed in
-``NOT_SELECTED``.
+"""``make mutation``: what it runs (pyproject.toml's ``[tool.mutmut]``) and what
+tools/mutation.py adds: each mutant's tests topic first, within its module's budget, and
+the equivalents file (docs/maintaining/mutation-testing.md).
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from fnmatch import fnmatch
 from typing import Any, Final
 
 import pytest
 
 from tools.mutation import (
     BUDGET_BY_MODULE,
-    MODULES,
-    NOT_SELECTED,
-    PLUGIN_SOURCE,
+    CONFIG,
     ROOT,
-    TEST_FILES,
     TOPICS,
+    equivalent_key,
+    in_order,
+    load_equivalents,
+    module_of,
+    selected,
     within_budget,
 )
 
-
-def listed(path: Path, names: tuple[str, ...]) -> bool:
-    relative = path.relative_to(ROOT).as_posix()
-    return any(relative == name or relative.startswith(f"{name}/") for name in names)
-
-
-def test_every_test_file_is_selected_or_left_out_on_purpose() -> None:
-    files = sorted((ROOT / "tests").rglob("test_*.py"))
-    assert files
-    unlisted = [
-        f.relative_to(ROOT).as_posix()
-        for f in files
-        if not listed(f, TEST_FILES) and not listed(f, NOT_SELECTED)
-    ]
-    assert unlisted == []
+ARGS: Final = CONFIG["pytest_add_cli_args"]
+IGNORED: Final = tuple(a.removeprefix("--ignore=") for a in ARGS if a.startswith("--ignore="))
+DESELECTED: Final = [a.removeprefix("--deselect=") for a in ARGS if a.startswith("--deselect=")]
 
 
-def test_no_test_file_is_both_selected_and_left_out() -> None:
-    assert set(TEST_FILES).isdisjoint(NOT_SELECTED)
-    assert all((ROOT / name).exists() for name in TEST_FILES + NOT_SELECTED)
+def test_every_test_left_out_exists_and_no_topic_is_left_out() -> None:
+    """A renamed file must not silently join the run, nor a topic file drop out of it."""
+    assert IGNORED and DESELECTED
+    paths = [*IGNORED, *(test.partition("::")[0] for test in DESELECTED)]
+    assert [path for path in paths if not (ROOT / path).exists()] == []
+    topics = {path for paths in TOPICS.values() for path in paths}
+    assert [path for path in topics if not (ROOT / path).exists()] == []
+    assert [path for path in topics if path.startswith(IGNORED)] == []
 
 
-def test_each_modules_topic_tests_exist_and_are_selected() -> None:
-    """A module's topic tests run first for its mutants; a renamed file must not drop out."""
-    assert set(TOPICS) <= set(MODULES)
-    for module, paths in TOPICS.items():
-        for name in paths:
-            path = ROOT / name
-            assert path.exists(), f"{module}: {name} does not exist"
-            assert listed(path, TEST_FILES), f"{module}: {name} is not in TEST_FILES"
+def mutated(path: str) -> bool:
+    return not any(fnmatch(f"src/{path}", pattern) for pattern in CONFIG["do_not_mutate"])
 
 
-class _Item:
-    def __init__(self, nodeid: str) -> None:
-        self.nodeid = nodeid
+def test_the_hand_written_modules_are_mutated_and_the_rest_not() -> None:
+    package = ROOT / "overlays" / "openrouter_credits"
+    modules = {p.relative_to(package.parent).as_posix() for p in package.rglob("*.py")}
+    assert "openrouter_credits/_redact.py" in modules
+    assert not mutated("openrouter_credits/_generated/models/get_credits_data.py")
+    kept = {m for m in modules if mutated(m)}
+    assert {"openrouter_credits/_redact.py", "openrouter_credits/client.py"} <= kept
+    assert not {m for m in kept if "testing" in m or "_generated" in m or "__init__" in m}
+    assert {f"openrouter_credits/{m.replace('.', '/')}.py" for m in TOPICS} <= kept
 
 
 DURATIONS: Final = {"tests/a.py::slow": 2.0, "tests/a.py::fast": 0.1, "tests/topic.py::t": 1.5}
@@ -81,20 +71,37 @@ def test_a_mutants_tests_are_topic_first_then_fastest_within_its_budget(
     assert len(within_budget("openrouter_credits._x.xǁCǁm", DURATIONS, DURATIONS)) == 3
 
 
+class _Item:
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+
+
 def test_a_mutants_tests_run_topic_first_then_fastest(monkeypatch: pytest.MonkeyPatch) -> None:
-    plugin: dict[str, Any] = {}
-    exec(PLUGIN_SOURCE, plugin)  # the pytest plugin the mutation run writes into its stage
-    plugin["_DURATIONS"].update(DURATIONS)
-    monkeypatch.setenv("MUTATION_TOPICS", json.dumps({"_x": ["tests/topic.py"]}))
-    monkeypatch.setenv("MUTANT_UNDER_TEST", "openrouter_credits._x.x_f__mutmut_1")
-    items = [_Item(n) for n in DURATIONS]
-    plugin["_in_order"](items)
+    monkeypatch.setitem(TOPICS, "cli.x", ("tests/topic.py",))
+    assert module_of("openrouter_credits.cli.x.xǁCǁm__mutmut_1") == "cli.x"
+    assert selected("openrouter_credits.cli.x.x_f__mutmut_1", ["cli"])  # a subpackage's
+    assert not selected("openrouter_credits.client.x_f__mutmut_1", ["cli", "_redact"])
+    items: list[Any] = [_Item(n) for n in DURATIONS]
+    in_order(items, "openrouter_credits.cli.x.xǁCǁm__mutmut_1", DURATIONS)
     assert [i.nodeid for i in items] == [
         "tests/topic.py::t",
         "tests/a.py::fast",
         "tests/a.py::slow",
     ]
-    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")  # mutmut's own runs: pytest's order
     items = [_Item(n) for n in DURATIONS]
-    plugin["_in_order"](items)
+    in_order(items, "stats", DURATIONS)  # mutmut's own runs: pytest's order
     assert [i.nodeid for i in items] == list(DURATIONS)
+
+
+def test_a_survivor_matches_its_equivalent_entry_by_content() -> None:
+    equivalents = load_equivalents()
+    assert all(len(key) == 3 and reason for key, reason in equivalents.items())
+    diff = (
+        "--- a\n+++ b\n@@ -1 +1 @@\n"
+        '-        del plain["content-encoding"]\n'
+        '+        del plain["CONTENT-ENCODING"]\n'
+    )
+    name = "openrouter_credits._body.xǁ_Decodedǁfinish__mutmut_7"
+    assert equivalent_key(name, diff, equivalents) is not None
+    assert equivalent_key(name.replace("finish", "start"), diff, equivalents) is None
+    assert equivalent_key(name, diff.replace("CONTENT", "XXcontent"), equivalents) is None

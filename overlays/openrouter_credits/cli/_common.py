@@ -8,14 +8,20 @@ same way; README "Command line" and "Monitoring" document both.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import math
+import os
+import shlex
+import stat
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Final
 
 from .. import errors
-from .._constants import API_KEY_ENV, DEFAULT_SERVER_URL
+from .._constants import API_KEY_ENV, DEFAULT_SERVER_URL, LOGGER_NAME
 from .._generated.models import GetCreditsResponse
 from .._options import resolve_api_key
 from .._responses import quote
@@ -39,7 +45,8 @@ EXIT_STATUSES: Final[dict[int, str]] = {
     EXIT_OK: "success: the credits were printed",
     EXIT_INTERNAL: "unexpected internal error (a bug: please report it)",
     EXIT_BELOW_MINIMUM: "success, but remaining credits are below --min-remaining",
-    EXIT_KEY: "no API key, an unreadable key file, or the key was rejected (HTTP 401)",
+    EXIT_KEY: "no API key, an unreadable or (--strict-key-file) exposed key file, or a "
+    "rejected key (HTTP 401)",
     EXIT_FORBIDDEN: "the key may not read credits: not a management key (HTTP 403)",
     EXIT_SERVER: "server error or another unexpected HTTP status (5XX, 429, 404, ...)",
     EXIT_NETWORK: "network failure or timeout: no response after the retries",
@@ -105,6 +112,11 @@ def add_key_and_server(group: argparse._ActionsContainer) -> None:
         metavar="PATH",
         help=f"read the key from PATH ('-': standard input) instead of {API_KEY_ENV}",
     )
+    group.add_argument(
+        "--strict-key-file",
+        action="store_true",
+        help="refuse a key file its group or others may access (default: a warning)",
+    )
     group.add_argument("--api-key", nargs="?", action=RejectKeyArgument, help=argparse.SUPPRESS)
     group.add_argument(
         "--server-url",
@@ -159,10 +171,19 @@ def amount(text: str) -> Decimal:
     return value
 
 
-def read_key(path: str | None) -> str:
-    """The key from ``path`` (``-``: standard input) or the environment; checked, not shown."""
+#: Whether a file's mode says who may read it (POSIX); elsewhere the check is skipped.
+POSIX_MODES: Final = os.name == "posix"
+
+
+def read_key(path: str | None, strict: bool, warn: Callable[[str], None]) -> str:
+    """The key from ``path`` (``-``: standard input) or the environment; checked, not shown.
+
+    A key file its group or others may access is refused when ``strict``; otherwise
+    ``warn`` is given one line naming the file and the fix.
+    """
     text: str | None = None
     where = API_KEY_ENV
+    exposed: tuple[str, str] | None = None  # the key file's permissions: problem, fix
     if path is not None:
         where = "standard input" if path == "-" else f"key file {path}"
         try:
@@ -170,12 +191,13 @@ def read_key(path: str | None) -> str:
                 text = sys.stdin.read()
             else:
                 with open(path, encoding="utf-8") as file:
+                    exposed = _exposed(path, os.fstat(file.fileno()).st_mode)  # the file read
                     text = file.read()
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise Exit(EXIT_KEY, f"cannot read the API key from {where}: {reason}") from None
     try:
-        return resolve_api_key(text, f"the API key from {where}")
+        key = resolve_api_key(text, f"the API key from {where}")
     except errors.MissingAPIKeyError:
         if path is not None:
             raise Exit(EXIT_KEY, f"no API key: {where} is empty") from None
@@ -184,6 +206,42 @@ def read_key(path: str | None) -> str:
         ) from None
     except ValueError as exc:
         raise Exit(EXIT_KEY, str(exc)) from None
+    if exposed is not None:
+        problem, fix = exposed
+        if strict:
+            raise Exit(EXIT_KEY, f"{problem}: refused (--strict-key-file); {fix}")
+        warn(f"warning: {problem}; {fix}")
+    return key
+
+
+def _exposed(path: str, mode: int) -> tuple[str, str] | None:
+    """For a key file of ``mode`` that its group or others may access: the problem and the
+    fix; ``None`` when only its owner may (or the system has no POSIX modes)."""
+    mode = stat.S_IMODE(mode)
+    if not (POSIX_MODES and mode & 0o077):
+        return None
+    problem = f"key file {path} is open to its group or others (mode {mode:04o})"
+    return problem, f"chmod 600 {shlex.quote(path)}"
+
+
+@contextlib.contextmanager
+def client_log(handler: logging.Handler) -> Iterator[None]:
+    """The client's log records (logger ``openrouter_credits``) at the handler's level and
+    above to ``handler``: its warnings (a category sent as given, plain ``http://``) as
+    this command's lines. `errors.InsecureTransportWarning` itself is not shown: its log
+    record says the same."""
+    logger = logging.getLogger(LOGGER_NAME)
+    level = logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > handler.level:
+        logger.setLevel(handler.level)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", errors.InsecureTransportWarning)
+            yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def read(client: OpenRouter, deadline: float | None, started: float) -> GetCreditsResponse:

@@ -28,11 +28,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Final, NoReturn
 
-from .._constants import (
-    API_KEY_ENV,
-    DEFAULT_TIMEOUT_MS,
-    LOGGER_NAME,
-)
+from .._constants import API_KEY_ENV, DEFAULT_TIMEOUT_MS
 from .._redact import redact
 from .._version import __version__
 from ..client import OpenRouter
@@ -66,6 +62,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(
             common.EXIT_USAGE, f"{self.prog}: error: {common.one_line(message)} (see --help)\n"
         )
+
+
+class _PrintRules(argparse.Action):
+    """``--prometheus-rules``: print the shipped rules and exit 0 (as ``--version`` does)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=help)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
+        sys.stdout.write(_prometheus.rules())
+        parser.exit()
 
 
 def _build_parser() -> _Parser:
@@ -108,6 +121,11 @@ def _build_parser() -> _Parser:
         action="store_true",
         help="print Prometheus metrics (text format) instead of the table; after a failed "
         "read, only the success gauge (0) and the time of the last success",
+    )
+    out.add_argument(
+        "--prometheus-rules",
+        action=_PrintRules,
+        help="print Prometheus rules for those metrics (burn rate, days left, low, stale) and exit",
     )
     out.add_argument(
         "--output",
@@ -164,7 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _code(stop)
         with _output_file(args.output) as output:
             try:
-                key = common.read_key(args.api_key_file)
+                key = common.read_key(
+                    args.api_key_file, args.strict_key_file, lambda line: _say(line, None)
+                )
                 with _client_log(args.verbose):
                     return _run(args, key, output, started)
             except common.Exit as stop:
@@ -340,20 +360,10 @@ class _LogLines(logging.Formatter):
         return f"{PROG}: {common.one_line(record.getMessage())}"
 
 
-@contextlib.contextmanager
-def _client_log(on: bool) -> Iterator[None]:
-    """The client's warnings (a category sent as given), and with ``on`` its retry log
-    (INFO), on stderr as this command's lines (logger openrouter_credits)."""
-    logger = logging.getLogger(LOGGER_NAME)
+def _client_log(verbose: bool) -> contextlib.AbstractContextManager[None]:
+    """The client's warnings (a category sent as given, plain ``http://``), and with
+    ``verbose`` its retry log (INFO), on stderr as this command's lines."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LogLines())
-    handler.setLevel(logging.INFO if on else logging.WARNING)
-    level = logger.level
-    logger.addHandler(handler)
-    if on and logger.getEffectiveLevel() > logging.INFO:
-        logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    handler.setLevel(logging.INFO if verbose else logging.WARNING)
+    return common.client_log(handler)

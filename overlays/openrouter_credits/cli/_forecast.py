@@ -1,11 +1,6 @@
-"""The monitoring plugin's forecast: the burn rate and the days of credits left, from the
-readings kept between runs (:mod:`._state` stores them). Pure arithmetic on the times
-given, no clock of its own; the monitoring docs ("Days left") document the rules.
-
-The rate comes from ``total_usage`` alone, which only grows: a top-up raises
-``total_credits`` and changes no rate. It is the usage growth from the oldest reading in the
-window to the newest, per day; days left are the remaining credits divided by it.
-"""
+"""The monitoring plugin's forecast: the burn rate (from ``total_usage`` alone, so a
+top-up is no use) and the days left, from the readings :mod:`._state` keeps. Arithmetic on
+the times given, no clock; docs/monitoring.md#days-left---state-file has the rules."""
 
 from __future__ import annotations
 
@@ -37,7 +32,6 @@ class Forecast:
     different times; ``days_left`` is 0 when nothing remains, else ``None`` then and when
     nothing was used."""
 
-    readings: int
     rate: float | None
     days_left: float | None
 
@@ -67,5 +61,5 @@ def forecast(readings: Sequence[Reading]) -> Forecast:
     if last.time > first.time:
         rate = (last.usage - first.usage) / (last.time - first.time) * DAY
     if remaining <= 0:
-        return Forecast(len(readings), rate, 0.0)
-    return Forecast(len(readings), rate, remaining / rate if rate else None)
+        return Forecast(rate, 0.0)
+    return Forecast(rate, remaining / rate if rate else None)

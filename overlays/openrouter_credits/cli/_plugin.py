@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -181,8 +182,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the check with ``argv`` (default: ``sys.argv[1:]``); print the status line and
-    return the state (0-3)."""
+    """Run the check with ``argv`` (default: ``sys.argv[1:]``); print the status line (and
+    any warnings as long output) and return the state (0-3)."""
     return check(argv, clock=time.time)
 
 
@@ -190,6 +191,7 @@ def check(argv: Sequence[str] | None, *, clock: Callable[[], float]) -> int:
     """`main` with the clock that gives the Unix time of a reading (tests inject one)."""
     started = time.monotonic()
     key: str | None = None
+    notes = _Notes()
     try:
         try:
             args = _parse(argv)
@@ -197,29 +199,35 @@ def check(argv: Sequence[str] | None, *, clock: Callable[[], float]) -> int:
             return _report(UNKNOWN, f"usage error: {exc} (see --help)")
         except SystemExit:  # --help, --version
             return UNKNOWN
-        key = common.read_key(args.api_key_file)
+        key = common.read_key(args.api_key_file, args.strict_key_file, notes.lines.append)
         # Half the deadline per attempt: a hung first attempt leaves time for a retry.
         timeout_ms, retry = fit(args.timeout, args.timeout / 2, DEFAULT_RETRY_CONFIG)
-        try:
-            client = OpenRouter(
-                api_key=key, server_url=args.server_url, retry_config=retry, timeout_ms=timeout_ms
-            )
-        except ValueError as exc:
-            message = str(exc).replace("server_url ", "--server-url ", 1)
-            return _report(UNKNOWN, f"usage error: {message}")
-        data = common.read(client, args.timeout, started).data
+        with common.client_log(notes):
+            try:
+                client = OpenRouter(
+                    api_key=key,
+                    server_url=args.server_url,
+                    retry_config=retry,
+                    timeout_ms=timeout_ms,
+                )
+            except ValueError as exc:
+                message = str(exc).replace("server_url ", "--server-url ", 1)
+                return _report(UNKNOWN, f"usage error: {message}")
+            data = common.read(client, args.timeout, started).data
         outlook = None
         if args.state_file is not None:
             reading = Reading(clock(), data.total_usage, data.total_credits)
             outlook = _record(args.state_file, reading, common.duration(args.window))
     except StateError as exc:
-        return _report(UNKNOWN, str(exc), key=key)
+        return _report(UNKNOWN, str(exc), key=key, notes=notes.lines)
     except common.Exit as stop:
-        return _report(UNKNOWN, stop.message, key=key)
+        return _report(UNKNOWN, stop.message, key=key, notes=notes.lines)
     except KeyboardInterrupt:
-        return _report(UNKNOWN, "interrupted")
+        return _report(UNKNOWN, "interrupted", notes=notes.lines)
     except Exception as exc:  # the promise: a status line, never a traceback
-        return _report(UNKNOWN, f"internal error: {type(exc).__name__}: {exc}", key=key)
+        return _report(
+            UNKNOWN, f"internal error: {type(exc).__name__}: {exc}", key=key, notes=notes.lines
+        )
     state, text, perfdata = _assess(data.total_credits, data.total_usage, args)
     if outlook is not None:
         days_state, days_text, days_perfdata = _assess_days(outlook, args)
@@ -228,7 +236,19 @@ def check(argv: Sequence[str] | None, *, clock: Callable[[], float]) -> int:
         # (Joined by a comma: Nagios shows a semicolon in plugin output as a colon.)
         text = f"{days_text}, {text}" if days_state > state else f"{text}, {days_text}"
         state = max(state, days_state)
-    return _report(state, text, perfdata)
+    return _report(state, text, perfdata, notes=notes.lines)
+
+
+class _Notes(logging.Handler):
+    """The warnings of a run (the key file's, the client's log records), for the long
+    output."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
 
 
 def _record(path: str, reading: Reading, window: float) -> Forecast:
@@ -275,8 +295,7 @@ def _assess_days(outlook: Forecast, args: argparse.Namespace) -> tuple[int, str,
         if (warning, critical) != (None, None):
             state = CRITICAL
     elif rate is None:
-        count = "no reading" if outlook.readings == 0 else f"{outlook.readings} reading"
-        text = f"no days-left forecast yet ({count} in the last {window}, 2 needed)"
+        text = f"no days-left forecast yet (1 reading in the last {window}, 2 needed)"
     elif days is None:
         text = f"no use in the last {window}: no days-left forecast"
     else:
@@ -300,11 +319,14 @@ def _two(value: common.Number) -> str:
     return "0.00" if text == "-0.00" else text
 
 
-def _report(state: int, text: str, perfdata: str = "", key: str | None = None) -> int:
-    """Print the status line (the key blanked out, no ``|`` but the perfdata's)."""
-    text = common.one_line(redact(text, key)).replace("|", "/")
+def _report(
+    state: int, text: str, perfdata: str = "", key: str | None = None, notes: Sequence[str] = ()
+) -> int:
+    """Print the status line, then ``notes`` as the long output, one line each (the key
+    blanked out, no ``|`` but the perfdata's)."""
+    text, *more = (common.one_line(redact(t, key)).replace("|", "/") for t in (text, *notes))
     line = f"{SERVICE} {STATES[state]} - {text}" + (f" | {perfdata}" if perfdata else "")
     with contextlib.suppress(OSError):
-        sys.stdout.write(line + "\n")
+        sys.stdout.write("".join(f"{out}\n" for out in (line, *more)))
         sys.stdout.flush()
     return state

@@ -5,13 +5,16 @@ Written by hand rather than with ``prometheus-client``: five label-less gauges w
 names and help texts (nothing to escape) and numbers in Python's shortest float repr,
 which the format's Go ``ParseFloat`` reads back exactly. No sample timestamps: the textfile
 collector refuses them. ``tests/cli/test_prometheus.py`` has ``promtool check metrics`` lint
-the output and a real node_exporter serve it. The README's Monitoring section documents
-the metrics and alerting rules.
+the output and a real node_exporter serve it. The Prometheus rules shipped beside this
+module (``prometheus-rules.yml``: the burn rate, days left, low and stale alerts) are what
+`rules` returns, for ``--prometheus-rules``. docs/monitoring.md documents the metrics and
+the rules.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.resources
 import os
 import re
 import tempfile
@@ -30,6 +33,7 @@ __all__ = [
     "Figures",
     "exposition",
     "last_success",
+    "rules",
 ]
 
 PURCHASED: Final = "openrouter_purchased_credits"
@@ -37,6 +41,9 @@ USED: Final = "openrouter_used_credits"
 REMAINING: Final = "openrouter_remaining_credits"
 READ_SUCCESS: Final = "openrouter_credits_read_success"
 LAST_SUCCESS: Final = "openrouter_credits_last_success_timestamp_seconds"
+#: The shipped rules, a file of this package (``promtool check rules`` and ``promtool test
+#: rules`` run on it in tests/cli/test_prometheus.py).
+RULES_FILE: Final = "prometheus-rules.yml"
 
 _HELP: Final[dict[str, str]] = {
     PURCHASED: "Total credits purchased (total_credits of GET /credits).",
@@ -168,3 +175,8 @@ def _mode(path: str) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def rules() -> str:
+    """The Prometheus recording and alerting rules shipped with the package (YAML)."""
+    return importlib.resources.files(__package__).joinpath(RULES_FILE).read_text("utf-8")

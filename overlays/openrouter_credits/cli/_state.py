@@ -1,14 +1,7 @@
-"""The monitoring plugin's state file (``--state-file``): the readings the forecast
-(:mod:`._forecast`) needs, kept between runs; the monitoring docs ("Days left") say what
-happens to a missing, unreadable or foreign file.
-
-The file is JSON the plugin owns: ``{"format": FORMAT, "version": 1, "readings": [[time,
-total_usage, total_credits], ...]}``. It is replaced atomically (a temporary file in the
-same directory, then a rename: :class:`._prometheus.AtomicFile`), and runs that overlap
-take turns on an exclusive ``flock`` of ``PATH.lock``, so no reading is lost or torn. A
-missing file is a fresh start; anything else that is not such a file is refused
-(`StateError`) and left as it is: the plugin never overwrites a file it did not write.
-"""
+"""The monitoring plugin's state file (``--state-file``): the readings :mod:`._forecast`
+needs, in a JSON file of the plugin's own, replaced atomically, under a ``flock`` of
+``PATH.lock``; docs/monitoring.md#days-left---state-file says what happens to a missing or
+foreign file, and why."""
 
 from __future__ import annotations
 
