@@ -27,14 +27,12 @@ logger = logging.getLogger(LOGGER_NAME)
 
 
 class Attempts(RetryState):
-    """A call's RetryState, plus where its debug records go.
-
-    A plain subclass: one more attrs class would cost every command run its creation."""
+    """A call's RetryState, plus where its debug records go."""
 
     __slots__ = ("debug",)
 
     def __init__(self, config: RetryConfig, debug: DebugLogger | None = None, **core: Any) -> None:
-        super().__init__(config, **core)  # clock, rand: as RetryState takes them
+        super().__init__(config, **core)
         self.debug = debug
 
 

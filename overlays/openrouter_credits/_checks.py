@@ -42,8 +42,7 @@ _PLANS: dict[type[Any], tuple[_Field, ...]] = {}
 
 
 class _Names(dict[str, Any]):
-    """What the generated annotations name: the generated types, and each model, loaded
-    when an annotation names it (the models load on first use)."""
+    """The names in generated annotations; a model loads when named."""
 
     def __missing__(self, name: str) -> Any:
         if name not in _models.__all__:

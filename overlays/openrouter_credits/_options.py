@@ -132,7 +132,7 @@ def takes_options(
         impl: Callable[[_S, CallOptions], _T],
     ) -> Callable[Concatenate[_S, _P], _T]:
         method: Callable[..., Any]
-        # A call without options shares one (nothing changes a CallOptions once made).
+        # Calls without options share one (none is ever changed).
         plain = cast("Callable[[], CallOptions]", options)()
         if inspect.iscoroutinefunction(impl):
 

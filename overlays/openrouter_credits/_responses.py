@@ -12,9 +12,8 @@ fields are checked by :mod:`._checks`.
 
 from __future__ import annotations
 
-import functools
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
@@ -22,11 +21,9 @@ from . import errors
 from ._checks import check_model, check_objects
 from ._constants import BODY_EXCERPT_CHARS
 from ._generated.api.credits_ import get_credits as _op
-from ._generated.models import GetCreditsResponse
+from ._generated.client import Client as _GeneratedClient
+from ._generated.models.get_credits_response import GetCreditsResponse
 from ._redact import redact, redact_model
-
-if TYPE_CHECKING:
-    from ._generated.client import Client as _GeneratedClient
 
 __all__ = ["result_or_raise"]
 
@@ -36,14 +33,8 @@ _MANAGEMENT_KEY_HINT = (
 )
 
 
-@functools.cache
-def _parse_client() -> _GeneratedClient:
-    """The generated client ``_parse_response`` takes (it reads only
-    ``raise_on_unexpected_status``, for statuses we never pass it); loaded with the first
-    error, as the error models are."""
-    from ._generated.client import Client
-
-    return Client(base_url="http://unused.invalid")
+# _parse_response only reads raise_on_unexpected_status, for statuses we never pass it.
+_PARSE_CLIENT = _GeneratedClient(base_url="http://unused.invalid")
 
 
 #: What the generated parsers, json and check_model raise on a body that is not the schema:
@@ -74,7 +65,7 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
                 + _describe(response, key),
             ) from exc
         return parsed
-    body = _body(response, key)  # only failures quote the body: a success never decodes it
+    body = _body(response, key)  # not before: a success never decodes it
     documented = _ERRORS.get(status)
     if documented is None:
         raise errors.OpenRouterDefaultError(
@@ -86,7 +77,7 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
     error_class, reason = documented
     data: Any
     try:
-        data = _op._parse_response(client=_parse_client(), response=response)
+        data = _op._parse_response(client=_PARSE_CLIENT, response=response)
         check_model(data)
         check_objects(response.json(), type(data))
         data = redact_model(data, key)

@@ -73,7 +73,7 @@ def _fits_budget(config: RetryConfig, wait: float, elapsed: float) -> bool:
 
 
 def _ends_in_time(ends_by: float | None, now: float, wait: float) -> bool:
-    # A whole run's deadline (a command's --deadline): a wait ending past it is not taken.
+    # A whole run's deadline (a command's --deadline).
     return ends_by is None or now + wait <= ends_by
 
 
@@ -126,7 +126,7 @@ class RetryState:
     started: float = attrs.field(default=0.0)
     last_reason: str = ""
     ends_by: float | None = None
-    """A ``clock`` reading no wait may end after (a whole run's deadline); ``None``: none."""
+    """No wait ends past this ``clock`` reading (a whole run's deadline)."""
 
     def start(self) -> None:
         """Call once, right before the first attempt."""

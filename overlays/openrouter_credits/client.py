@@ -24,7 +24,7 @@ import httpx
 from . import _calls, _options, errors
 from ._constants import LOGGER_NAME, MAX_CONNECTIONS
 from ._generated.api.credits_ import get_credits as _op
-from ._generated.models import GetCreditsResponse
+from ._generated.models.get_credits_response import GetCreditsResponse
 from ._headers import USER_AGENT, attribution
 from ._http import attempt as _transport
 from ._options import ApiKey, CallOptions, DebugLogger, takes_options
@@ -191,7 +191,7 @@ class OpenRouter:
     #: async call was made outside a plain `with` block since it was made).
     _async_kept = False
 
-    #: The key, once checked, when it was given as a str (else read at every call).
+    #: A key given as a str, once checked.
     _key = ""
 
     def _sync_client(self) -> httpx.Client:
@@ -212,8 +212,7 @@ class OpenRouter:
             return self._async_client
 
     def _own_defaults(self) -> tuple[dict[str, str], httpx.Timeout]:
-        """The headers and timeout of the httpx clients this object makes: set once there,
-        a call does not send them again (merging headers costs every call)."""
+        """The headers and timeout of the httpx clients made here (not merged per call)."""
         return {"User-Agent": USER_AGENT}, self._timeout or _options.DEFAULT_TIMEOUT
 
     # -- one call -------------------------------------------------------------------------

@@ -33,12 +33,10 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
-if TYPE_CHECKING:  # the models load with the first error; the classes below name them in quotes
-    from ._generated.models import (  # noqa: F401
-        ForbiddenResponse,
-        InternalServerResponse,
-        UnauthorizedResponse,
-    )
+if TYPE_CHECKING:  # loaded with the first error; named in quotes below
+    from ._generated.models.forbidden_response import ForbiddenResponse  # noqa: F401
+    from ._generated.models.internal_server_response import InternalServerResponse  # noqa: F401
+    from ._generated.models.unauthorized_response import UnauthorizedResponse  # noqa: F401
 
 __all__ = [
     "APIConnectionError",

@@ -1,21 +1,21 @@
-"""The response and error-body models (generated from openapi.yaml).
-
-The error bodies' models are loaded when first used (a successful call never needs them):
-every name below is an attribute of this module all the same.
-"""
+"""The response and error-body models (generated from openapi.yaml); the error bodies'
+load on first use."""
 
 from typing import TYPE_CHECKING, Any
 
 from ._generated import models as _models
-from ._generated.models import GetCreditsData, GetCreditsResponse
+from ._generated.models.get_credits_data import GetCreditsData
+from ._generated.models.get_credits_response import GetCreditsResponse
 
 if TYPE_CHECKING:
-    from ._generated.models import (
-        ForbiddenResponse,
-        ForbiddenResponseErrorData,
-        InternalServerResponse,
+    from ._generated.models.forbidden_response import ForbiddenResponse
+    from ._generated.models.forbidden_response_error_data import ForbiddenResponseErrorData
+    from ._generated.models.internal_server_response import InternalServerResponse
+    from ._generated.models.internal_server_response_error_data import (
         InternalServerResponseErrorData,
-        UnauthorizedResponse,
+    )
+    from ._generated.models.unauthorized_response import UnauthorizedResponse
+    from ._generated.models.unauthorized_response_error_data import (
         UnauthorizedResponseErrorData,
     )
 

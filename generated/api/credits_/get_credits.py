@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any, cast
 import httpx
 
 from ... import errors
+from ...client import AuthenticatedClient, Client
 from ...types import UNSET, Response, Unset
 
 if TYPE_CHECKING:
-    from ...client import AuthenticatedClient, Client
     from ...models.forbidden_response import ForbiddenResponse
     from ...models.get_credits_response import GetCreditsResponse
     from ...models.internal_server_response import InternalServerResponse

@@ -11,8 +11,7 @@ attempt's timeout (:func:`budget`), one mechanism per path:
 - async: :func:`aattempt` runs the attempt in an anyio cancel scope (asyncio and trio),
   for any client, and turns the scope's expiry into :class:`AttemptTimeout`.
 
-Around a sync call, :func:`run_deadline` (a command's ``--deadline``) cuts every attempt's
-deadline to its own, and the retry loop takes no wait that would end past it (:func:`ends_by`).
+A :func:`run_deadline` around a sync call (a command's ``--deadline``) bounds it all.
 
 A sync client you bring keeps its own transport: there only httpx's per-phase timeouts
 and a whole-body deadline (checked between reads) hold. The body is read within its

@@ -1,11 +1,10 @@
 """Reading one response body within its bounds: the size limit, the decoded-size limit
 and, for a sync client you bring, the whole-body deadline.
 
-A body whose declared length frames it is read as it is (a length past the limit is
-refused first); any other is read through a small stream wrapper (:class:`_Bounded`)
-and, when it is content-encoded, decoded in small steps with a bound (:class:`_Decoded`):
-a gzip bomb is refused, not inflated. docs/client.md#redirects-and-the-response-body
-says what users can rely on.
+A body its Content-Length frames is read as it is; any other through a small stream
+wrapper (:class:`_Bounded`) and, when content-encoded, decoded in small steps with a
+bound (:class:`_Decoded`): a gzip bomb is refused, not inflated. What users can rely
+on: docs/client.md#redirects-and-the-response-body.
 """
 
 from __future__ import annotations
@@ -21,19 +20,13 @@ from .._constants import DECODE_PIECE_BYTES, MAX_BODY_BYTES
 __all__ = ["aread", "read"]
 
 
-def _declared_size(response: httpx.Response) -> int | None:
-    """The body's declared length; ``None`` when it is not declared, or not as a number."""
-    try:
-        return int(response.headers["content-length"])
-    except (KeyError, ValueError):
-        return None
-
-
 def _bounded_by_its_length(response: httpx.Response, deadline: float | None) -> bool:
-    """Whether the body needs no counting: a declared length within the limit (refused
-    before it is read otherwise) that frames it (no chunked coding: h11 then reads exactly
-    that many bytes), nothing to decode, and no deadline to check between reads."""
-    declared = _declared_size(response)
+    """Whether h11 reads exactly a declared length within the limit (a longer one is
+    refused here), with nothing to decode and no deadline to check between reads."""
+    try:
+        declared: int | None = int(response.headers["content-length"])
+    except (KeyError, ValueError):
+        declared = None
     if declared is not None and declared > MAX_BODY_BYTES:
         raise _too_large(response, declared, "")
     headers = response.headers

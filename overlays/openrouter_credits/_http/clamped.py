@@ -22,7 +22,7 @@ __all__ = ["Deadline", "deadline", "ends_by", "run_deadline", "sync_client"]
 
 
 class Deadline(NamedTuple):
-    at: float  # time.monotonic() past which the attempt (or the run) is over
+    at: float  # time.monotonic() past which it is over
     seconds: float  # its length, for messages
     what: str  # "the attempt's" or "the overall", for messages
 
@@ -53,7 +53,7 @@ class _ClampedStream(httpcore.NetworkStream):
         return self._stream.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout, "receiving"))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if buffer:  # httpcore writes b"" at the end of every bodiless request: nothing to bound
+        if buffer:  # b"" (end of a bodiless request): nothing to bound
             self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout, "sending"))
 
     def close(self) -> None:
@@ -117,10 +117,7 @@ def sync_client(
     return client
 
 
-class _Within:
-    """The block of :func:`deadline` or :func:`run_deadline` (a class, not a generator: one
-    is entered on every sync attempt)."""
-
+class _Within:  # a class, not a generator: one is entered on every sync attempt
     __slots__ = ("_current", "_token")
 
     def __init__(self, seconds: float, what: str) -> None:
@@ -139,18 +136,17 @@ class _Within:
 
 
 def deadline(seconds: float) -> _Within:
-    """Within the block, clamped streams end by ``seconds`` from now, or by the deadline
-    already in force if that comes first (a :func:`run_deadline` around the attempts)."""
+    """Within the block, clamped streams end by ``seconds`` from now, or sooner by a
+    :func:`run_deadline` around it."""
     return _Within(seconds, "the attempt's")
 
 
 def run_deadline(seconds: float) -> _Within:
-    """A deadline for everything in the block: each attempt's deadline is cut to it, and no
-    retry wait is taken that would end past it (the sync retry loop reads :func:`ends_by`)."""
+    """A deadline for all in the block: attempts end by it, retry waits too (:func:`ends_by`)."""
     return _Within(seconds, "the overall")
 
 
 def ends_by() -> float | None:
-    """The ``time.monotonic()`` reading the deadline in force ends at (``None``: none)."""
+    """When (``time.monotonic()``) the deadline in force ends; ``None``: none."""
     deadline = _DEADLINE.get()
     return None if deadline is None else deadline.at

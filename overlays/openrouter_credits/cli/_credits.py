@@ -26,7 +26,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import IO, TYPE_CHECKING, Final, NoReturn
+from typing import IO, Final, NoReturn
 
 from .._constants import API_KEY_ENV, DEFAULT_TIMEOUT_MS
 from .._redact import redact
@@ -34,11 +34,9 @@ from .._version import __version__
 from ..client import OpenRouter
 from ..retries import DEFAULT_RETRY_CONFIG, NO_RETRIES
 from . import _common as common
+from . import _prometheus
 from ._common import EXIT_STATUSES
 from ._deadline import fit
-
-if TYPE_CHECKING:  # imported where --prometheus needs it: a plain run does without
-    from . import _prometheus
 
 __all__ = ["EXIT_STATUSES", "main"]
 
@@ -244,8 +242,6 @@ def _run(
     total, usage = data.total_credits, data.total_usage
     remaining = common.minus(total, usage)
     if args.prometheus:
-        from . import _prometheus
-
         figures = _prometheus.Figures(total, usage, remaining, time.time())
         _publish(output, _prometheus.exposition(figures))
     elif args.json:
@@ -291,8 +287,6 @@ def _output_file(path: str | None) -> Iterator[_prometheus.AtomicFile | None]:
     if path is None:
         yield None
         return
-    from . import _prometheus
-
     file = _prometheus.AtomicFile(path)
     try:
         file.open()
@@ -325,8 +319,6 @@ def _publish(output: _prometheus.AtomicFile | None, text: str) -> None:
 
 def _publish_failure(output: _prometheus.AtomicFile | None, failure: common.Exit) -> None:
     """After a failed read: the success gauge at 0, the last success time carried over."""
-    from . import _prometheus
-
     previous = None if output is None else _prometheus.last_success(output.path)
     try:
         _publish(output, _prometheus.exposition(None, previous))

@@ -5,10 +5,9 @@ Used by ``openrouter-credits --deadline`` and ``check_openrouter_credits -t``. T
 - the plan (:func:`fit`): each attempt's timeout is at most the deadline, and the retry
   budget (``max_elapsed_time``) is the deadline, so the client itself gives up in time with
   the last real outcome (a 503, a refused connection) where it can;
-- the hard bound (:func:`read_credits`): the sync call runs within a
-  :func:`~.._http.attempt.run_deadline`, so every socket operation (connecting, a hung
-  read) ends by the deadline and no retry wait is taken that would end past it; a timeout
-  at the deadline is :class:`DeadlineExceeded`. Nothing here imports ``asyncio``.
+- the hard bound (:func:`read_credits`): the sync call runs within a ``run_deadline``
+  (every socket operation and retry wait ends by it); a timeout at the deadline is
+  :class:`DeadlineExceeded`.
 
 The README's Monitoring section documents the options.
 """
@@ -21,7 +20,7 @@ import attrs
 
 from .. import errors
 from .._constants import DEFAULT_TIMEOUT_MS
-from .._generated.models import GetCreditsResponse
+from .._generated.models.get_credits_response import GetCreditsResponse
 from .._http.attempt import run_deadline
 from ..client import OpenRouter
 from ..retries import RetryConfig
