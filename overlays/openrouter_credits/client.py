@@ -191,9 +191,6 @@ class OpenRouter:
     #: async call was made outside a plain `with` block since it was made).
     _async_kept = False
 
-    #: A key given as a str, once checked.
-    _key = ""
-
     def _sync_client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
@@ -225,9 +222,7 @@ class OpenRouter:
         """The request for one call (nothing sent), and the key to redact from errors."""
         owned = self._owns(client)
         kwargs = _op._get_kwargs(**{**self._attribution, **call.attribution})
-        key = self._key or _options.resolve_api_key(self._api_key)
-        if isinstance(self._api_key, str):
-            self._key = key  # a key given as a str is checked once
+        key = _options.resolve_api_key(self._api_key)
         headers: dict[str, str] = kwargs["headers"]
         if not owned:
             headers = {"User-Agent": USER_AGENT, **headers}

@@ -23,7 +23,6 @@ from openrouter_credits._http.clamped import (
     _ClampedBackend,
     deadline,
     ends_by,
-    run_deadline,
     sync_client,
 )
 from openrouter_credits.testing import Reply, StandInServer
@@ -100,20 +99,24 @@ def test_within_the_deadline_a_read_waits_no_longer_than_the_time_left(
 
 
 def test_a_run_deadline_cuts_a_longer_attempt_deadline(port: int) -> None:
-    """Within run_deadline (a command's --deadline) an attempt ends by the earlier of the
+    """Within a whole run's deadline (a command's --deadline) an attempt ends by the earlier of the
     two: the run's when it comes first, its own otherwise."""
     stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, port, timeout=5.0)
     try:
         overall = r"^the overall 0 s timeout passed while receiving$"
-        with run_deadline(0.0), deadline(30.0), pytest.raises(httpcore.ReadTimeout, match=overall):
+        with (
+            deadline(0.0, "the overall"),
+            deadline(30.0),
+            pytest.raises(httpcore.ReadTimeout, match=overall),
+        ):
             stream.read(10)
         with (
-            run_deadline(30.0),
+            deadline(30.0, "the overall"),
             deadline(0.0),
             pytest.raises(httpcore.ReadTimeout, match=passed("receiving")),
         ):
             stream.read(10)
-        with run_deadline(30.0) as run:
+        with deadline(30.0, "the overall") as run:
             assert ends_by() == run.at
         assert ends_by() is None
     finally:

@@ -11,7 +11,7 @@ attempt's timeout (:func:`budget`), one mechanism per path:
 - async: :func:`aattempt` runs the attempt in an anyio cancel scope (asyncio and trio),
   for any client, and turns the scope's expiry into :class:`AttemptTimeout`.
 
-A :func:`run_deadline` around a sync call (a command's ``--deadline``) bounds it all.
+A :func:`deadline` around a sync call (a command's ``--deadline``) bounds it all.
 
 A sync client you bring keeps its own transport: there only httpx's per-phase timeouts
 and a whole-body deadline (checked between reads) hold. The body is read within its
@@ -32,7 +32,7 @@ from .. import errors
 from .._retry_core import Failure
 from . import clamped as _clamped
 from .body import aread, read
-from .clamped import ends_by, run_deadline, sync_client
+from .clamped import deadline, ends_by, sync_client
 
 __all__ = [
     "AttemptTimeout",
@@ -40,10 +40,10 @@ __all__ = [
     "attempt",
     "budget",
     "classify",
+    "deadline",
     "ends_by",
     "httpx_name",
     "no_response",
-    "run_deadline",
     "sync_client",
 ]
 

@@ -21,8 +21,8 @@ __all__ = ["aread", "read"]
 
 
 def _bounded_by_its_length(response: httpx.Response, deadline: float | None) -> bool:
-    """Whether h11 reads exactly a declared length within the limit (a longer one is
-    refused here), with nothing to decode and no deadline to check between reads."""
+    """Whether h11 reads exactly a declared length (one past the limit is refused here),
+    nothing to decode nor a deadline to check."""
     try:
         declared: int | None = int(response.headers["content-length"])
     except (KeyError, ValueError):

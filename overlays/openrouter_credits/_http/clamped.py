@@ -18,7 +18,7 @@ from typing import Any, Final, NamedTuple
 import httpcore
 import httpx
 
-__all__ = ["Deadline", "deadline", "ends_by", "run_deadline", "sync_client"]
+__all__ = ["Deadline", "deadline", "ends_by", "sync_client"]
 
 
 class Deadline(NamedTuple):
@@ -117,10 +117,13 @@ def sync_client(
     return client
 
 
-class _Within:  # a class, not a generator: one is entered on every sync attempt
+class deadline:  # not a generator: cheaper, once per attempt
+    """Within the block, clamped streams end by ``seconds`` from now, or by an outer
+    deadline (a whole run's) if sooner."""
+
     __slots__ = ("_current", "_token")
 
-    def __init__(self, seconds: float, what: str) -> None:
+    def __init__(self, seconds: float, what: str = "the attempt's") -> None:
         at = time.monotonic() + seconds
         outer = _DEADLINE.get()
         self._current = (
@@ -133,17 +136,6 @@ class _Within:  # a class, not a generator: one is entered on every sync attempt
 
     def __exit__(self, *exc: object) -> None:
         _DEADLINE.reset(self._token)
-
-
-def deadline(seconds: float) -> _Within:
-    """Within the block, clamped streams end by ``seconds`` from now, or sooner by a
-    :func:`run_deadline` around it."""
-    return _Within(seconds, "the attempt's")
-
-
-def run_deadline(seconds: float) -> _Within:
-    """A deadline for all in the block: attempts end by it, retry waits too (:func:`ends_by`)."""
-    return _Within(seconds, "the overall")
 
 
 def ends_by() -> float | None:

@@ -5,7 +5,7 @@ Used by ``openrouter-credits --deadline`` and ``check_openrouter_credits -t``. T
 - the plan (:func:`fit`): each attempt's timeout is at most the deadline, and the retry
   budget (``max_elapsed_time``) is the deadline, so the client itself gives up in time with
   the last real outcome (a 503, a refused connection) where it can;
-- the hard bound (:func:`read_credits`): the sync call runs within a ``run_deadline``
+- the hard bound (:func:`read_credits`): the sync call runs within a clamped deadline
   (every socket operation and retry wait ends by it); a timeout at the deadline is
   :class:`DeadlineExceeded`.
 
@@ -21,7 +21,7 @@ import attrs
 from .. import errors
 from .._constants import DEFAULT_TIMEOUT_MS
 from .._generated.models.get_credits_response import GetCreditsResponse
-from .._http.attempt import run_deadline
+from .._http.attempt import deadline as within
 from ..client import OpenRouter
 from ..retries import RetryConfig
 
@@ -60,7 +60,7 @@ def read_credits(
             return client.credits.get_credits()
         elapsed = 0.0 if started is None else time.monotonic() - started
         if elapsed < deadline:
-            with run_deadline(deadline - elapsed) as run:
+            with within(deadline - elapsed, "the overall") as run:
                 try:
                     return client.credits.get_credits()
                 except errors.APITimeoutError:
