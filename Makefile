@@ -19,7 +19,7 @@ GENERATE = $(BIN)/openapi-python-client generate --path openapi.yaml \
 
 .PHONY: help setup lock generate spec check check-generated check-spec lint typecheck test wheel demo clean
 .PHONY: publish vendor wheelhouse contract-setup
-.PHONY: bench system-deps mutation
+.PHONY: bench system-deps mutation test-matrix
 .PHONY: check-release release-record changelog api-changes
 
 help: ## List the targets
@@ -113,6 +113,14 @@ PYTEST_ARGS ?=
 test: check contract-setup ## make check, npm ci for Prism (first run), then the test suite (PYTEST_WORKERS=3; 0: serially)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) \
 	  $(if $(filter-out 0,$(PYTEST_WORKERS)),--dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
+
+# The built wheel in fresh venvs, resolved by uv from its own metadata at the lowest and the
+# newest versions its ranges allow, on every CPython >= 3.11 here; a subset of the suite in
+# each (tools/matrix.py; docs/maintaining/dependency-matrix.md). .ci/run runs it after make test.
+# MATRIX_ARGS: e.g. --python 3.12 --resolution lowest, -- -x.
+MATRIX_ARGS ?=
+test-matrix: $(STAMP) ## The wheel at the lowest and newest dependency versions, every Python >= 3.11 here
+	$(BIN)/python tools/matrix.py $(MATRIX_ARGS)
 
 wheel: $(STAMP) ## Build sdist and wheel into DIST (default dist/; byte-identical across runs), check both
 	@test -n "$(DIST)" || { echo "make wheel: DIST is empty" >&2; exit 2; }

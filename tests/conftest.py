@@ -150,6 +150,7 @@ SLOW_FIRST: Final = (
     "tests/cli/test_plugin_daemons.py",
     "tests/client/test_client_defaults.py",
     "tests/reliability/test_scenarios.py",
+    "tests/reliability/test_differential.py",
     "tests/cli/test_prometheus.py",
     "tests/spec/test_contract.py",
     "tests/cli/test_deadline.py",

@@ -36,6 +36,7 @@ class _Field(NamedTuple):
     """The attrs model classes the annotation allows (to check their JSON shape)."""
     required_model: bool
     """The annotation is exactly one model class (not a union arm)."""
+    required: bool
 
 
 _PLANS: dict[type[Any], tuple[_Field, ...]] = {}
@@ -65,6 +66,7 @@ def _plan(cls: type[Any]) -> tuple[_Field, ...]:
                     if isinstance(arm, type) and attrs.has(arm)
                 ),
                 isinstance(hints[field.name], type) and attrs.has(hints[field.name]),
+                field.default is attrs.NOTHING,
             )
             for field in attrs.fields(cls)
             if field.name != "additional_properties"
@@ -112,7 +114,7 @@ def check_model(model: object, path: str = "$") -> None:
         where = f"{path}.{field.name}"
         if not field.matches(value):
             raise ModelMismatch(
-                f"{where} should be {_name(field.expected)}, got {type(value).__name__} {value!r}"
+                f"{where} should be {_name(field.expected)}, got {json_type(value)} {value!r}"
             )
         if field.expected is float and isinstance(value, int):
             setattr(model, field.name, float(value))
@@ -127,8 +129,10 @@ def check_objects(raw: object, cls: type[Any], path: str = "$") -> None:
     would otherwise pass for an object.
     """
     if not isinstance(raw, dict):
-        raise ModelMismatch(f"{path} should be an object, got {type(raw).__name__}")
+        raise ModelMismatch(f"{path} should be an object, got {json_type(raw)}")
     for field in _plan(cls):
+        if field.required and field.name not in raw:
+            raise ModelMismatch(f"{path}.{field.name} is required but missing")
         if not field.models or field.name not in raw:
             continue
         value = raw[field.name]
@@ -136,14 +140,34 @@ def check_objects(raw: object, cls: type[Any], path: str = "$") -> None:
             for model in field.models:
                 check_objects(value, model, f"{path}.{field.name}")
         elif field.required_model:
-            raise ModelMismatch(
-                f"{path}.{field.name} should be an object, got {type(value).__name__}"
-            )
+            raise ModelMismatch(f"{path}.{field.name} should be an object, got {json_type(value)}")
+
+
+def json_type(value: object) -> str:
+    kind = type(value)
+    return "a number" if kind in (int, float) else _NAMES.get(kind, kind.__name__)
 
 
 def _name(expected: Any) -> str:
-    if isinstance(expected, type):
-        return {"float": "a number", "int": "an integer", "str": "a string"}.get(
-            expected.__name__, expected.__name__
-        )
-    return str(expected).replace("openrouter_credits._generated.models.", "")
+    """The JSON type ``expected`` asks for (``an object or null``)."""
+    origin = typing.get_origin(expected)
+    if origin in (typing.Union, types.UnionType):
+        arms = [_name(arm) for arm in typing.get_args(expected) if arm is not _gen_types.Unset]
+        return " or ".join(dict.fromkeys(arms))
+    if origin is list:
+        return f"an array, each {_name(typing.get_args(expected)[0])}"
+    if origin is dict or (isinstance(expected, type) and attrs.has(expected)):
+        return "an object"
+    return _NAMES.get(expected, "a value of another type")
+
+
+_NAMES: dict[Any, str] = {
+    float: "a number",
+    int: "an integer",
+    str: "a string",
+    bool: "a boolean",
+    type(None): "null",
+    list: "an array",
+    dict: "an object",
+    Any: "any value",
+}

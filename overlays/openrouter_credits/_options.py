@@ -248,6 +248,18 @@ def debug_logger(given: DebugLogger | None) -> DebugLogger | None:
             raise TypeError("debug_logger must have a debug() method, like a logging.Logger")
         return given
     if os.environ.get(DEBUG_ENV):
-        logging.basicConfig(level=logging.DEBUG)  # what the official SDK does
-        return logging.getLogger(LOGGER_NAME)
+        return _debug_package_logger()
     return None
+
+
+def _debug_package_logger() -> logging.Logger:
+    """The package logger at DEBUG, the root logger untouched (docs/client.md)."""
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.setLevel(logging.DEBUG)
+    mine = any(handler.name == DEBUG_ENV for handler in logger.handlers)
+    if not mine and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.name = DEBUG_ENV
+        handler.setFormatter(logging.Formatter(logging.BASIC_FORMAT))
+        logger.addHandler(handler)
+    return logger

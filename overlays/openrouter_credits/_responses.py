@@ -1,10 +1,9 @@
 """From an HTTP response to the result: the credits model, or the right exception.
 
-A 200 body becomes a ``GetCreditsResponse`` (its JSON parsed once, for the model and the
-checks); the generated ``_parse_response`` turns documented error bodies into models,
-loading them on the first error. Generated models do not check types (``from_dict`` takes
-``"abc"`` for a number) and raise ``KeyError``, ``TypeError`` or ``JSONDecodeError`` on
-bad input; here every such failure becomes a
+Documented bodies become the generated models (the error bodies' load with the first
+error). Generated models do
+not check types (``from_dict`` takes ``"abc"`` for a number) and raise ``KeyError``,
+``TypeError`` or ``JSONDecodeError`` on bad input; here every such failure becomes a
 :class:`~openrouter_credits.errors.ResponseValidationError` (success statuses) or a typed
 error with ``.data = None`` (documented error statuses), with the cause chained. Model
 fields are checked by :mod:`._checks`.
@@ -13,16 +12,15 @@ fields are checked by :mod:`._checks`.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
-from . import errors
-from ._checks import check_model, check_objects
+from . import errors, models
+from ._checks import ModelMismatch, check_model, check_objects
 from ._constants import BODY_EXCERPT_CHARS
-from ._generated.api.credits_ import get_credits as _op
-from ._generated.client import Client as _GeneratedClient
 from ._generated.models.get_credits_response import GetCreditsResponse
+from ._http.body import DECODE_FAILURE
 from ._redact import redact, redact_model
 
 __all__ = ["result_or_raise"]
@@ -31,15 +29,40 @@ _MANAGEMENT_KEY_HINT = (
     "GET /credits needs a management key, not an inference key: see "
     "https://openrouter.ai/docs/guides/overview/auth/management-api-keys"
 )
-
-
-# _parse_response only reads raise_on_unexpected_status, for statuses we never pass it.
-_PARSE_CLIENT = _GeneratedClient(base_url="http://unused.invalid")
-
-
-#: What the generated parsers, json and check_model raise on a body that is not the schema:
-#: OverflowError (an integer beyond float range), RecursionError (JSON nested too deeply).
+#: What parsing a body not of the schema raises.
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError)
+
+
+class Undecodable(ValueError):
+    """The body's Content-Encoding or charset does not decode it."""
+
+
+def body_text(response: httpx.Response) -> str:
+    """The body as text (docs/client.md "Bodies and encodings"); or :class:`Undecodable`."""
+    failure = response.extensions.get(DECODE_FAILURE)
+    if failure:
+        raise Undecodable(failure)
+    # The common case without parsing the header (httpx's charset_encoding costs a call ~2 %).
+    plain = response.headers.get("content-type") == "application/json"
+    charset = None if plain else response.charset_encoding
+    try:
+        return response.content.decode(charset or "utf-8-sig")
+    except LookupError:
+        raise Undecodable(f"its charset {charset!r} is not a text encoding") from None
+    except UnicodeDecodeError as exc:
+        where = f"its declared charset {charset!r}" if charset else "UTF-8 (no charset declared)"
+        raise Undecodable(f"the body is not valid text in {where} (byte {exc.start})") from None
+
+
+_M = TypeVar("_M")
+
+
+def _parse(response: httpx.Response, model: type[_M]) -> _M:
+    raw = json.loads(body_text(response))
+    check_objects(raw, model)  # before from_dict's Python errors
+    parsed = model.from_dict(raw)  # type: ignore[attr-defined]
+    check_model(parsed)
+    return parsed  # type: ignore[no-any-return]
 
 
 def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCreditsResponse:
@@ -51,10 +74,7 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
     status = response.status_code
     if status == 200:
         try:
-            raw = response.json()
-            parsed = GetCreditsResponse.from_dict(raw)
-            check_model(parsed)
-            check_objects(raw, GetCreditsResponse)
+            parsed = _parse(response, GetCreditsResponse)
         except _PARSE_ERRORS as exc:
             why = _why(exc)
             raise errors.ResponseValidationError(
@@ -74,19 +94,18 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
             body,
             explanation=f"unexpected response: {_describe(response, key)}",
         )
-    error_class, reason = documented
+    error_class, model, reason = documented
     data: Any
     try:
-        data = _op._parse_response(client=_PARSE_CLIENT, response=response)
-        check_model(data)
-        check_objects(response.json(), type(data))
-        data = redact_model(data, key)
+        data = redact_model(_parse(response, getattr(models, model)), key)
         message = str(data.error.message) or body
         detail = message
-    except _PARSE_ERRORS:
+    except _PARSE_ERRORS as exc:
         data = None
         message = _official_message(response, body)
-        detail = f"the body is not the documented error JSON ({_excerpt(response, key)})"
+        detail = (
+            f"the body is not the documented error JSON: {_why(exc)} ({_excerpt(response, key)})"
+        )
     explanation = f"HTTP {status} {_phrase(status)}: {detail} ({reason})"
     raise error_class(message, response, data, body, explanation=explanation)
 
@@ -114,17 +133,25 @@ def _official_message(response: httpx.Response, body: str) -> str:
     return f"{message}. Body: {shown}".strip()
 
 
-#: The documented error statuses: the exception (the generated parser gives its body's
-#: model) and the hint its explanation ends with.
+#: The documented error statuses: the exception, its body's model (by name: loaded with
+#: the first error), the hint.
 _Documented = (
     errors.UnauthorizedResponseError
     | errors.ForbiddenResponseError
     | errors.InternalServerResponseError
 )
-_ERRORS: dict[int, tuple[type[_Documented], str]] = {
-    401: (errors.UnauthorizedResponseError, "check the API key: OPENROUTER_API_KEY or api_key="),
-    403: (errors.ForbiddenResponseError, _MANAGEMENT_KEY_HINT),
-    500: (errors.InternalServerResponseError, "OpenRouter failed; retried as configured"),
+_ERRORS: dict[int, tuple[type[_Documented], str, str]] = {
+    401: (
+        errors.UnauthorizedResponseError,
+        "UnauthorizedResponse",
+        "check the API key: OPENROUTER_API_KEY or api_key=",
+    ),
+    403: (errors.ForbiddenResponseError, "ForbiddenResponse", _MANAGEMENT_KEY_HINT),
+    500: (
+        errors.InternalServerResponseError,
+        "InternalServerResponse",
+        "OpenRouter failed; retried as configured",
+    ),
 }
 
 
@@ -133,15 +160,14 @@ def _phrase(status: int) -> str:
 
 
 def _why(exc: BaseException) -> str:
+    """What is wrong with the body, in JSON terms, never a Python exception's text."""
     if isinstance(exc, json.JSONDecodeError):
         return f"invalid JSON ({exc.msg} at position {exc.pos})"
-    if isinstance(exc, UnicodeDecodeError):
-        return "the body is not valid text in its declared encoding"
+    if isinstance(exc, (Undecodable, ModelMismatch)):
+        return str(exc)
     if isinstance(exc, RecursionError):
         return "the JSON is nested too deeply"
-    if isinstance(exc, KeyError):
-        return f"required field {exc.args[0]!r} is missing"
-    return str(exc)  # every other parse error says what it is (ModelMismatch, TypeError, ...)
+    return f"the JSON does not fit the documented schema ({type(exc).__name__})"
 
 
 def _body(response: httpx.Response, key: str | None) -> str:

@@ -12,12 +12,15 @@ transport.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 import warnings
+import weakref
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Final, Self
+from typing import Any, Final, Self, overload
 
 import httpx
 
@@ -38,6 +41,23 @@ _LIMITS: Final = httpx.Limits(
     max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
 )
 _logger: Final = logging.getLogger(LOGGER_NAME)
+
+
+class _CreditsAttribute:
+    """``open_router.credits``, held weakly (a cycle would delay closing a dropped client)."""
+
+    @overload
+    def __get__(self, sdk: None, owner: type[OpenRouter]) -> Self: ...
+    @overload
+    def __get__(self, sdk: OpenRouter, owner: type[OpenRouter]) -> Credits: ...
+    def __get__(self, sdk: OpenRouter | None, owner: type[OpenRouter]) -> Self | Credits:
+        if sdk is None:
+            return self
+        credits = sdk._credits() if sdk._credits is not None else None
+        if credits is None:
+            credits = Credits(sdk)
+            sdk._credits = weakref.ref(credits)
+        return credits
 
 
 class OpenRouter:
@@ -76,6 +96,8 @@ class OpenRouter:
     ) -> None:
         if api_key is not None and not (isinstance(api_key, str) or callable(api_key)):
             raise TypeError("api_key must be a str or a callable returning one")
+        if isinstance(api_key, str) and not api_key.strip():
+            api_key = None  # blank: not given, as in the official SDK
         self._api_key = api_key
         self._attribution = attribution(
             {
@@ -97,9 +119,14 @@ class OpenRouter:
         self._owns_client = client is None
         self._owns_async_client = async_client is None
         self._lock = threading.Lock()
+        #: The httpx clients this object made.
+        self._made: dict[str, Any] = {}
+        weakref.finalize(self, _close_dropped, self._made)
         self._warned_hosts: set[str] = set()
         self._warn_if_plain_http(self._url, stacklevel=3)  # the caller's line
-        self.credits = Credits(self)
+
+    credits = _CreditsAttribute()
+    _credits: weakref.ref[Credits] | None = None
 
     def _warn_if_plain_http(self, url: httpx.URL, stacklevel: int) -> None:
         """Warn, once per host for this client, when ``url`` would carry the key over a
@@ -161,8 +188,10 @@ class OpenRouter:
             client = self._client if self._owns_client else None
             if client is not None:
                 self._client = None
+                self._made.pop("sync", None)
             async_client = self._async_client if self._owns_async_client else None
             if async_client is not None and not self._async_kept:
+                self._made.pop("async", None)
                 self._async_client = None  # it never kept a connection: nothing to close
                 async_client = None
         if client is not None:
@@ -183,6 +212,7 @@ class OpenRouter:
             if async_client is not None:
                 self._async_client = None
                 self._async_kept = False
+                self._made.pop("async", None)
         if async_client is not None:
             await async_client.aclose()
         self.close()
@@ -194,7 +224,9 @@ class OpenRouter:
     def _sync_client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = _transport.sync_client(_LIMITS, *self._own_defaults())
+                self._client = self._made["sync"] = _transport.sync_client(
+                    _LIMITS, *self._own_defaults()
+                )
             return self._client
 
     def _async_http(self, keep: bool) -> httpx.AsyncClient:
@@ -205,6 +237,8 @@ class OpenRouter:
                 self._async_client = httpx.AsyncClient(
                     follow_redirects=False, limits=_LIMITS, headers=headers, timeout=timeout
                 )
+                if self._owns_async_client:
+                    self._made["async"] = self._async_client
             self._async_kept = self._async_kept or keep
             return self._async_client
 
@@ -271,6 +305,30 @@ class OpenRouter:
             request.headers["Connection"] = "close"
         response = await _calls.run_async(client, request, self._start(call))
         return result_or_raise(response, key)
+
+
+_CLOSING: Final[set[asyncio.Task[None]]] = set()
+
+
+def _close_dropped(made: dict[str, Any]) -> None:
+    """Close the httpx clients of a dropped OpenRouter (docs/client.md "Closing")."""
+    sync_client: httpx.Client | None = made.pop("sync", None)
+    async_client: httpx.AsyncClient | None = made.pop("async", None)
+    if sync_client is not None:
+        sync_client.close()
+    if async_client is None:
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is not None:
+        # now: asyncio.run's end cancels tasks not yet started
+        _CLOSING.add(task := running.create_task(async_client.aclose()))
+        task.add_done_callback(_CLOSING.discard)
+        return
+    with contextlib.suppress(Exception):  # best effort, as the official SDK's
+        asyncio.run(async_client.aclose())
 
 
 class Credits:

@@ -16,7 +16,7 @@ Differences from the official SDK, on purpose:
 - the number of attempts is bounded (``max_attempts``, 3 by default), not only the time;
 - only 408, 429 and 5XX are retried, never another 4XX;
 - waits are jittered (``BackoffStrategy.jitter``, a fraction taken off, so a wait never
-  exceeds the computed backoff);
+  exceeds the computed backoff; ``jitter_ms``: the official rule, milliseconds added);
 - TLS certificate failures are not retried: they will not heal by waiting;
 - :func:`set_testing` makes every wait zero for users' own test suites.
 
@@ -55,10 +55,19 @@ def _status_tuple(value: Iterable[object]) -> tuple[str, ...]:
     return tuple(str(x).upper() for x in value)
 
 
-def _status_pattern(
-    instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]
+def _optional_non_negative(
+    instance: object, attribute: attrs.Attribute[float | None], value: float | None
 ) -> None:
-    for item in value:
+    if value is None:
+        return
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+        raise ValueError(f"{attribute.name} must be a number >= 0 or None, got {value!r}")
+
+
+def _status_pattern(
+    instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...] | None
+) -> None:
+    for item in value or ():
         text = str(item).upper()
         if not (len(text) == 3 and text[0] in "12345" and (text[1:].isdigit() or text[1:] == "XX")):
             raise ValueError(f"{attribute.name}: {item!r} is not a status code or a 'NXX' pattern")
@@ -69,19 +78,23 @@ class BackoffStrategy:
     """Exponential backoff, all times in milliseconds (the official SDK's names and order).
 
     The n-th wait (n = 1, 2, ...) is ``initial_interval * exponent ** (n - 1)``, at most
-    ``max_interval``, less a random part of up to ``jitter`` of it. No attempt starts once
-    ``max_elapsed_time`` has passed since the first one.
+    ``max_interval``, less a random part of up to ``jitter`` of it (``jitter_ms``: plus up to
+    that many ms, at most ``max_interval``). No attempt starts once ``max_elapsed_time`` has passed
+    since the first one.
     """
 
     initial_interval: float = attrs.field(validator=_positive)
     max_interval: float = attrs.field(validator=_positive)
     exponent: float = attrs.field(validator=_positive)
     max_elapsed_time: float = attrs.field(validator=_positive)
+    jitter_ms: float | None = attrs.field(default=None, validator=_optional_non_negative)
     jitter: float = attrs.field(default=0.25, kw_only=True, validator=_fraction)
 
     def interval(self, retry_number: int, rand: float) -> float:
         """Seconds to wait before retry ``retry_number`` (1-based); ``rand`` in [0, 1)."""
         base = self.initial_interval * self.exponent ** (retry_number - 1)
+        if self.jitter_ms is not None:
+            return min(base + self.jitter_ms * rand, float(self.max_interval)) / 1000.0
         capped = min(float(self.max_interval), base)
         return capped * (1.0 - self.jitter * rand) / 1000.0
 
@@ -97,12 +110,15 @@ class RetryConfig:
     ``strategy`` is ``"backoff"`` or ``"none"``. ``retry_connection_errors`` covers
     connection failures, broken responses and timeouts. ``max_attempts`` counts every
     attempt, the first included. ``status_codes`` holds codes (``429``) or patterns
-    (``"5XX"``).
+    (``"5XX"``); ``status_codes_override``, when not empty, replaces it.
     """
 
     strategy: str = attrs.field(default="backoff")
     backoff: BackoffStrategy = attrs.field(factory=_default_backoff)
     retry_connection_errors: bool = attrs.field(default=True)
+    status_codes_override: tuple[str, ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_status_tuple), validator=_status_pattern
+    )
     max_attempts: int = attrs.field(default=3, kw_only=True)
     status_codes: tuple[str, ...] = attrs.field(
         default=("5XX", "408", "429"),
@@ -122,9 +138,10 @@ class RetryConfig:
             raise ValueError(f"max_attempts must be an integer >= 1, got {value!r}")
 
     def retries_status(self, status: int) -> bool:
-        """Whether ``status`` is one of ``status_codes`` (exactly, or by its ``NXX`` pattern)."""
+        """Whether ``status`` is retried (exactly, or by its ``NXX`` pattern)."""
         code = str(status)
-        return any(p == code or (p.endswith("XX") and p[0] == code[0]) for p in self.status_codes)
+        retried = self.status_codes_override or self.status_codes
+        return any(p == code or (p.endswith("XX") and p[0] == code[0]) for p in retried)
 
 
 #: The defaults, from openapi.yaml's x-speakeasy-retries and x-retry-strategy.

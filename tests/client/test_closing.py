@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -144,11 +146,42 @@ def test_closing_leaves_nothing_open(scenario: Scenario, server: StandInServer) 
 
 
 def test_the_leak_check_sees_a_forgotten_connection(server: StandInServer) -> None:
-    # The check itself: an async call whose client is never closed is seen.
+    # The check itself: an async call whose client is never closed is seen (a client of
+    # yours: this package closes only those it made).
     def forgotten(url: str) -> None:
-        asyncio.run(_sdk(url).credits.get_credits_async())
+        sdk = OpenRouter(api_key=SECRET, server_url=url, async_client=httpx.AsyncClient())
+        asyncio.run(sdk.credits.get_credits_async())
 
     assert _leaks(forgotten, server)
+
+
+#: Scripts that drop a client without closing it: each of its calls leaves a connection
+#: open (the stand-in server keeps it alive), and then nothing refers to the client.
+DROPPED = {
+    "sync": "sdk = OpenRouter(api_key='k', server_url=URL)\nsdk.credits.get_credits()\ndel sdk",
+    # The usual script: the client is a local of the coroutine asyncio.run runs.
+    "async_in_loop": "async def main():\n"
+    "    sdk = OpenRouter(api_key='k', server_url=URL)\n"
+    "    await sdk.credits.get_credits_async()\n"
+    "asyncio.run(main())",
+}
+
+
+@pytest.mark.parametrize("path", DROPPED)
+def test_a_dropped_client_closes_its_connections(path: str, server: StandInServer) -> None:
+    # As the official SDK's: a weakref.finalize closes the httpx clients this object made.
+    script = (
+        "import asyncio, gc, sys\nfrom openrouter_credits import OpenRouter\nURL = sys.argv[1]\n"
+        f"{DROPPED[path]}\ngc.collect()\nprint('done')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-W", "error::ResourceWarning", "-c", script, server.base_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (run.returncode, run.stdout, run.stderr) == (0, "done\n", "")
+    assert server.requests
 
 
 def test_close_after_async_calls_says_what_to_do(server: StandInServer) -> None:

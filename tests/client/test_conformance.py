@@ -78,9 +78,9 @@ DIFFERENCES = (
     Difference(
         "malformed-200",
         "message",
-        "A success whose body is not the documented JSON: both raise ResponseValidationError "
-        "with a message starting 'Response validation failed'; the reason after it is this "
-        "package's own (the official one is pydantic's).",
+        "A success whose body is not the documented JSON, under a JSON Content-Type: both "
+        "raise ResponseValidationError with a message starting 'Response validation failed'; "
+        "the reason after it is this package's own (the official one is pydantic's).",
     ),
     Difference(
         "categories-spaces",
@@ -124,6 +124,32 @@ DIFFERENCES = (
         "are untouched); str(e) explains more than message (the management-key hint, a body "
         "excerpt); error data's model_dump() leaves out unset fields (the official one "
         "gives a sentinel string).",
+    ),
+    Difference(
+        None,
+        None,
+        "The Content-Type is not checked: a body is read as JSON whatever its type, so a "
+        "valid credits body without a JSON type succeeds, a 200 that is not the credits JSON "
+        "(an HTML page) is a ResponseValidationError, and 401, 403 and 500 with the "
+        "documented JSON give the status's error with its data (the official SDK raises "
+        "OpenRouterDefaultError for any type but application/json).",
+    ),
+    Difference(
+        None,
+        None,
+        "A body that does not decode (a Content-Encoding such as gzip that does not decode, "
+        "bytes not valid in the declared charset or in UTF-8, a charset that names no text "
+        "encoding) is refused and named: ResponseValidationError at 200, the status's error "
+        "(data=None) at 401, 403 and 500, OpenRouterDefaultError at other statuses; the "
+        "official SDK lets httpx.DecodingError or a bare UnicodeError through, replaces bytes"
+        " that do not decode by U+FFFD, and reads an unknown charset as UTF-8.",
+    ),
+    Difference(
+        None,
+        None,
+        "Read although the official SDK's parser refuses it (ResponseValidationError): a "
+        "UTF-8 byte order mark, a lone surrogate escape ('\\ud800') in a string, arrays nested"
+        " a few hundred deep.",
     ),
 )
 
@@ -265,6 +291,73 @@ def test_calls_take_the_official_keywords(method: str) -> None:
     ours = getattr(openrouter_credits.client.Credits, method)
     assert parameters(ours) == parameters(theirs)
     assert inspect.iscoroutinefunction(ours) == inspect.iscoroutinefunction(theirs)
+
+
+def official_utils_offered() -> list[str]:
+    """The public classes and functions of the official ``openrouter.utils`` that this
+    package's ``utils`` offers too."""
+    return [
+        name
+        for name in openrouter_credits.utils.__all__
+        if inspect.isclass(getattr(official.utils, name, None))
+        or inspect.isfunction(getattr(official.utils, name, None))
+    ]
+
+
+def test_the_official_utils_names_offered_are_the_retry_types() -> None:
+    assert official_utils_offered() == ["BackoffStrategy", "RetryConfig"]
+
+
+@pytest.mark.parametrize("name", official_utils_offered())
+def test_official_utils_take_the_official_arguments(name: str) -> None:
+    # Their parameters, in their order and kinds, with their defaults; ours may add
+    # keyword-only extensions (jitter=, max_attempts=, status_codes=) and defaults.
+    theirs = inspect.signature(getattr(official.utils, name)).parameters
+    ours = inspect.signature(getattr(openrouter_credits.utils, name)).parameters
+    assert [(p.name, p.kind) for p in ours.values()][: len(theirs)] == [
+        (p.name, p.kind) for p in theirs.values()
+    ]
+    for parameter in theirs.values():
+        if parameter.default is not inspect.Parameter.empty:
+            assert ours[parameter.name].default == parameter.default, parameter.name
+    extensions = list(ours.values())[len(theirs) :]
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in extensions), extensions
+    assert all(p.default is not inspect.Parameter.empty for p in extensions), extensions
+
+
+@pytest.mark.parametrize("retry_number", [1, 2, 5])
+@pytest.mark.parametrize("rand", [0.0, 0.5, 0.999])
+def test_jitter_ms_waits_as_the_official_sdk_waits(
+    retry_number: int, rand: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The official wait: initial * exponent ** retries + uniform(0, jitter_ms), capped.
+    args = (200, 3_000, 2.0, 60_000, 400)
+    monkeypatch.setattr(official.utils.retries.random, "uniform", lambda a, b: a + (b - a) * rand)
+    theirs = official.utils.retries._get_sleep_interval(
+        Exception(), *args[:3], retry_number - 1, args[4]
+    )
+    for ours in (
+        openrouter_credits.utils.BackoffStrategy(*args),
+        openrouter_credits.utils.BackoffStrategy(*args[:4], jitter_ms=args[4]),
+    ):
+        assert ours.interval(retry_number, rand) == pytest.approx(theirs)
+
+
+def test_status_codes_override_replaces_the_retried_statuses_as_the_official_one_does() -> None:
+    backoff = openrouter_credits.utils.BackoffStrategy(1, 1, 1.0, 1)
+    for config in (
+        openrouter_credits.utils.RetryConfig("backoff", backoff, True, ["429"]),
+        openrouter_credits.utils.RetryConfig(
+            strategy="backoff", backoff=backoff, retry_connection_errors=True,
+            status_codes_override=["429"],
+        ),
+    ):  # fmt: skip
+        assert config.retries_status(429) and not config.retries_status(503)
+    # empty or None: the statuses the operation retries by default (official: the same)
+    overrides: tuple[list[str] | None, ...] = ([], None)
+    for override in overrides:
+        config = openrouter_credits.utils.RetryConfig("backoff", backoff, True, override)
+        assert config.retries_status(503) and not config.retries_status(404)
 
 
 def test_the_official_version_is_the_pinned_one() -> None:

@@ -166,8 +166,9 @@ def test_per_call_timeout_overrides(server: StandInServer) -> None:
         ),
         (
             Reply(401, body="<h1>no</h1>", content_type="text/html"),
-            "HTTP 401 Unauthorized: the body is not the documented error JSON (content-type "
-            "text/html, body '<h1>no</h1>' (11 bytes)) (check the API key: OPENROUTER_API_KEY "
+            "HTTP 401 Unauthorized: the body is not the documented error JSON: invalid JSON "
+            "(Expecting value at position 0) (content-type text/html, body '<h1>no</h1>' "
+            "(11 bytes)) (check the API key: OPENROUTER_API_KEY "
             "or api_key=)",
         ),
         (

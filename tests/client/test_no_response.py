@@ -48,6 +48,22 @@ def test_untrusted_certificate_says_so_and_is_not_retried(https: TLSServer) -> N
     assert isinstance(info.value.__cause__, httpx.ConnectError)
 
 
+async def test_untrusted_certificate_on_an_async_call_is_a_connection_error(
+    https: TLSServer,
+) -> None:
+    # httpcore before 1.0.6 let ssl.SSLCertVerificationError escape its anyio backend raw:
+    # the floor in pyproject.toml; make test-matrix runs this at that floor.
+    url = f"https://127.0.0.1:{https.server_address[1]}/api/v1"
+    async with OpenRouter(api_key=SECRET, server_url=url) as sdk:
+        with pytest.raises(errors.APIConnectionError) as info:
+            await sdk.credits.get_credits_async()
+    assert "CERTIFICATE_VERIFY_FAILED" in str(info.value)
+    assert str(info.value).endswith(
+        " (the server's TLS certificate is not trusted: pass a client with verify=...)"
+    )
+    assert isinstance(info.value.__cause__, httpx.ConnectError)
+
+
 def test_trusted_certificate_works(https: TLSServer) -> None:
     url = f"https://127.0.0.1:{https.server_address[1]}/api/v1"
     with (

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
+import json
+import os
 import re
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -97,20 +100,68 @@ def test_any_object_with_a_debug_method_is_a_debug_logger(server: StandInServer)
     ]
 
 
-def test_openrouter_debug_sets_up_logging_at_debug_level(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENROUTER_DEBUG", "1")
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    root.handlers = []  # as in a program that set up no logging (pytest adds its own)
-    root.setLevel(logging.WARNING)
-    try:
-        OpenRouter(api_key=SECRET)
-        assert (root.level, len(root.handlers)) == (logging.DEBUG, 1)
-    finally:
-        for handler in root.handlers:
-            handler.close()
-        root.handlers = handlers
-        root.setLevel(level)
+#: A fresh interpreter (logging is process-wide): the root logger and the package
+#: logger after two clients, as the official repository's tests/test_logger.py probes it.
+LOGGING_PROBE = """
+import json, logging, sys
+{setup}
+root = logging.getLogger()
+before = [root.level, len(root.handlers)]
+from openrouter_credits import OpenRouter
+OpenRouter(api_key="x")
+OpenRouter(api_key="x")  # twice: handlers must not stack
+mine = logging.getLogger("openrouter_credits")
+print(json.dumps([before, [root.level, len(root.handlers)], mine.level, len(mine.handlers)]))
+"""
+
+
+def _logging_after(setup: str = "", **env: str) -> list[Any]:
+    base = {k: v for k, v in os.environ.items() if k != "OPENROUTER_DEBUG"}
+    out = subprocess.run(
+        [sys.executable, "-c", LOGGING_PROBE.format(setup=setup)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**base, **env},
+        timeout=60,
+    ).stdout
+    result: list[Any] = json.loads(out.splitlines()[-1])
+    return result
+
+
+def test_openrouter_debug_sets_the_package_logger_and_leaves_the_root_alone() -> None:
+    # No logging.basicConfig: the root logger stays WARNING without handlers; the package
+    # logger is at DEBUG with one handler of its own, not two after a second client.
+    assert _logging_after(OPENROUTER_DEBUG="1") == [[30, 0], [30, 0], 10, 1]
+
+
+def test_without_openrouter_debug_no_logging_is_touched() -> None:
+    assert _logging_after() == [[30, 0], [30, 0], 0, 0]
+
+
+def test_openrouter_debug_adds_no_handler_when_the_application_configured_logging() -> None:
+    # The application's root handlers show the records: a second handler would print
+    # every record twice.
+    setup = "logging.basicConfig(level=logging.INFO)"
+    assert _logging_after(setup, OPENROUTER_DEBUG="1") == [[20, 1], [20, 1], 10, 0]
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n"])
+def test_a_blank_api_key_is_not_given(
+    blank: str, server: StandInServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As in the official SDK: api_key=os.getenv("MY_KEY", "") falls back to the variable.
+    monkeypatch.setenv("OPENROUTER_API_KEY", "from-env")
+    with OpenRouter(api_key=blank, server_url=server.base_url) as sdk:
+        sdk.credits.get_credits()
+        assert "api_key=<from env>" in repr(sdk)
+    assert server.requests[-1].headers["authorization"] == "Bearer from-env"
+    monkeypatch.delenv("OPENROUTER_API_KEY")
+    with (
+        OpenRouter(api_key=blank, server_url=server.base_url) as sdk,
+        pytest.raises(errors.MissingAPIKeyError),
+    ):
+        sdk.credits.get_credits()
 
 
 def test_a_key_callable_returning_a_non_str_is_named(server: StandInServer) -> None:

@@ -104,6 +104,15 @@ def test_exponential_backoff_without_jitter() -> None:
     assert backoff.interval(30, 0.0) == 60.0  # capped at max_interval
 
 
+def test_jitter_ms_adds_up_to_that_many_milliseconds_within_max_interval() -> None:
+    # The official SDK's rule (its own values are compared in test_conformance.py).
+    backoff = BackoffStrategy(1000, 1_500, 2, 3_600_000, 400)
+    assert [backoff.interval(1, 0.0), backoff.interval(1, 0.5)] == [1.0, 1.2]
+    assert backoff.interval(1, 0.999) == pytest.approx(1.4, abs=1e-3)
+    assert backoff.interval(2, 0.5) == 1.5  # 2 s + 0.2 s, capped at max_interval
+    assert BackoffStrategy(1000, 9_000, 2, 9_000, jitter_ms=0).interval(2, 0.9) == 2.0
+
+
 def test_jitter_only_shortens() -> None:
     backoff = BackoffStrategy(1000, 60_000, 2, 3_600_000, jitter=0.25)
     assert backoff.interval(1, 0.0) == 1.0
@@ -312,6 +321,14 @@ def test_retry_after_values(headers: dict[str, str], seconds: float | None) -> N
         (
             lambda: BackoffStrategy(1, 1, 1, 1, jitter=2),
             "jitter must be between 0 and 1, got 2",
+        ),
+        (
+            lambda: BackoffStrategy(1, 1, 1, 1, -1),
+            "jitter_ms must be a number >= 0 or None, got -1",
+        ),
+        (
+            lambda: RetryConfig("backoff", BackoffStrategy(1, 1, 1, 1), True, ["6XX"]),
+            "status_codes_override: '6XX' is not a status code or a 'NXX' pattern",
         ),
         (lambda: RetryConfig("sometimes"), "strategy must be 'backoff' or 'none', got 'sometimes'"),
         (lambda: RetryConfig(max_attempts=0), "max_attempts must be an integer >= 1, got 0"),

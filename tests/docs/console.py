@@ -96,8 +96,9 @@ def blocks(page: Path) -> list[Block]:
 
 
 def normalise(text: str, directory: Path | None = None) -> str:
-    """What may differ from run to run made the same: ports, times, dates, versions, the
-    directory the page ran in (shown as ``/tmp/<name>``), trailing blanks."""
+    """What may differ from run to run made the same: ports, times, dates, Python's and this
+    package's versions (the docs need no edit at each release), the directory the page ran
+    in (shown as ``/tmp/<name>``), trailing blanks."""
     if directory is not None:
         text = text.replace(str(directory), "/tmp/DIR")
     text = re.sub(r"/tmp/[\w.-]+", "/tmp/DIR", text)
@@ -106,6 +107,7 @@ def normalise(text: str, directory: Path | None = None) -> str:
     text = re.sub(r"\b1[6-9]\d{8}(\.\d+)?\b", "TIMESTAMP", text)  # Unix times
     text = re.sub(r"^Date: .*$", "Date: DATE", text, flags=re.M)
     text = re.sub(r"(?i)\b(python)/\d+\.\d+\.\d+", r"\1/VERSION", text)
+    text = re.sub(r"\b(openrouter[-_]credits[-/ ])\d+\.\d+\.\d+\w*", r"\1VERSION", text)
     lines = [line.rstrip() for line in text.strip("\n").splitlines()]
     return "\n".join(lines)
 

@@ -139,7 +139,7 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
         stand_in(Reply(body={"data": {"total_credits": 1}})),
         errors.ResponseValidationError,
         1,
-        message="'total_usage' is missing",
+        message="$.data.total_usage is required but missing",
     ),
     Scenario(
         "200-extra-unknown-fields",

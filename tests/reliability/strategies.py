@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any, Final
 
+import httpx
 from hypothesis import strategies as st
 from openrouter_credits import errors
 from openrouter_credits.testing import Fault, Reply
@@ -65,11 +66,14 @@ def valid_error(body: object) -> bool:
     )
 
 
-def parsed(content: bytes) -> object:
-    """The body as JSON, or ``...`` when it is not JSON."""
+def parsed(content: bytes, content_type: str | None = None) -> object:
+    """The body as JSON by docs/client.md "Bodies and encodings" (the declared charset, else UTF-8
+    with a byte order mark tolerated; strict), or ``...`` when it is not JSON."""
+    headers = {"content-type": content_type} if content_type else {}
+    charset = httpx.Response(200, headers=headers).charset_encoding
     try:
-        return json.loads(content)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        return json.loads(content.decode(charset or "utf-8-sig"))
+    except (ValueError, LookupError):  # JSONDecodeError, UnicodeDecodeError, no such codec
         return ...
 
 

@@ -65,8 +65,8 @@ def check(reply: Reply, outcome: Outcome, attempts: int) -> None:
     if isinstance(outcome, Exception):
         assert isinstance(outcome, errors.OpenRouterBaseError), describe(outcome)
         scan(*exception_texts(outcome))
-    content = reply.payload()[0]
-    body = parsed(content)
+    content, content_type = reply.payload()
+    body = parsed(content, content_type)
     status = reply.status
     expected: type[Outcome]
     if status == 200:

@@ -8,6 +8,7 @@ compare the wheel with the package tree). The version tests check that
 
 from __future__ import annotations
 
+import ast
 import email.parser
 import os
 import re
@@ -15,6 +16,7 @@ import stat
 import subprocess
 import sys
 import tarfile
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -187,7 +189,34 @@ def test_wheel_holds_the_package_and_nothing_else(dist: Path) -> None:
     assert "openrouter-credits = openrouter_credits.cli:main" in entry_points
     headers = email.parser.Parser().parsestr(metadata)
     assert headers["Name"] == "openrouter-credits"
-    assert sorted(headers.get_all("Requires-Dist") or []) == ["attrs>=23.1", "httpx<1,>=0.27"]
+    assert sorted(headers.get_all("Requires-Dist") or []) == [
+        "anyio<5,>=4.0",
+        "attrs>=23.1",
+        "httpcore<2,>=1.0.6",
+        "httpx<1,>=0.27",
+    ]
+
+
+def _imported_distributions() -> set[str]:
+    """The third-party top-level modules the package's code imports (generated code too)."""
+    found: set[str] = set()
+    for path in (ROOT / "overlays" / NAME).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found.update(alias.name.partition(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                found.add(node.module.partition(".")[0])
+    return found - set(sys.stdlib_module_names) - {NAME, "__future__"}
+
+
+def test_every_package_the_code_imports_is_declared() -> None:
+    # Declared, so that the ranges pip sees are the ones make test-matrix tests, and not
+    # whatever httpx happens to allow.
+    declared = {
+        re.match(r"[A-Za-z0-9_.-]+", line).group(0)  # type: ignore[union-attr]
+        for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    assert _imported_distributions() == declared
 
 
 def test_sdist_has_no_symlinks_duplicates_or_stray_files(dist: Path) -> None:

@@ -3,24 +3,33 @@ written in a copy of the repository with a new optional field upstream, then ``m
 there with the tests that depend on the spec and the release state.
 
 The copy imports its own package (``PYTHONPATH``), so the public API the release check
-sees is the regenerated one; the shared ``.venv`` is never rebuilt from the copy.
+sees is the regenerated one; the shared ``.venv`` is never rebuilt from the copy. The page
+starts right after a release: the copy is made so (``make release-record``), whatever state
+the tree is in, and the page's versions and field name are read as that release's, the
+next one and a field upstream does not have yet.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Final
 
 import pytest
 
+from tools.api_changes import Level, next_version
+
 from ..docs.console import ROOT, Session, blocks, copy_repository, session_env
 from ..docs.test_examples import compare
 from .test_end_to_end import add_optional_field
 
 PAGE: Final = ROOT / "CONTRIBUTING.md"
-#: The field upstream adds (not the one tests/spec/test_end_to_end.py adds after it).
-NEW_FIELD: Final = "reserved_credits"
+#: The field upstream adds on the page (not the one tests/spec/test_end_to_end.py adds),
+#: the release the page starts from and the version it bumps to.
+PAGE_FIELD: Final = "reserved_credits"
+PAGE_RELEASE: Final = "0.1.0"
+PAGE_NEXT: Final = "0.1.1"
 DIRECTIVE: Final = "run by tests/spec/test_upstream_workflow.py"
 #: What ``make test`` runs at the end: the tests that read the spec and the release state.
 DEPENDENT_TESTS: Final = (
@@ -36,11 +45,26 @@ DEPENDENT_TESTS: Final = (
 def test_the_documented_upstream_change_ends_green(tmp_path: Path) -> None:
     (block,) = [b for b in blocks(PAGE) if b.directive == DIRECTIVE]
     repo = copy_repository(tmp_path / "repo")
-    pinned = ROOT / "spec" / "upstream" / "openrouter-openapi.yaml"
-    download = tmp_path / "openrouter-openapi.yaml"  # ../openrouter-openapi.yaml, as written
-    download.write_text(add_optional_field(pinned.read_text(encoding="utf-8"), NEW_FIELD))
     env = {**session_env(repo), "PYTHONPATH": str(repo / "overlays")}
-    commands = block.commands()
+    pinned = (ROOT / "spec" / "upstream" / "openrouter-openapi.yaml").read_text(encoding="utf-8")
+    field = next(
+        name
+        for name in (PAGE_FIELD, *(f"{PAGE_FIELD}_{n}" for n in range(2, 100)))
+        if f" {name}:\n" not in pinned
+    )
+    download = tmp_path / "openrouter-openapi.yaml"  # ../openrouter-openapi.yaml, as written
+    download.write_text(add_optional_field(pinned, field))
+    with Session(repo, env) as session:
+        recorded = session.run("make release-record")
+    assert re.search(r"spec/released/ (now|already) records", recorded), recorded
+    release = (repo / "spec" / "released" / "version").read_text(encoding="utf-8").strip()
+    bumped = next_version(release, Level.MINOR)
+
+    def adapt(text: str) -> str:
+        text = text.replace(PAGE_NEXT, "\0").replace(PAGE_RELEASE, release)
+        return text.replace("\0", bumped).replace(PAGE_FIELD, field)
+
+    commands = [(adapt(command), adapt(expected)) for command, expected in block.commands()]
     assert commands[-1][0] == "make test", "the workflow ends with make test"
     problems = []
     with Session(repo, env) as session:

@@ -17,7 +17,10 @@ import httpx
 from .. import errors
 from .._constants import DECODE_PIECE_BYTES, MAX_BODY_BYTES
 
-__all__ = ["aread", "read"]
+__all__ = ["DECODE_FAILURE", "aread", "read"]
+
+#: The ``extensions`` key saying that a Content-Encoding did not decode.
+DECODE_FAILURE = "openrouter_credits.decode_failure"
 
 
 def _bounded_by_its_length(response: httpx.Response, deadline: float | None) -> bool:
@@ -110,24 +113,23 @@ class _Decoded:
         self.body += chunk
 
     def finish(self, error: httpx.DecodingError | None = None) -> httpx.Response:
-        """The decoded response; or, after ``error``, a ResponseValidationError saying so."""
+        """The decoded response (after ``error``: the part decoded, marked DECODE_FAILURE)."""
         plain = httpx.Headers(self.response.headers)
         del plain["content-encoding"]
         plain.pop("content-length", None)
-        decoded = httpx.Response(
+        extensions = {}
+        if error is not None:
+            encoding = self.response.headers.get("content-encoding")
+            extensions[DECODE_FAILURE] = (
+                f"the body does not decode as its Content-Encoding {encoding!r} says"
+            )
+        return httpx.Response(
             self.response.status_code,
             headers=plain,
             content=bytes(self.body),
             request=self.response.request,
+            extensions=extensions,
         )
-        if error is None:
-            return decoded
-        encoding = self.response.headers.get("content-encoding")
-        raise errors.ResponseValidationError(
-            f"HTTP {decoded.status_code}: the body does not decode as its "
-            f"Content-Encoding {encoding!r} says",
-            decoded,
-        ) from error
 
 
 def read(response: httpx.Response, deadline: float | None) -> httpx.Response:

@@ -87,6 +87,16 @@ def unrecognized(words: list[str]) -> str:
     return "; ".join(parts)
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """``-w, --warning RANGE`` on every Python (3.13's way)."""
+
+    def _format_action_invocation(self, action: argparse.Action) -> str:
+        if not action.option_strings or action.nargs == 0:
+            return super()._format_action_invocation(action)
+        value = self._format_args(action, self._get_default_metavar_for_optional(action))
+        return f"{', '.join(action.option_strings)} {value}"
+
+
 class RejectKeyArgument(argparse.Action):
     """``--api-key``: refused, without echoing the value, so it is never taken for a prefix
     of ``--api-key-file`` nor printed back."""

@@ -84,7 +84,7 @@ def _build_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
         allow_abbrev=False,  # --api-key must never be read as an abbreviation
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=common.HelpFormatter,
         description=(
             "Show an OpenRouter account's total credits, total usage and remaining credits\n"
             "(total minus usage), from GET /credits. Needs a management key: "

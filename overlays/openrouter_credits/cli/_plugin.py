@@ -81,7 +81,7 @@ def _build_parser() -> _Parser:
     parser = _Parser(
         prog=PROG,
         allow_abbrev=False,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=common.HelpFormatter,
         description=(
             "Monitoring plugin: check an OpenRouter account's remaining credits (total credits\n"
             f"minus usage, GET /credits). Key: {API_KEY_ENV} or --api-key-file (a "
