@@ -1,7 +1,7 @@
 """1. Per call: wall and CPU time of one call, per contender, interleaved rounds.
 
-Sync: raw ``httpx.Client.get(url).json()`` (the floor), this package's ``get_credits()``,
-the generated call alone and the official SDK's ``credits.get_credits()``; async: raw
+Sync: raw ``httpx.Client.get(url).json()`` (the floor), this package's ``get_credits()``
+and the official SDK's ``credits.get_credits()``; async: raw
 ``httpx.AsyncClient.get(url).json()`` awaited in a loop (the async floor) and
 ``get_credits_async()`` the same way, on one event loop. Each on its own keep-alive
 client: warm-up, then rounds of back-to-back calls with the order rotated per round. How
@@ -23,8 +23,6 @@ from typing import Any
 
 import httpx
 from openrouter_credits import OpenRouter
-from openrouter_credits._generated.api.credits_ import get_credits as generated_op
-from openrouter_credits._generated.client import AuthenticatedClient
 
 from bench.servers import Server
 from bench.settings import (
@@ -108,8 +106,6 @@ def contenders(base_url: str, stack: contextlib.ExitStack) -> list[Contender]:
     raw = stack.enter_context(httpx.Client(headers=AUTH_HEADERS))
     url = base_url + "/credits"
     package = stack.enter_context(OpenRouter(api_key=API_KEY, server_url=base_url))
-    generated = AuthenticatedClient(base_url=base_url, token=API_KEY)
-    stack.callback(generated.get_httpx_client().close)
     out = [
         Contender(
             "raw",
@@ -121,12 +117,6 @@ def contenders(base_url: str, stack: contextlib.ExitStack) -> list[Contender]:
             "package",
             "openrouter_credits `get_credits()` (default retries, headers)",
             package.credits.get_credits,
-            lambda r: float(r.data.total_credits),
-        ),
-        Contender(
-            "generated",
-            "generated `get_credits.sync()` alone",
-            lambda: generated_op.sync(client=generated),
             lambda r: float(r.data.total_credits),
         ),
     ]

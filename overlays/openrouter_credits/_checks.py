@@ -43,11 +43,9 @@ _PLANS: dict[type[Any], tuple[_Field, ...]] = {}
 
 
 class _Names(dict[str, Any]):
-    """The names in generated annotations; a model loads when named."""
-
     def __missing__(self, name: str) -> Any:
         if name not in _models.__all__:
-            raise KeyError(name)  # a builtin: eval looks there next
+            raise KeyError(name)  # a builtin
         return getattr(_models, name)
 
 

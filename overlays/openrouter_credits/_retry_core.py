@@ -73,7 +73,6 @@ def _fits_budget(config: RetryConfig, wait: float, elapsed: float) -> bool:
 
 
 def _ends_in_time(ends_by: float | None, now: float, wait: float) -> bool:
-    # A whole run's deadline (a command's --deadline).
     return ends_by is None or now + wait <= ends_by
 
 

@@ -12,7 +12,6 @@ transport.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import threading
@@ -20,7 +19,7 @@ import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Final, Self, overload
+from typing import TYPE_CHECKING, Any, Final, Self, overload
 
 import httpx
 
@@ -307,6 +306,9 @@ class OpenRouter:
         return result_or_raise(response, key)
 
 
+if TYPE_CHECKING:
+    import asyncio
+
 _CLOSING: Final[set[asyncio.Task[None]]] = set()
 
 
@@ -318,6 +320,8 @@ def _close_dropped(made: dict[str, Any]) -> None:
         sync_client.close()
     if async_client is None:
         return
+    import asyncio  # not at import: the commands do without
+
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:

@@ -60,10 +60,9 @@ def test_header_names_the_server_and_the_machine(report: str) -> None:
 
 def test_per_call_rows(report: str) -> None:
     assert row(report, "raw `httpx")[3:] == ["1.00\N{MULTIPLICATION SIGN}"] * 4
-    for label in ("openrouter_credits `get_credits()`", "generated `get_credits.sync()`"):
-        cells = row(report, label)
-        assert re.fullmatch(NUMBER, cells[1]) and re.fullmatch(NUMBER, cells[2])
-        assert all(re.fullmatch(RATIO, c) for c in cells[3:]), cells
+    cells = row(report, "openrouter_credits `get_credits()`")
+    assert re.fullmatch(NUMBER, cells[1]) and re.fullmatch(NUMBER, cells[2])
+    assert all(re.fullmatch(RATIO, c) for c in cells[3:]), cells
     sdk = row(report, "official `openrouter` SDK `credits")
     if SDK_INSTALLED:
         assert re.fullmatch(NUMBER, sdk[1]), sdk

@@ -1,25 +1,10 @@
-"""One attempt on the wire: send, read the body within its bounds, say what went wrong.
+"""One attempt on the wire: send, read the body within its bounds (:mod:`.body`), and say
+what went wrong; the one place that maps httpx's errors to ours.
 
-Every phase of an attempt (connecting, the TLS handshake, sending, waiting for the status
-line, the header block, 1XX interim responses, the body) is bounded, in total, by the
-attempt's timeout (:func:`budget`), one mechanism per path:
-
-- sync: the httpx clients this package makes (:func:`sync_client`, in :mod:`._clamped`)
-  hold an httpcore network backend whose streams clamp every connect/read/write timeout
-  to the time left before the attempt's deadline, which :func:`attempt` sets; past it
-  they raise httpx's own timeout errors, so httpcore closes the connection;
-- async: :func:`aattempt` runs the attempt in an anyio cancel scope (asyncio and trio),
-  for any client, and turns the scope's expiry into :class:`AttemptTimeout`.
-
-A :func:`deadline` around a sync call (a command's ``--deadline``) bounds it all.
-
-A sync client you bring keeps its own transport: there only httpx's per-phase timeouts
-and a whole-body deadline (checked between reads) hold. The body is read within its
-bounds by :mod:`._body`. A transport failure is classified as a
-:class:`~._retry_core.Failure` for the retry core, and mapped to this package's
-:class:`~.errors.NoResponseError` family when the call gives up: this module is the one
-place that maps httpx's errors to ours. The README's "Slow servers" and "Errors" sections
-say what holds for users.
+Every phase is bounded, in total, by the attempt's timeout (:func:`budget`): on the
+package's sync clients by the clamped backend (:mod:`.clamped`), on async ones by an anyio
+cancel scope (:func:`aattempt`). How and why: docs/maintaining/attempt-deadline.md; what
+holds for users: docs/retries-and-timeouts.md#slow-servers.
 """
 
 from __future__ import annotations

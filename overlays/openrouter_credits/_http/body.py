@@ -1,10 +1,6 @@
 """Reading one response body within its bounds: the size limit, the decoded-size limit
-and, for a sync client you bring, the whole-body deadline.
-
-A body its Content-Length frames is read as it is; any other through a small stream
-wrapper (:class:`_Bounded`) and, when content-encoded, decoded in small steps with a
-bound (:class:`_Decoded`): a gzip bomb is refused, not inflated. What users can rely
-on: docs/client.md#redirects-and-the-response-body.
+and, for a sync client you bring, the whole-body deadline (a gzip bomb is refused, not
+inflated). What users can rely on: docs/client.md#redirects-and-the-response-body.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """The sync attempt deadline: an httpcore network backend that clamps every timeout.
 
-:func:`sync_client` makes the httpx clients this package uses for sync calls; their
-streams shorten each connect, TLS handshake, read and write to the time left before the
-current attempt's deadline (set by :func:`deadline` around one attempt), and past it raise
-httpx's own timeout errors, so httpcore closes the connection.
-docs/maintaining/attempt-deadline.md says why it sits here.
+:func:`sync_client`'s streams end each connect, TLS handshake, read and write by the
+:func:`deadline` in force. How and why: docs/maintaining/attempt-deadline.md.
 """
 
 from __future__ import annotations
@@ -117,7 +114,7 @@ def sync_client(
     return client
 
 
-class deadline:  # not a generator: cheaper, once per attempt
+class deadline:  # not a generator: cheaper
     """Within the block, clamped streams end by ``seconds`` from now, or by an outer
     deadline (a whole run's) if sooner."""
 

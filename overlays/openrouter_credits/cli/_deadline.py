@@ -1,15 +1,7 @@
-"""One read of ``GET /credits`` within an overall deadline, retries included.
-
-Used by ``openrouter-credits --deadline`` and ``check_openrouter_credits -t``. Two layers:
-
-- the plan (:func:`fit`): each attempt's timeout is at most the deadline, and the retry
-  budget (``max_elapsed_time``) is the deadline, so the client itself gives up in time with
-  the last real outcome (a 503, a refused connection) where it can;
-- the hard bound (:func:`read_credits`): the sync call runs within a clamped deadline
-  (every socket operation and retry wait ends by it); a timeout at the deadline is
-  :class:`DeadlineExceeded`.
-
-The README's Monitoring section documents the options.
+"""One read of ``GET /credits`` within an overall deadline, retries included (both
+commands): :func:`fit` cuts each attempt's timeout and the retry budget to it, and
+:func:`read_credits` bounds the sync call by it. docs/monitoring.md documents the
+options; docs/maintaining/attempt-deadline.md the bound.
 """
 
 from __future__ import annotations
