@@ -33,10 +33,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
-if TYPE_CHECKING:  # loaded with the first error; named in quotes below
-    from ._generated.models.forbidden_response import ForbiddenResponse  # noqa: F401
-    from ._generated.models.internal_server_response import InternalServerResponse  # noqa: F401
-    from ._generated.models.unauthorized_response import UnauthorizedResponse  # noqa: F401
+if TYPE_CHECKING:  # loaded with the first error
+    from . import models  # noqa: F401 (named in quotes below)
 
 __all__ = [
     "APIConnectionError",
@@ -112,15 +110,15 @@ class _DocumentedError(OpenRouterError, Generic[_Data]):
         self.data: _Data | None = data
 
 
-class UnauthorizedResponseError(_DocumentedError["UnauthorizedResponse"]):
+class UnauthorizedResponseError(_DocumentedError["models.UnauthorizedResponse"]):
     """401: the key is missing, malformed, revoked or unknown."""
 
 
-class ForbiddenResponseError(_DocumentedError["ForbiddenResponse"]):
+class ForbiddenResponseError(_DocumentedError["models.ForbiddenResponse"]):
     """403: the key is valid but may not read credits (``/credits`` needs a management key)."""
 
 
-class InternalServerResponseError(_DocumentedError["InternalServerResponse"]):
+class InternalServerResponseError(_DocumentedError["models.InternalServerResponse"]):
     """500: OpenRouter failed (after the retries)."""
 
 
