@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
-if TYPE_CHECKING:  # loaded with the first error
+if TYPE_CHECKING:
     from . import models  # noqa: F401 (named in quotes below)
 
 __all__ = [
