@@ -18,6 +18,7 @@ GENERATE = $(BIN)/openapi-python-client generate --path openapi.yaml \
 	--config generator-config.yaml --meta none --overwrite
 
 .PHONY: help setup lock generate spec check check-generated check-spec lint typecheck test wheel demo clean
+.PHONY: test-under-load
 .PHONY: publish vendor wheelhouse contract-setup
 .PHONY: bench system-deps mutation test-matrix
 .PHONY: check-release release-record changelog api-changes
@@ -110,9 +111,22 @@ typecheck: $(STAMP) ## mypy --strict on overlays, tests, tools, bench
 # arguments (e.g. -x, a path).
 PYTEST_WORKERS ?= 3
 PYTEST_ARGS ?=
+PYTEST = $(BIN)/python -m pytest -n $(PYTEST_WORKERS) \
+	$(if $(filter-out 0,$(PYTEST_WORKERS)),--dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
 test: check contract-setup ## make check, npm ci for Prism (first run), then the test suite (PYTEST_WORKERS=3; 0: serially)
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) \
-	  $(if $(filter-out 0,$(PYTEST_WORKERS)),--dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
+	$(PYTEST)
+
+# The suite on a busy machine (a user's CI often is one): LOAD processes (default: one a
+# core) spin at normal priority for the whole run, as other jobs would. They stop when
+# pytest ends, however it ends (and by themselves if this shell is gone). Plain Python
+# loops, not a stress tool: nothing to install (CONTRIBUTING "Running the suite").
+LOAD ?= $(shell nproc 2>/dev/null || echo 2)
+SPIN := import os; parent = os.getppid(); exec("while os.getppid() == parent: pass")
+test-under-load: check contract-setup ## make test with LOAD busy processes beside it (default: one a core)
+	@pids=""; trap 'kill $$pids 2>/dev/null' EXIT; \
+	for _ in $$(seq $(LOAD)); do $(BIN)/python -c '$(SPIN)' & pids="$$pids $$!"; done; \
+	echo "make test-under-load: $(LOAD) busy processes beside pytest:$$pids"; \
+	$(PYTEST)
 
 # The built wheel in fresh venvs, resolved by uv from its own metadata at the lowest and the
 # newest versions its ranges allow, on every CPython >= 3.11 here; a subset of the suite in

@@ -1,6 +1,6 @@
 """The API change report: what changed between two API descriptions, for this client's users.
 
-``python -m tools.api_changes [--old PATH | --old git:REV] [--new PATH] [--base-version V]``
+``python -m tools.api_changes [--old PATH | --old git:REV] [--new PATH]``
 
 Compares two descriptions of this package's slice (by default the last release's,
 ``spec/released/openapi.yaml``, against ``openapi.yaml``) operation by operation, prints
@@ -365,10 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--old", default=str(RELEASED_SPEC), help="a file, or git:REV")
     parser.add_argument("--new", default="openapi.yaml")
-    parser.add_argument("--base-version", help=f"--old's version (default: {RELEASED_VERSION})")
     args = parser.parse_args(argv)
-    base, label, git = args.base_version, args.old, args.old.startswith("git:")
-    if base is None and args.old == str(RELEASED_SPEC) and RELEASED_VERSION.exists():
+    base, label, git = None, args.old, args.old.startswith("git:")
+    if args.old == str(RELEASED_SPEC) and RELEASED_VERSION.exists():  # the bump from there
         base = RELEASED_VERSION.read_text(encoding="utf-8").strip()
         label = f"{args.old} (release {base})"
     try:

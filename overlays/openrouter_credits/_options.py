@@ -1,21 +1,19 @@
 """The options of the client and of a call, checked before anything is sent.
 
-``CallOptions`` holds the official ``get_credits`` keywords, written once; ``takes_options``
-gives them to ``Credits.get_credits`` and ``get_credits_async`` as explicit signatures.
-The constructor's checks are the small functions below. README "Keywords" and
-"Migrating from the official SDK" say what each option means.
+``CallOptions`` checks the official ``get_credits`` keywords (``Credits.get_credits`` and
+``get_credits_async`` spell them out and hand them here). The constructor's checks are the
+small functions below. README "Keywords" and "Migrating from the official SDK" say what each
+option means.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 import ipaddress
 import logging
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Concatenate, Final, ParamSpec, Protocol, TypeVar, cast
+from typing import Any, Final, Protocol
 
 import httpx
 
@@ -39,7 +37,6 @@ __all__ = [
     "resolve_api_key",
     "retry_config",
     "server_url",
-    "takes_options",
     "timeout",
 ]
 
@@ -112,53 +109,6 @@ class CallOptions:
             if isinstance(name, str) and name.lower() == "authorization":
                 raise ValueError("http_headers may not set Authorization: pass api_key instead")
             self.extra_headers[name] = check_header(name, value)
-
-
-_P = ParamSpec("_P")
-_S = TypeVar("_S")  # the class of the method (``Credits``)
-_T = TypeVar("_T")
-
-
-def takes_options(
-    options: Callable[_P, CallOptions],
-) -> Callable[[Callable[[_S, CallOptions], _T]], Callable[Concatenate[_S, _P], _T]]:
-    """Give a ``(self, call)`` method the keywords of ``options`` (``CallOptions``).
-
-    The result has the explicit signature ``inspect.signature`` shows and mypy checks
-    (ParamSpec), and stays a coroutine function when ``impl`` is one.
-    """
-
-    def decorate(
-        impl: Callable[[_S, CallOptions], _T],
-    ) -> Callable[Concatenate[_S, _P], _T]:
-        method: Callable[..., Any]
-        # Calls without options share one (none is ever changed).
-        plain = cast("Callable[[], CallOptions]", options)()
-        if inspect.iscoroutinefunction(impl):
-
-            async def method(self: _S, *args: Any, **kwargs: Any) -> Any:
-                call = options(*args, **kwargs) if args or kwargs else plain
-                return await cast(Any, impl)(self, call)
-
-        else:
-
-            def method(self: _S, *args: Any, **kwargs: Any) -> Any:
-                return impl(self, options(*args, **kwargs) if args or kwargs else plain)
-
-        wrapper: Any = functools.update_wrapper(method, impl)
-        del wrapper.__wrapped__
-        own = inspect.signature(impl)
-        params = list(inspect.signature(options).parameters.values())
-        wrapper.__signature__ = own.replace(
-            parameters=[next(iter(own.parameters.values())), *params]
-        )
-        wrapper.__annotations__ = {
-            **{p.name: p.annotation for p in params},
-            "return": own.return_annotation,
-        }
-        return cast("Callable[Concatenate[_S, _P], _T]", method)
-
-    return decorate
 
 
 def retry_config(value: RetryConfig | Unset | None, default: RetryConfig) -> RetryConfig:

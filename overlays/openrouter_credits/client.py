@@ -29,7 +29,7 @@ from ._generated.api.credits_ import get_credits as _op
 from ._generated.models.get_credits_response import GetCreditsResponse
 from ._headers import USER_AGENT, attribution
 from ._http import attempt as _transport
-from ._options import ApiKey, CallOptions, DebugLogger, takes_options
+from ._options import ApiKey, CallOptions, DebugLogger
 from ._responses import result_or_raise
 from .retries import DEFAULT_RETRY_CONFIG, RetryConfig
 from .utils import UNSET, Unset
@@ -264,8 +264,8 @@ class OpenRouter:
         url = self._url
         if call.server_url:
             url = _options.credits_url(_options.check_server_url(call.server_url))
-            # the caller of get_credits: _build, _get_credits, Credits, takes_options' wrapper
-            self._warn_if_plain_http(url, stacklevel=6)
+            # the caller of get_credits: _build, _get_credits, Credits.get_credits
+            self._warn_if_plain_http(url, stacklevel=5)
         timeout = (
             _options.timeout(call.timeout_ms)
             or (None if owned else self._timeout)
@@ -341,12 +341,50 @@ class Credits:
     def __init__(self, sdk: OpenRouter) -> None:
         self._sdk = sdk
 
-    @takes_options(CallOptions)
-    def get_credits(self, call: CallOptions) -> GetCreditsResponse:
+    # The official get_credits keywords, written out as httpx and openai-python do, so that
+    # help(), IDEs and griffe (the release check) see them; CallOptions checks them.
+    def get_credits(
+        self,
+        *,
+        http_referer: str | None = None,
+        x_open_router_title: str | None = None,
+        x_open_router_categories: str | Sequence[str] | None = None,
+        retries: RetryConfig | Unset | None = UNSET,
+        server_url: str | None = None,
+        timeout_ms: float | None = None,
+        http_headers: Mapping[str, str] | None = None,
+    ) -> GetCreditsResponse:
         """Total credits purchased and used (``GET /credits``; needs a management key)."""
+        call = CallOptions(
+            http_referer=http_referer,
+            x_open_router_title=x_open_router_title,
+            x_open_router_categories=x_open_router_categories,
+            retries=retries,
+            server_url=server_url,
+            timeout_ms=timeout_ms,
+            http_headers=http_headers,
+        )
         return self._sdk._get_credits(call)
 
-    @takes_options(CallOptions)
-    async def get_credits_async(self, call: CallOptions) -> GetCreditsResponse:
+    async def get_credits_async(
+        self,
+        *,
+        http_referer: str | None = None,
+        x_open_router_title: str | None = None,
+        x_open_router_categories: str | Sequence[str] | None = None,
+        retries: RetryConfig | Unset | None = UNSET,
+        server_url: str | None = None,
+        timeout_ms: float | None = None,
+        http_headers: Mapping[str, str] | None = None,
+    ) -> GetCreditsResponse:
         """The async form of :meth:`get_credits`."""
+        call = CallOptions(
+            http_referer=http_referer,
+            x_open_router_title=x_open_router_title,
+            x_open_router_categories=x_open_router_categories,
+            retries=retries,
+            server_url=server_url,
+            timeout_ms=timeout_ms,
+            http_headers=http_headers,
+        )
         return await self._sdk._get_credits_async(call)

@@ -17,6 +17,8 @@ from openrouter_credits.testing import Fault, Reply, StandInServer
 
 KEY = "sk-or-v1-DEADLINE-SENTINEL-00ff00ff"
 CLI = [sys.executable, "-m", "openrouter_credits"]
+#: Added to a never-hang bound: scheduling on a busy machine (make test-under-load).
+SLACK = 10.0
 
 
 def test_fit_without_a_deadline_changes_nothing() -> None:
@@ -33,14 +35,16 @@ def test_fit_bounds_the_attempts_and_the_retry_budget() -> None:
 
 
 def test_hard_bound_cancels_a_hung_attempt(server: StandInServer) -> None:
-    """No plan at all (a 30 s attempt): the deadline alone ends the call."""
+    """No plan at all (a 30 s attempt, three of them): the deadline alone ends the call."""
     server.default = Reply(fault=Fault.NO_HEADERS)
     client = OpenRouter(api_key=KEY, server_url=server.base_url, timeout_ms=30_000)
     begin = time.monotonic()
     with pytest.raises(DeadlineExceeded, match=r"within the overall deadline of 0\.5 s"):
         read_credits(client, 0.5)
-    assert time.monotonic() - begin < 0.5 + 2  # never-hang bound, not a performance claim
-    assert len(server.requests) == 1
+    # Never-hang bound (busy machine included), far below one attempt's 30 s.
+    assert time.monotonic() - begin < 0.5 + SLACK
+    # On a busy machine the deadline may pass before the request is even sent.
+    assert len(server.requests) <= 1
 
 
 def test_time_already_spent_counts(server: StandInServer) -> None:
@@ -52,13 +56,14 @@ def test_time_already_spent_counts(server: StandInServer) -> None:
 
 
 def test_time_left_is_what_remains(server: StandInServer) -> None:
-    """0.5 s left is 0.5 s: not enough for a 0.6 s answer; 1.5 s left is."""
+    """0.5 s left of 2 s is 0.5 s: not enough for a 0.6 s answer; 9.5 s left of 10 s is
+    plenty, even on a busy machine."""
     server.default = Reply(delay=0.6)
     client = OpenRouter(api_key=KEY, server_url=server.base_url)
     with pytest.raises(DeadlineExceeded, match="of 2 s"):
         read_credits(client, 2, started=time.monotonic() - 1.5)  # 0.5 s left: too little
     client = OpenRouter(api_key=KEY, server_url=server.base_url)
-    assert read_credits(client, 2, started=time.monotonic() - 0.5).data.total_usage == 25.75
+    assert read_credits(client, 10, started=time.monotonic() - 0.5).data.total_usage == 25.75
 
 
 def test_a_timeout_error_that_is_not_the_deadline_is_not_reported_as_it(
@@ -99,7 +104,7 @@ def test_cli_deadline_ends_a_hung_run_with_status_6(server: StandInServer) -> No
     assert result.stderr == (
         "openrouter-credits: timeout: no complete response within the overall deadline of 2 s\n"
     )
-    assert elapsed < 2 + 8, elapsed  # interpreter start-up on a busy machine included
+    assert elapsed < 2 + SLACK + 10, elapsed  # interpreter start-ups on a busy machine too
 
 
 def test_a_wait_that_would_end_past_the_deadline_is_not_taken(server: StandInServer) -> None:

@@ -416,12 +416,23 @@ def test_verbose_prints_retries_and_restores_the_logger(
         logger.setLevel(before[0])
 
 
-def test_verbose_keeps_a_more_detailed_level(server: StandInServer, run: InProcess) -> None:
+def test_verbose_keeps_a_more_detailed_level_and_shows_only_info(
+    server: StandInServer, run: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OPENROUTER_DEBUG set: the client logs a debug record per request and response, the
+    # package logger is at DEBUG; --verbose leaves it there, and its lines are still the
+    # retries only (its handler is at INFO), not the debug records.
+    monkeypatch.setenv("OPENROUTER_DEBUG", "1")
     logger = logging.getLogger("openrouter_credits")
     before = logger.level
     logger.setLevel(logging.DEBUG)
     try:
-        assert run(*at(server, "-v"))[0] == 0
+        server.script(Reply(503, headers={"Retry-After": "0"}))
+        status, _, err = run(*at(server, "-v"))
+        assert status == 0
         assert logger.level == logging.DEBUG
+        assert err == (
+            f"{PROG}retrying GET /api/v1/credits after HTTP 503: attempt 2 of 3 in 0.00 s\n"
+        )
     finally:
         logger.setLevel(before)

@@ -228,7 +228,9 @@ def test_25_threads_share_the_sync_connections(server: StandInServer) -> None:
         for _ in range(2):
             list(pool.map(lambda _: sdk.credits.get_credits(), range(25)))
     assert len(server.requests) == 50
-    assert server.connections == 25
+    # At most one a thread (25; httpx's default would keep only 20): fewer when a slow
+    # scheduler starts a thread after another's call has ended.
+    assert server.connections <= 25
 
 
 def test_closed_client_opens_a_new_connection_when_used_again(server: StandInServer) -> None:

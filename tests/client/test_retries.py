@@ -378,7 +378,7 @@ def test_429_with_retry_after_waits_about_that_long(server: StandInServer, mode:
         call(mode, sdk)
     first, second = server.requests
     gap = second.received_at - first.received_at
-    assert 0.9 <= gap < 3.0, gap
+    assert 0.9 <= gap < 1 + 5, gap  # the wait's upper end: generous for a busy machine
 
 
 def test_500_three_times_raises_after_exactly_three_attempts(
@@ -521,7 +521,7 @@ def test_an_unreadable_body_on_a_retried_status_is_retried_then_raised(
 def test_a_call_timing_out_each_time_is_a_timeout_after_three_attempts(
     server: StandInServer, mode: str, no_sleep: None
 ) -> None:
-    server.default = Reply(delay=0.5)
+    server.default = Reply(delay=5.0)  # far past 0.1 s, even on a busy machine
     with client(server, timeout_ms=100) as sdk:
         error = raises(mode, sdk, errors.APITimeoutError)
     assert f"GET {server.base_url}/credits timed out after 3 attempts: " in str(error)

@@ -1,15 +1,16 @@
 """Reading one response body within its bounds (openrouter_credits._http.body): the
 whole-body deadline of a sync client you bring, the exact refusal of a body past the size
-limit (declared, or counted on the wire), and the closing of a timed-out async stream.
+limit (declared, or counted on the wire), and the closing of a stream timed out or
+refused part-way.
 
-Through the public client, against the stand-in server; the last test is a unit test of
-the transport extension point (an ``httpx.AsyncBaseTransport`` of yours).
+Through the public client, against the stand-in server; the last tests are unit tests of
+the transport extension point (an httpx transport of yours).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Final
 
 import anyio
@@ -45,9 +46,10 @@ def test_body_trickled_past_the_timeout_on_your_sync_client_times_out(
     server: StandInServer,
 ) -> None:
     # One byte every 25 ms: each read is well within the 250 ms read timeout, so only the
-    # whole-body deadline (checked between reads) ends it; the whole body takes 0.5 s.
+    # whole-body deadline (checked between reads) ends it; the whole body would take 5 s,
+    # so it cannot all arrive by then even if a busy machine holds the client back.
     server.default = Reply(
-        body=b'{"data":{"x":"....."}}', fault=Fault.TRICKLE, trickle_interval=0.025
+        body=b'{"data":{"x":"' + b"." * 180 + b'"}}', fault=Fault.TRICKLE, trickle_interval=0.025
     )
     with httpx.Client() as mine, pytest.raises(errors.APITimeoutError) as info:
         fetch(server, "sync", client=mine, timeout_ms=250)
@@ -146,3 +148,58 @@ def test_timed_out_async_attempt_closes_the_response_stream_of_your_transport() 
 
     asyncio.run(go())
     assert transport.stream.closed
+
+
+class _Recording(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body stream of ``chunks`` that records whether it was closed."""
+
+    def __init__(self, *chunks: bytes) -> None:
+        self.chunks, self.closed = chunks, False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+#: Bodies refused part-way: past the size limit (on the wire, none declared), and a
+#: Content-Encoding that does not decode.
+REFUSED: Final = {
+    "too-large": ({}, (b"x" * MIB, b"x")),
+    "bad-gzip": ({"Content-Encoding": "gzip"}, (b"not gzip",)),
+}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("refused", REFUSED)
+def test_a_body_refused_part_way_releases_its_connection(mode: str, refused: str) -> None:
+    # _http.body closes the response whatever happens (its finally): the connection goes
+    # back to the pool, or is closed, instead of staying checked out half-read.
+    headers, chunks = REFUSED[refused]
+    stream = _Recording(*chunks)
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers=headers, stream=stream)
+
+    url = "http://127.0.0.1:9/api/v1"
+    with pytest.raises(errors.ResponseValidationError):
+        if mode == "sync":
+            with httpx.Client(transport=httpx.MockTransport(reply)) as mine:
+                OpenRouter(api_key=SECRET, server_url=url, client=mine).credits.get_credits()
+        else:
+
+            async def go() -> None:
+                async with httpx.AsyncClient(transport=httpx.MockTransport(reply)) as mine:
+                    sdk = OpenRouter(api_key=SECRET, server_url=url, async_client=mine)
+                    await sdk.credits.get_credits_async()
+
+            asyncio.run(go())
+    assert stream.closed

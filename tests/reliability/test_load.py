@@ -39,7 +39,10 @@ def test_200_concurrent_async_calls_on_one_client() -> None:
     FIGURES.load["then 20 sequential calls: new connections"] = after_sequential - after_burst
     assert all(isinstance(r, GetCreditsResponse) for r in results)
     assert requests == 220
-    assert after_burst <= 100  # the client keeps up to 100 idle connections: no churn
+    # The pool holds at most 100 connections at once, so 200 calls share them. How many it
+    # opens in all depends on the scheduler: on a busy machine httpcore replaced a few
+    # (up to 112 seen); without the limit each call would open its own (200).
+    assert after_burst <= 150
     assert after_sequential == after_burst, "sequential calls opened new connections"
     check_no_leak(fds, threads)
 

@@ -3,11 +3,12 @@ with nothing leaked and the key never shown. Real sockets on 127.0.0.1, sync and
 
 ``SCENARIOS`` (scenarios.py) is the table, one row per fault; each row runs through
 ``get_credits`` and ``get_credits_async``. Every run asserts the outcome type, the attempts
-the server saw, the wall time against the bound the retry policy allows (attempts x
-per-attempt timeout + the waits the policy allows + ``SLACK``), that no file descriptor or
-thread outlives it, and that the sentinel key is in no exception text or repr, no log record
-(DEBUG, every logger) and no repr of the client. Backoff waits are zero (the testing switch)
-except in the rows that check a real wait (``waits=``).
+the server saw (after timeouts: at most those asked for), the wall time against the bound
+the retry policy allows (attempts x per-attempt timeout + the waits the policy allows +
+``SLACK``), that no file descriptor or thread outlives it, and that the sentinel key is in
+no exception text or repr, no log record (DEBUG, every logger) and no repr of the client.
+Backoff waits are zero (the testing switch) except in the rows that check a real wait
+(``waits=``).
 """
 
 from __future__ import annotations
@@ -67,7 +68,12 @@ def test_scenario(scenario: Scenario, mode: str) -> None:
         isinstance(outcome, scenario.expect),
         f"expected {scenario.expect.__name__}, got {type(outcome).__name__}",
     )
-    expect(seen == scenario.attempts, f"the server saw {seen} attempts, not {scenario.attempts}")
+    if isinstance(outcome, errors.APITimeoutError):
+        # An attempt of a tenth of a second may time out before a busy server has read its
+        # request: the client's own count, below, is the exact one.
+        expect(seen <= scenario.attempts, f"the server saw {seen} attempts, more than asked")
+    else:
+        expect(seen == scenario.attempts, f"the server saw {seen}, not {scenario.attempts}")
     if isinstance(outcome, errors.NoResponseError):
         expect(outcome.attempts == scenario.tries, f"{outcome.attempts} attempts reported")
     if scenario.message:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import enum
 import logging
 import math
 import os
@@ -28,32 +29,37 @@ from .._responses import quote
 from ..client import OpenRouter
 from ._deadline import read_credits
 
-EXIT_OK: Final = 0
-EXIT_INTERNAL: Final = 1
-EXIT_BELOW_MINIMUM: Final = 2
-EXIT_KEY: Final = 3
-EXIT_FORBIDDEN: Final = 4
-EXIT_SERVER: Final = 5
-EXIT_NETWORK: Final = 6
-EXIT_INVALID_RESPONSE: Final = 7
-EXIT_USAGE: Final = 64
-EXIT_CANNOT_WRITE: Final = 73
-EXIT_INTERRUPTED: Final = 130
+
+class ExitStatus(enum.IntEnum):
+    """Every exit status of ``openrouter-credits``; `EXIT_STATUSES` says what each means."""
+
+    OK = 0
+    INTERNAL = 1
+    BELOW_MINIMUM = 2
+    KEY = 3
+    FORBIDDEN = 4
+    SERVER = 5
+    NETWORK = 6
+    INVALID_RESPONSE = 7
+    USAGE = 64
+    CANNOT_WRITE = 73
+    INTERRUPTED = 130
+
 
 #: Every exit status and what it means (the ``--help`` epilog and the README list these).
 EXIT_STATUSES: Final[dict[int, str]] = {
-    EXIT_OK: "success: the credits were printed",
-    EXIT_INTERNAL: "unexpected internal error (a bug: please report it)",
-    EXIT_BELOW_MINIMUM: "success, but remaining credits are below --min-remaining",
-    EXIT_KEY: "no API key, an unreadable or (--strict-key-file) exposed key file, or a "
+    ExitStatus.OK: "success: the credits were printed",
+    ExitStatus.INTERNAL: "unexpected internal error (a bug: please report it)",
+    ExitStatus.BELOW_MINIMUM: "success, but remaining credits are below --min-remaining",
+    ExitStatus.KEY: "no API key, an unreadable or (--strict-key-file) exposed key file, or a "
     "rejected key (HTTP 401)",
-    EXIT_FORBIDDEN: "the key may not read credits: not a management key (HTTP 403)",
-    EXIT_SERVER: "server error or another unexpected HTTP status (5XX, 429, 404, ...)",
-    EXIT_NETWORK: "network failure or timeout: no response after the retries",
-    EXIT_INVALID_RESPONSE: "the response body is not the documented credits JSON",
-    EXIT_USAGE: "usage error: a bad option or option value",
-    EXIT_CANNOT_WRITE: "cannot write the --output file (nothing was changed)",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitStatus.FORBIDDEN: "the key may not read credits: not a management key (HTTP 403)",
+    ExitStatus.SERVER: "server error or another unexpected HTTP status (5XX, 429, 404, ...)",
+    ExitStatus.NETWORK: "network failure or timeout: no response after the retries",
+    ExitStatus.INVALID_RESPONSE: "the response body is not the documented credits JSON",
+    ExitStatus.USAGE: "usage error: a bad option or option value",
+    ExitStatus.CANNOT_WRITE: "cannot write the --output file (nothing was changed)",
+    ExitStatus.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
 MANAGEMENT_KEYS_URL: Final = "https://openrouter.ai/docs/guides/overview/auth/management-api-keys"
@@ -205,21 +211,22 @@ def read_key(path: str | None, strict: bool, warn: Callable[[str], None]) -> str
                     text = file.read()
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise Exit(EXIT_KEY, f"cannot read the API key from {where}: {reason}") from None
+            raise Exit(ExitStatus.KEY, f"cannot read the API key from {where}: {reason}") from None
     try:
         key = resolve_api_key(text, f"the API key from {where}")
     except errors.MissingAPIKeyError:
         if path is not None:
-            raise Exit(EXIT_KEY, f"no API key: {where} is empty") from None
+            raise Exit(ExitStatus.KEY, f"no API key: {where} is empty") from None
         raise Exit(
-            EXIT_KEY, f"no API key: set {API_KEY_ENV} or use --api-key-file PATH (a management key)"
+            ExitStatus.KEY,
+            f"no API key: set {API_KEY_ENV} or use --api-key-file PATH (a management key)",
         ) from None
     except ValueError as exc:
-        raise Exit(EXIT_KEY, str(exc)) from None
+        raise Exit(ExitStatus.KEY, str(exc)) from None
     if exposed is not None:
         problem, fix = exposed
         if strict:
-            raise Exit(EXIT_KEY, f"{problem}: refused (--strict-key-file); {fix}")
+            raise Exit(ExitStatus.KEY, f"{problem}: refused (--strict-key-file); {fix}")
         warn(f"warning: {problem}; {fix}")
     return key
 
@@ -266,26 +273,26 @@ def read(client: OpenRouter, deadline: float | None, started: float) -> GetCredi
 def failure(exc: errors.OpenRouterBaseError) -> tuple[int, str]:
     """The exit status and the one-line message for an error from the client."""
     if isinstance(exc, errors.MissingAPIKeyError):
-        return EXIT_KEY, f"no API key: set {API_KEY_ENV} or use --api-key-file PATH"
+        return ExitStatus.KEY, f"no API key: set {API_KEY_ENV} or use --api-key-file PATH"
     if isinstance(exc, errors.UnauthorizedResponseError):
         detail = exc.data.error.message if exc.data is not None else _excerpt(exc)
-        return EXIT_KEY, (
+        return ExitStatus.KEY, (
             f"the API key was rejected (HTTP 401: {detail}); check {API_KEY_ENV} or --api-key-file"
         )
     if isinstance(exc, errors.ForbiddenResponseError):
         detail = exc.data.error.message if exc.data is not None else _excerpt(exc)
-        return EXIT_FORBIDDEN, (
+        return ExitStatus.FORBIDDEN, (
             f"the API key may not read credits (HTTP 403: {detail}); GET /credits needs "
             f"a management key: {MANAGEMENT_KEYS_URL}"
         )
     if isinstance(exc, errors.ResponseValidationError):
-        return EXIT_INVALID_RESPONSE, f"invalid response: {exc}"
+        return ExitStatus.INVALID_RESPONSE, f"invalid response: {exc}"
     if isinstance(exc, errors.OpenRouterError):
-        return EXIT_SERVER, f"server error: {exc}"
+        return ExitStatus.SERVER, f"server error: {exc}"
     if isinstance(exc, errors.APITimeoutError):
-        return EXIT_NETWORK, f"timeout: {exc}"
+        return ExitStatus.NETWORK, f"timeout: {exc}"
     if isinstance(exc, errors.NoResponseError):
-        return EXIT_NETWORK, f"network error: {exc}"
+        return ExitStatus.NETWORK, f"network error: {exc}"
     raise exc  # no such error is raised by the client: a bug, which main reports as one
 
 

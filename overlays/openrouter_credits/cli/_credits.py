@@ -44,7 +44,7 @@ PROG: Final = "openrouter-credits"
 
 #: Failures after which ``--prometheus`` publishes nothing: nothing was read (a bad
 #: option), or the metrics could not be written.
-_NOT_PUBLISHED: Final = frozenset({common.EXIT_USAGE, common.EXIT_CANNOT_WRITE})
+_NOT_PUBLISHED: Final = frozenset({common.ExitStatus.USAGE, common.ExitStatus.CANNOT_WRITE})
 
 #: Decimals shown in the table (the JSON output has the numbers as the server sent them).
 DECIMALS: Final = 4
@@ -58,7 +58,8 @@ class _Parser(argparse.ArgumentParser):
         if message.startswith("unrecognized arguments:"):
             message = common.unrecognized(message.removeprefix("unrecognized arguments:").split())
         self.exit(
-            common.EXIT_USAGE, f"{self.prog}: error: {common.one_line(message)} (see --help)\n"
+            common.ExitStatus.USAGE,
+            f"{self.prog}: error: {common.one_line(message)} (see --help)\n",
         )
 
 
@@ -194,13 +195,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(stop.message, key)
         return stop.status
     except KeyboardInterrupt:
-        return common.EXIT_INTERRUPTED
+        return common.ExitStatus.INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
-        return common.EXIT_OK
+        return common.ExitStatus.OK
     except Exception as exc:  # the promise: one line, never a traceback
         _say(f"internal error: {type(exc).__name__}: {exc}", key)
-        return common.EXIT_INTERNAL
+        return common.ExitStatus.INTERNAL
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -214,7 +215,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _code(stop: SystemExit) -> int:
-    """argparse's status: 0 after --help or --version, EXIT_USAGE (our `_Parser`) otherwise."""
+    """argparse's status: 0 after --help or --version, USAGE (our `_Parser`) otherwise."""
     assert isinstance(stop.code, int), stop.code
     return stop.code
 
@@ -237,7 +238,7 @@ def _run(
         )
     except ValueError as exc:  # a bad header value, category, URL or timeout
         message = str(exc).replace("server_url ", "--server-url ", 1)
-        raise common.Exit(common.EXIT_USAGE, f"error: {message}") from None
+        raise common.Exit(common.ExitStatus.USAGE, f"error: {message}") from None
     data = common.read(client, args.deadline, started).data
     total, usage = data.total_credits, data.total_usage
     remaining = common.minus(total, usage)
@@ -257,8 +258,8 @@ def _run(
             f"remaining credits {_money(remaining)} are below --min-remaining {_money(minimum)}",
             key,
         )
-        return common.EXIT_BELOW_MINIMUM
-    return common.EXIT_OK
+        return common.ExitStatus.BELOW_MINIMUM
+    return common.ExitStatus.OK
 
 
 # --- numbers -------------------------------------------------------------------------
@@ -291,7 +292,7 @@ def _output_file(path: str | None) -> Iterator[_prometheus.AtomicFile | None]:
     try:
         file.open()
     except OSError as exc:
-        raise common.Exit(common.EXIT_CANNOT_WRITE, _cannot_write(path, exc)) from None
+        raise common.Exit(common.ExitStatus.CANNOT_WRITE, _cannot_write(path, exc)) from None
     try:
         yield file
     finally:
@@ -314,7 +315,7 @@ def _publish(output: _prometheus.AtomicFile | None, text: str) -> None:
     try:
         output.commit(text)
     except OSError as exc:
-        raise common.Exit(common.EXIT_CANNOT_WRITE, _cannot_write(output.path, exc)) from None
+        raise common.Exit(common.ExitStatus.CANNOT_WRITE, _cannot_write(output.path, exc)) from None
 
 
 def _publish_failure(output: _prometheus.AtomicFile | None, failure: common.Exit) -> None:
