@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Final
 
 import bench
+from bench.commands import command_runs
 from bench.concurrency import async_bench
 from bench.environment import load_average
 from bench.imports import import_extras, import_times
@@ -25,7 +26,7 @@ from bench.report import Report
 from bench.servers import nginx_used, serve
 from bench.settings import FULL, QUICK, log
 
-PARTS: Final = ("per-call", "import", "async", "memory")
+PARTS: Final = ("per-call", "import", "async", "memory", "commands")
 
 
 def keep_to_loopback() -> None:
@@ -91,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             report.asyncs = async_bench(server, settings)
         if "memory" in parts:
             report.memory = memory(server, settings)
+        if "commands" in parts:
+            report.commands = command_runs(server, settings)
     if "import" in parts:  # no server needed: it is stopped by now
         report.imports = import_times(settings)
         report.extras = import_extras(settings)

@@ -1,8 +1,10 @@
-"""2. Import time: ``import httpx``, ``import openrouter_credits``, ``import openrouter``.
+"""2. Import time: ``import httpx``, the baseline ``import httpx, attrs, httpcore`` (what
+this package cannot avoid: its dependencies, and httpcore, which the first request loads
+anyway), ``import openrouter_credits``, ``import openrouter``.
 
 Each in a fresh interpreter (``bench.children``), in both install profiles, median of
-interleaved runs; plus what this package imports beyond httpx and what that costs, from
-``-X importtime``. How to read the figures: BENCHMARKS.md, section 2.
+interleaved runs; plus what this package imports beyond the baseline and what that costs,
+from ``-X importtime``. How to read the figures: BENCHMARKS.md, section 2.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Final
 from bench.children import PROFILES, child_float, prelude, run_child
 from bench.settings import SDK_MODULE, Settings, log, sdk_installed
 
+BASELINE: Final = "httpx, attrs, httpcore"
+
 
 def import_ms(module: str, profile: str) -> float:
     code = (
@@ -25,7 +29,7 @@ def import_ms(module: str, profile: str) -> float:
 
 
 def import_times(settings: Settings) -> dict[tuple[str, str], float | None]:
-    modules = ["httpx", "openrouter_credits", SDK_MODULE]
+    modules = ["httpx", BASELINE, "openrouter_credits", SDK_MODULE]
     have_sdk = sdk_installed()
     jobs = [(m, p) for p in PROFILES for m in modules if m != SDK_MODULE or have_sdk]
     for module, profile in [] if settings.quick else jobs:  # warm-up: bytecode, disk cache
@@ -74,13 +78,13 @@ class ImportExtras:
 
 
 def import_extras(settings: Settings) -> ImportExtras:
-    """What ``import openrouter_credits`` imports beyond ``import httpx`` (user profile)."""
-    pre = prelude("user")
+    """What ``import openrouter_credits`` imports beyond the baseline (user profile)."""
+    pre = prelude("user") + f"import {BASELINE}\n"
     runs = settings.importtime_runs
-    base = set(importtime(pre + "import httpx\n"))
+    base = set(importtime(pre))
     per_module: dict[str, list[float]] = defaultdict(list)
     for _ in range(runs):
-        for module, us in importtime(pre + "import httpx\nimport openrouter_credits\n").items():
+        for module, us in importtime(pre + "import openrouter_credits\n").items():
             if module not in base:
                 per_module[module].append(us)
     median = {m: statistics.median(v + [0.0] * (runs - len(v))) for m, v in per_module.items()}

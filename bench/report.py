@@ -15,9 +15,10 @@ import openrouter_credits
 
 from bench.cells import TIMES, fmt, fmt_ratio, ratio, table
 from bench.children import PROFILES
+from bench.commands import Command
 from bench.concurrency import AsyncResult, package_pool
 from bench.environment import cpu_model, source_revision, version
-from bench.imports import ImportExtras
+from bench.imports import BASELINE, ImportExtras
 from bench.memory import MEMORY_ROWS
 from bench.per_call import Contender
 from bench.settings import ALL_N, NOT_INSTALLED, SDK_MODULE, Settings
@@ -36,6 +37,7 @@ class Report:
     extras: ImportExtras | None = None
     asyncs: list[AsyncResult] = field(default_factory=list)
     memory: dict[tuple[str, str], float | None] = field(default_factory=dict)
+    commands: list[Command] = field(default_factory=list)
     seconds: float = 0.0
 
     def render(self) -> str:
@@ -64,14 +66,17 @@ class Report:
             out += self._async()
         if self.memory:
             out += self._memory()
-        out += targets(self.per_call, self.imports, s.quick)
+        if self.commands:
+            out += self._commands()
+        out += targets(self.per_call, self.imports, self.commands, s.quick)
         return "\n".join(out) + "\n"
 
     def _per_call(self) -> list[str]:
         s = self.settings
-        raw = self.per_call[0]
+        floors = {c.key: c for c in self.per_call}
         rows = []
         for c in self.per_call:
+            raw = floors["async-raw" if c.key.startswith("async") else "raw"]
             if c.call is None:
                 rows.append([c.label, NOT_INSTALLED, NOT_INSTALLED, "—", "—", "—", "—"])
                 continue
@@ -87,11 +92,13 @@ class Report:
                 ]
             )
         return [
-            "## 1. Per call (sync, one client each, keep-alive)",
+            "## 1. Per call (one client each, keep-alive)",
             "",
             f"{s.warmup} warm-up calls each, then {s.rounds} rounds {TIMES} {s.calls} calls, the "
             "contenders interleaved (order rotated per round); median of the rounds, and the "
-            "ratio of the best rounds (least disturbed by other load). CPU is this process's "
+            "ratio of the best rounds (least disturbed by other load). The async rows await "
+            "their calls one after another on one event loop, and their ratios are to the "
+            "async floor. CPU is this process's "
             + (
                 "`time.process_time()`, which here includes the stand-in server's threads."
                 if self.server.startswith("openrouter_credits.testing")
@@ -116,7 +123,8 @@ class Report:
     def _imports(self) -> list[str]:
         s = self.settings
         labels = {
-            "httpx": "`import httpx` (baseline)",
+            "httpx": "`import httpx`",
+            BASELINE: f"`import {BASELINE}` (baseline)",
             "openrouter_credits": "`import openrouter_credits`",
             SDK_MODULE: "`import openrouter` (official SDK)",
         }
@@ -125,8 +133,9 @@ class Report:
             row = [label]
             for profile in PROFILES:
                 value = self.imports.get((module, profile))
-                base = self.imports.get(("httpx", profile))
-                row += [fmt(value), fmt_ratio(ratio(value, base)) if value else "—"]
+                base = self.imports.get((BASELINE, profile))
+                over = "—" if value is None or base is None else f"{value - base:+.1f}"
+                row += [fmt(value), over, fmt_ratio(ratio(value, base)) if value else "—"]
             rows.append(row)
         out = [
             "## 2. Import time (fresh interpreter)",
@@ -138,7 +147,15 @@ class Report:
             "`import httpx` also imports httpx's command line.",
             "",
             table(
-                ["import", "user install ms", f"{TIMES} httpx", "this .venv ms", f"{TIMES} httpx"],
+                [
+                    "import",
+                    "user install ms",
+                    "ms over baseline",
+                    f"{TIMES} baseline",
+                    "this .venv ms",
+                    "ms over baseline",
+                    f"{TIMES} baseline",
+                ],
                 rows,
             ),
             "",
@@ -146,7 +163,8 @@ class Report:
         if self.extras is not None:
             e = self.extras
             out += [
-                f"What `import openrouter_credits` imports beyond `import httpx` (user install; "
+                f"What `import openrouter_credits` imports beyond `import {BASELINE}` (user "
+                "install; "
                 f"`-X importtime` self times, median of {s.importtime_runs}): "
                 f"{e.total_ms:.1f} ms in all.",
                 "",
@@ -205,6 +223,36 @@ class Report:
                     f"warm: package {TIMES} raw",
                     "warm: new connections",
                     "errors",
+                ],
+                rows,
+            ),
+            "",
+        ]
+
+    def _commands(self) -> list[str]:
+        floor = self.commands[0]
+        rows = []
+        for c in self.commands:
+            if c.runs is None:
+                rows.append([c.label, NOT_INSTALLED, NOT_INSTALLED, "—", "—"])
+                continue
+            wall, cpu = ratio(c.wall, floor.wall), ratio(c.cpu, floor.cpu)
+            rows.append([c.label, fmt(c.wall), fmt(c.cpu), fmt_ratio(wall), fmt_ratio(cpu)])
+        return [
+            "## 5. A whole command run (fresh process, one request, print)",
+            "",
+            "Each contender in a fresh interpreter (user install), the same `python -c` "
+            "starting it through `runpy`; wall time around the process and its CPU time (user "
+            f"+ system), median of {self.settings.command_runs} interleaved rounds after a "
+            "warm-up run.",
+            "",
+            table(
+                [
+                    "process",
+                    "wall ms",
+                    "CPU ms",
+                    f"wall {TIMES} raw script",
+                    f"CPU {TIMES} raw script",
                 ],
                 rows,
             ),

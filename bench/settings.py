@@ -31,6 +31,7 @@ class Settings:
     import_runs: int
     importtime_runs: int
     memory_runs: int
+    command_runs: int  # rounds of fresh command processes
     concurrency: tuple[int, ...]  # the N measured (ALL_N are shown)
     async_calls: int  # warm calls per N: batches of N until at least this many
     quick: bool
@@ -43,6 +44,7 @@ FULL = Settings(
     import_runs=15,
     importtime_runs=5,
     memory_runs=3,
+    command_runs=15,
     concurrency=ALL_N,
     async_calls=2000,
     quick=False,
@@ -54,6 +56,7 @@ QUICK = Settings(
     import_runs=1,
     importtime_runs=1,
     memory_runs=1,
+    command_runs=1,
     concurrency=(1, 10, 100),  # 1000 concurrent calls take httpx ~30 s: see BENCHMARKS.md
     async_calls=1,
     quick=True,

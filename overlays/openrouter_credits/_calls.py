@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
-import attrs
 import httpx
 
 from . import errors, retries
@@ -19,17 +19,21 @@ from ._constants import LOGGER_NAME
 from ._http import attempt as _transport
 from ._options import DebugLogger
 from ._retry_core import RetryState
+from .retries import RetryConfig
 
 __all__ = ["Attempts", "loggable", "run", "run_async"]
 
 logger = logging.getLogger(LOGGER_NAME)
 
 
-@attrs.define
 class Attempts(RetryState):
     """A call's RetryState, plus where its debug records go."""
 
-    debug: DebugLogger | None = None
+    __slots__ = ("debug",)
+
+    def __init__(self, config: RetryConfig, debug: DebugLogger | None = None, **core: Any) -> None:
+        super().__init__(config, **core)
+        self.debug = debug
 
 
 #: What one attempt gives: a read response, a transport failure, or a response whose body
@@ -41,6 +45,7 @@ def run(
     client: httpx.Client, request: httpx.Request, state: Attempts, clamped: bool
 ) -> httpx.Response:
     """The sync loop: the final response, or the error that ends the call."""
+    state.ends_by = _transport.ends_by()
     while True:
         outcome: _Outcome
         try:

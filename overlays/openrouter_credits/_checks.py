@@ -42,11 +42,17 @@ class _Field(NamedTuple):
 _PLANS: dict[type[Any], tuple[_Field, ...]] = {}
 
 
+class _Names(dict[str, Any]):
+    def __missing__(self, name: str) -> Any:
+        if name not in _models.__all__:
+            raise KeyError(name)  # a builtin
+        return getattr(_models, name)
+
+
 def _plan(cls: type[Any]) -> tuple[_Field, ...]:
     plan = _PLANS.get(cls)
     if plan is None:
-        namespace = {**vars(_gen_types), **vars(_models)}
-        hints = typing.get_type_hints(cls, localns=namespace)
+        hints = typing.get_type_hints(cls, localns=_Names(vars(_gen_types)))
         plan = tuple(
             _Field(
                 field.name,

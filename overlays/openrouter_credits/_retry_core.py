@@ -72,6 +72,10 @@ def _fits_budget(config: RetryConfig, wait: float, elapsed: float) -> bool:
     return wait <= config.backoff.max_elapsed_time / 1000.0 - elapsed
 
 
+def _ends_in_time(ends_by: float | None, now: float, wait: float) -> bool:
+    return ends_by is None or now + wait <= ends_by
+
+
 def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
     """Seconds the server asks to wait, from ``retry-after-ms`` or ``Retry-After``.
 
@@ -120,6 +124,8 @@ class RetryState:
     attempts: int = 0
     started: float = attrs.field(default=0.0)
     last_reason: str = ""
+    ends_by: float | None = None
+    """No wait ends past this ``clock`` reading (a whole run's deadline)."""
 
     def start(self) -> None:
         """Call once, right before the first attempt."""
@@ -145,7 +151,10 @@ class RetryState:
         if not _attempts_left(config, self.attempts):
             return None
         wait = _wait_for(config, self.attempts, self.rand(), server_hint)
-        if not _fits_budget(config, wait, self.clock() - self.started):
+        now = self.clock()
+        if not _fits_budget(config, wait, now - self.started):
+            return None
+        if not _ends_in_time(self.ends_by, now, wait):
             return None
         self.attempts += 1
         return wait

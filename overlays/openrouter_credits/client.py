@@ -12,7 +12,6 @@ transport.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import threading
@@ -20,14 +19,14 @@ import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Final, Self, overload
+from typing import TYPE_CHECKING, Any, Final, Self, overload
 
 import httpx
 
 from . import _calls, _options, errors
 from ._constants import LOGGER_NAME, MAX_CONNECTIONS
 from ._generated.api.credits_ import get_credits as _op
-from ._generated.models import GetCreditsResponse
+from ._generated.models.get_credits_response import GetCreditsResponse
 from ._headers import USER_AGENT, attribution
 from ._http import attempt as _transport
 from ._options import ApiKey, CallOptions, DebugLogger
@@ -224,18 +223,27 @@ class OpenRouter:
     def _sync_client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = self._made["sync"] = _transport.sync_client(_LIMITS)
+                self._client = self._made["sync"] = _transport.sync_client(
+                    _LIMITS, *self._own_defaults()
+                )
             return self._client
 
     def _async_http(self, keep: bool) -> httpx.AsyncClient:
         """The async httpx client; ``keep``: the call may leave its connection open."""
         with self._lock:
             if self._async_client is None:
-                self._async_client = httpx.AsyncClient(follow_redirects=False, limits=_LIMITS)
+                headers, timeout = self._own_defaults()
+                self._async_client = httpx.AsyncClient(
+                    follow_redirects=False, limits=_LIMITS, headers=headers, timeout=timeout
+                )
                 if self._owns_async_client:
                     self._made["async"] = self._async_client
             self._async_kept = self._async_kept or keep
             return self._async_client
+
+    def _own_defaults(self) -> tuple[dict[str, str], httpx.Timeout]:
+        """The headers and timeout of the httpx clients made here (not merged per call)."""
+        return {"User-Agent": USER_AGENT}, self._timeout or _options.DEFAULT_TIMEOUT
 
     # -- one call -------------------------------------------------------------------------
 
@@ -245,9 +253,12 @@ class OpenRouter:
         call: CallOptions,
     ) -> tuple[httpx.Request, str]:
         """The request for one call (nothing sent), and the key to redact from errors."""
+        owned = self._owns(client)
         kwargs = _op._get_kwargs(**{**self._attribution, **call.attribution})
         key = _options.resolve_api_key(self._api_key)
-        headers: dict[str, str] = {"User-Agent": USER_AGENT, **kwargs["headers"]}
+        headers: dict[str, str] = kwargs["headers"]
+        if not owned:
+            headers = {"User-Agent": USER_AGENT, **headers}
         headers.update(call.extra_headers)
         headers["Authorization"] = f"Bearer {key}"
         url = self._url
@@ -255,9 +266,11 @@ class OpenRouter:
             url = _options.credits_url(_options.check_server_url(call.server_url))
             # the caller of get_credits: _build, _get_credits, Credits.get_credits
             self._warn_if_plain_http(url, stacklevel=5)
-        timeout = _options.timeout(call.timeout_ms) or self._timeout
-        if timeout is None:
-            timeout = _options.DEFAULT_TIMEOUT if self._owns(client) else client.timeout
+        timeout = (
+            _options.timeout(call.timeout_ms)
+            or (None if owned else self._timeout)
+            or httpx.USE_CLIENT_DEFAULT
+        )
         request = client.build_request(kwargs["method"], url, headers=headers, timeout=timeout)
         if self._debug is not None:
             self._debug.debug(
@@ -293,6 +306,9 @@ class OpenRouter:
         return result_or_raise(response, key)
 
 
+if TYPE_CHECKING:
+    import asyncio
+
 _CLOSING: Final[set[asyncio.Task[None]]] = set()
 
 
@@ -304,6 +320,8 @@ def _close_dropped(made: dict[str, Any]) -> None:
         sync_client.close()
     if async_client is None:
         return
+    import asyncio  # not at import: the commands do without
+
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:

@@ -29,11 +29,12 @@ holds the API key (README "Errors"); ``raw_response`` is the untouched response.
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
-from ._generated.models import ForbiddenResponse, InternalServerResponse, UnauthorizedResponse
+if TYPE_CHECKING:
+    from . import models  # noqa: F401 (named in quotes below)
 
 __all__ = [
     "APIConnectionError",
@@ -109,15 +110,15 @@ class _DocumentedError(OpenRouterError, Generic[_Data]):
         self.data: _Data | None = data
 
 
-class UnauthorizedResponseError(_DocumentedError[UnauthorizedResponse]):
+class UnauthorizedResponseError(_DocumentedError["models.UnauthorizedResponse"]):
     """401: the key is missing, malformed, revoked or unknown."""
 
 
-class ForbiddenResponseError(_DocumentedError[ForbiddenResponse]):
+class ForbiddenResponseError(_DocumentedError["models.ForbiddenResponse"]):
     """403: the key is valid but may not read credits (``/credits`` needs a management key)."""
 
 
-class InternalServerResponseError(_DocumentedError[InternalServerResponse]):
+class InternalServerResponseError(_DocumentedError["models.InternalServerResponse"]):
     """500: OpenRouter failed (after the retries)."""
 
 

@@ -11,6 +11,7 @@ import time
 import pytest
 from openrouter_credits import OpenRouter
 from openrouter_credits.cli._deadline import DeadlineExceeded, fit, read_credits
+from openrouter_credits.errors import APITimeoutError, OpenRouterDefaultError
 from openrouter_credits.retries import DEFAULT_RETRY_CONFIG, NO_RETRIES
 from openrouter_credits.testing import Fault, Reply, StandInServer
 
@@ -68,15 +69,15 @@ def test_time_left_is_what_remains(server: StandInServer) -> None:
 def test_a_timeout_error_that_is_not_the_deadline_is_not_reported_as_it(
     monkeypatch: pytest.MonkeyPatch, server: StandInServer
 ) -> None:
-    """Unit test (no request): only the deadline's own expiry becomes DeadlineExceeded."""
+    """Unit test (no request): only a timeout at the deadline becomes DeadlineExceeded."""
     client = OpenRouter(api_key=KEY, server_url=server.base_url)
 
-    async def other(*args: object, **kwargs: object) -> None:
-        raise TimeoutError("some other timeout")
+    def other(*args: object, **kwargs: object) -> None:
+        raise APITimeoutError("some other timeout", 1)
 
-    monkeypatch.setattr(client.credits, "get_credits_async", other)
+    monkeypatch.setattr(client.credits, "get_credits", other)
     for deadline in (5, None):
-        with pytest.raises(TimeoutError, match="some other timeout") as caught:
+        with pytest.raises(APITimeoutError, match="some other timeout") as caught:
             read_credits(client, deadline)
         assert not isinstance(caught.value, DeadlineExceeded)
 
@@ -104,6 +105,47 @@ def test_cli_deadline_ends_a_hung_run_with_status_6(server: StandInServer) -> No
         "openrouter-credits: timeout: no complete response within the overall deadline of 2 s\n"
     )
     assert elapsed < 2 + SLACK + 10, elapsed  # interpreter start-ups on a busy machine too
+
+
+def test_a_wait_that_would_end_past_the_deadline_is_not_taken(server: StandInServer) -> None:
+    """1 s of a 2 s deadline left, a 503 asking for 1.5 s: the plan's retry budget (2 s
+    from the call) would take the wait; the deadline does not, so the 503 is the answer."""
+    server.default = Reply(503, headers={"Retry-After": "1.5"})
+    timeout_ms, retry = fit(2, None, DEFAULT_RETRY_CONFIG)
+    client = OpenRouter(
+        api_key=KEY, server_url=server.base_url, retry_config=retry, timeout_ms=timeout_ms
+    )
+    with pytest.raises(OpenRouterDefaultError, match="HTTP 503"):
+        read_credits(client, 2, started=time.monotonic() - 1)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("module", "args"),
+    [
+        ("openrouter_credits.cli", ["--json"]),
+        ("openrouter_credits.cli", ["--json", "--deadline", "20"]),
+        ("openrouter_credits.check", ["-w", "10:", "-c", "5:"]),
+    ],
+)
+def test_a_command_run_does_not_import_asyncio(
+    server: StandInServer, module: str, args: list[str]
+) -> None:
+    """Both commands read through the sync client: the deadline needs no event loop."""
+    code = (
+        f"import sys\nfrom {module} import main\nstatus = main(sys.argv[1:])\n"
+        "print('asyncio' in sys.modules)\nsys.exit(status)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args, "--server-url", server.base_url],
+        env={**os.environ, "OPENROUTER_API_KEY": KEY},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.endswith("\nFalse\n"), result.stdout
 
 
 def test_cli_rejects_a_bad_deadline(server: StandInServer) -> None:

@@ -246,6 +246,18 @@ def test_server_wait_counts_against_the_budget_too() -> None:
     assert state(one_second(500)).after_status(503, {"retry-after-ms": "600"}) is None
 
 
+def test_wait_ending_past_a_run_deadline_is_not_taken() -> None:
+    """``ends_by`` (a command's --deadline; the clock reads 100 here): a wait ending exactly
+    at it is taken, one ending past it is not, whatever the budget allows."""
+    s = state(one_second(10_000))
+    s.ends_by = 101.0
+    assert s.after_status(503, {}) == 1.0
+    s = state(one_second(10_000))
+    s.ends_by = 100.999
+    assert s.after_status(503, {}) is None
+    assert s.attempts == 1
+
+
 # --- Retry-After dates ------------------------------------------------------------------------
 
 

@@ -19,7 +19,12 @@ from typing import Final
 import httpcore
 import httpx
 import pytest
-from openrouter_credits._http.clamped import _ClampedBackend, deadline, sync_client
+from openrouter_credits._http.clamped import (
+    _ClampedBackend,
+    deadline,
+    ends_by,
+    sync_client,
+)
 from openrouter_credits.testing import Reply, StandInServer
 
 HOST = "127.0.0.1"
@@ -89,6 +94,31 @@ def test_within_the_deadline_a_read_waits_no_longer_than_the_time_left(
     try:
         with deadline(0.2), pytest.raises(httpcore.ReadTimeout):
             stream.read(10, timeout=timeout)
+    finally:
+        stream.close()
+
+
+def test_a_run_deadline_cuts_a_longer_attempt_deadline(port: int) -> None:
+    """Within a whole run's deadline (a command's --deadline) an attempt ends by the earlier of the
+    two: the run's when it comes first, its own otherwise."""
+    stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, port, timeout=5.0)
+    try:
+        overall = r"^the overall 0 s timeout passed while receiving$"
+        with (
+            deadline(0.0, "the overall"),
+            deadline(30.0),
+            pytest.raises(httpcore.ReadTimeout, match=overall),
+        ):
+            stream.read(10)
+        with (
+            deadline(30.0, "the overall"),
+            deadline(0.0),
+            pytest.raises(httpcore.ReadTimeout, match=passed("receiving")),
+        ):
+            stream.read(10)
+        with deadline(30.0, "the overall") as run:
+            assert ends_by() == run.at
+        assert ends_by() is None
     finally:
         stream.close()
 

@@ -89,9 +89,12 @@ def respond_huge_with_length(conn: socket.socket) -> None:
     conn.sendall(memoryview(HUGE))
 
 
-def respond_huge_chunked(conn: socket.socket) -> None:
+def respond_huge_chunked(conn: socket.socket, length: bytes = b"") -> None:
+    """5 MiB in chunks; ``length``: a Content-Length header too (chunked coding wins)."""
     conn.sendall(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+        + (b"Content-Length: " + length + b"\r\n" if length else b"")
+        + b"\r\n"
     )
     view = memoryview(HUGE)
     for start in range(0, len(view), _CHUNK):
@@ -100,6 +103,10 @@ def respond_huge_chunked(conn: socket.socket) -> None:
         conn.sendall(piece)
         conn.sendall(b"\r\n")
     conn.sendall(b"0\r\n\r\n")
+
+
+def respond_huge_chunked_declared_small(conn: socket.socket) -> None:
+    respond_huge_chunked(conn, b"100")
 
 
 def respond_huge_until_close(conn: socket.socket) -> None:

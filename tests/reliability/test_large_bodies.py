@@ -1,6 +1,6 @@
-"""Bodies and memory: a 5 MiB body (with ``Content-Length``, chunked, until close) or a
-32 MiB gzip bomb is refused with the size limit named, without being held in memory
-(tracemalloc's peak), sync and async.
+"""Bodies and memory: a 5 MiB body (with ``Content-Length``, chunked, chunked under a small
+``Content-Length``, until close) or a 32 MiB gzip bomb is refused with the size limit
+named, without being held in memory (tracemalloc's peak), sync and async.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .servers import (
     gzip_bomb,
     respond_gzip_bomb,
     respond_huge_chunked,
+    respond_huge_chunked_declared_small,
     respond_huge_until_close,
     respond_huge_with_length,
 )
@@ -35,6 +36,7 @@ PEAK_LIMIT: Final = 4 << 20
 LARGE_BODIES: Final[dict[str, Respond]] = {
     "content-length": respond_huge_with_length,
     "chunked": respond_huge_chunked,
+    "chunked-declared-small": respond_huge_chunked_declared_small,
     "until-close": respond_huge_until_close,
     "gzip-bomb": respond_gzip_bomb,
 }

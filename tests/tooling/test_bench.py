@@ -60,25 +60,42 @@ def test_header_names_the_server_and_the_machine(report: str) -> None:
 
 def test_per_call_rows(report: str) -> None:
     assert row(report, "raw `httpx")[3:] == ["1.00\N{MULTIPLICATION SIGN}"] * 4
-    for label in ("openrouter_credits `get_credits()`", "generated `get_credits.sync()`"):
-        cells = row(report, label)
-        assert re.fullmatch(NUMBER, cells[1]) and re.fullmatch(NUMBER, cells[2])
-        assert all(re.fullmatch(RATIO, c) for c in cells[3:]), cells
+    cells = row(report, "openrouter_credits `get_credits()`")
+    assert re.fullmatch(NUMBER, cells[1]) and re.fullmatch(NUMBER, cells[2])
+    assert all(re.fullmatch(RATIO, c) for c in cells[3:]), cells
     sdk = row(report, "official `openrouter` SDK `credits")
     if SDK_INSTALLED:
         assert re.fullmatch(NUMBER, sdk[1]), sdk
     else:
         assert sdk[1:3] == ["not installed", "not installed"]
+    # the async pair: its own floor
+    assert row(report, "async: raw `await httpx")[3:] == ["1.00\N{MULTIPLICATION SIGN}"] * 4
+    cells = row(report, "async: openrouter_credits `await get_credits_async()`")
+    assert all(re.fullmatch(RATIO, c) for c in cells[3:]), cells
 
 
 def test_import_rows(report: str) -> None:
+    base = row(report, "`import httpx, attrs, httpcore` (baseline)")
+    assert base[2:4] == ["+0.0", "1.00\N{MULTIPLICATION SIGN}"], base
     for label in ("`import httpx`", "`import openrouter_credits`"):
         cells = row(report, label)
-        assert re.fullmatch(NUMBER, cells[1]) and re.fullmatch(NUMBER, cells[3]), cells
+        assert re.fullmatch(NUMBER, cells[1]) and re.fullmatch(NUMBER, cells[4]), cells
+        assert re.fullmatch(r"[+-]" + NUMBER, cells[2]) and re.fullmatch(RATIO, cells[3]), cells
     sdk = row(report, "`import openrouter` (official")
     assert (re.fullmatch(NUMBER, sdk[1]) is not None) == SDK_INSTALLED, sdk
-    assert "imports beyond `import httpx`" in report
-    assert row(report, "attrs")[1] != ""
+    assert "imports beyond `import httpx, attrs, httpcore`" in report
+    assert row(report, "openrouter_credits hand-written modules")[1] != ""
+
+
+def test_command_rows(report: str) -> None:
+    floor = row(report, "raw httpx script")
+    assert floor[3:] == ["1.00\N{MULTIPLICATION SIGN}"] * 2
+    for label in ("`openrouter-credits --json`", "`check_openrouter_credits"):
+        cells = row(report, label)
+        assert re.fullmatch(NUMBER, cells[1]) and re.fullmatch(NUMBER, cells[2]), cells
+        assert all(re.fullmatch(RATIO, c) for c in cells[3:]), cells
+    sdk = row(report, "official SDK example")
+    assert (sdk[1] != "not installed") == SDK_INSTALLED, sdk
 
 
 def test_async_rows(report: str) -> None:
@@ -109,15 +126,22 @@ def test_targets_are_listed_but_not_judged(report: str) -> None:
         for line in targets.splitlines()
         if line.startswith("| ")
     ][1:]  # the header row left out
+    times = "\N{MULTIPLICATION SIGN}"
     assert [re.sub(NUMBER, "N", cells[0]) for cells in rows] == [
-        "per call, wall: `get_credits()` ≤ N\N{MULTIPLICATION SIGN} raw httpx",
-        "per call, CPU: `get_credits()` ≤ N\N{MULTIPLICATION SIGN} raw httpx",
-        "import, user install: `openrouter_credits` ≤ N\N{MULTIPLICATION SIGN} `httpx`",
-        "import, this .venv: `openrouter_credits` ≤ N\N{MULTIPLICATION SIGN} `httpx`",
-        "official SDK ≥ N\N{MULTIPLICATION SIGN} slower per call, wall",
-        "official SDK ≥ N\N{MULTIPLICATION SIGN} slower per call, CPU",
+        f"per call, sync, CPU: `get_credits()` ≤ N{times} raw httpx",
+        f"per call, sync, wall: `get_credits()` ≤ N{times} raw httpx",
+        f"per call, async, CPU: `get_credits_async()` ≤ N{times} raw httpx",
+        f"per call, async, wall: `get_credits_async()` ≤ N{times} raw httpx",
+        f"official SDK ≥ N{times} slower per call, CPU",
+        f"official SDK ≥ N{times} slower per call, wall",
+        "import, user install: `openrouter_credits` ≤ `httpx, attrs, httpcore` + N ms",
+        f"whole run, wall: `openrouter-credits --json` ≤ N{times} the raw httpx script",
+        f"whole run, CPU: `openrouter-credits --json` ≤ N{times} the raw httpx script",
+        f"whole run, wall: the plugin ≤ N{times} the raw httpx script",
+        f"whole run, CPU: the plugin ≤ N{times} the raw httpx script",
     ]
     sdk_verdict = "(quick run: not judged)" if SDK_INSTALLED else "not measured"
-    verdicts = ["(quick run: not judged)"] * 4 + [sdk_verdict] * 2
+    verdicts = ["(quick run: not judged)"] * 11
+    verdicts[4:6] = [sdk_verdict] * 2
     assert [cells[2] for cells in rows] == verdicts, rows
     assert "**met**" not in targets and "**missed**" not in targets

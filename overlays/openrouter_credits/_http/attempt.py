@@ -1,23 +1,10 @@
-"""One attempt on the wire: send, read the body within its bounds, say what went wrong.
+"""One attempt on the wire: send, read the body within its bounds (:mod:`.body`), and say
+what went wrong; the one place that maps httpx's errors to ours.
 
-Every phase of an attempt (connecting, the TLS handshake, sending, waiting for the status
-line, the header block, 1XX interim responses, the body) is bounded, in total, by the
-attempt's timeout (:func:`budget`), one mechanism per path:
-
-- sync: the httpx clients this package makes (:func:`sync_client`, in :mod:`._clamped`)
-  hold an httpcore network backend whose streams clamp every connect/read/write timeout
-  to the time left before the attempt's deadline, which :func:`attempt` sets; past it
-  they raise httpx's own timeout errors, so httpcore closes the connection;
-- async: :func:`aattempt` runs the attempt in an anyio cancel scope (asyncio and trio),
-  for any client, and turns the scope's expiry into :class:`AttemptTimeout`.
-
-A sync client you bring keeps its own transport: there only httpx's per-phase timeouts
-and a whole-body deadline (checked between reads) hold. The body is read within its
-bounds by :mod:`._body`. A transport failure is classified as a
-:class:`~._retry_core.Failure` for the retry core, and mapped to this package's
-:class:`~.errors.NoResponseError` family when the call gives up: this module is the one
-place that maps httpx's errors to ours. The README's "Slow servers" and "Errors" sections
-say what holds for users.
+Every phase is bounded, in total, by the attempt's timeout (:func:`budget`): on the
+package's sync clients by the clamped backend (:mod:`.clamped`), on async ones by an anyio
+cancel scope (:func:`aattempt`). How and why: docs/maintaining/attempt-deadline.md; what
+holds for users: docs/retries-and-timeouts.md#slow-servers.
 """
 
 from __future__ import annotations
@@ -30,7 +17,7 @@ from .. import errors
 from .._retry_core import Failure
 from . import clamped as _clamped
 from .body import aread, read
-from .clamped import sync_client
+from .clamped import deadline, ends_by, sync_client
 
 __all__ = [
     "AttemptTimeout",
@@ -38,6 +25,8 @@ __all__ = [
     "attempt",
     "budget",
     "classify",
+    "deadline",
+    "ends_by",
     "httpx_name",
     "no_response",
     "sync_client",

@@ -1,9 +1,6 @@
 """Reading one response body within its bounds: the size limit, the decoded-size limit
-and, for a sync client you bring, the whole-body deadline.
-
-The body is read through a small stream wrapper (:class:`_Bounded`) and, when it is
-content-encoded, decoded in small steps with a bound (:class:`_Decoded`): a gzip bomb is
-refused, not inflated. docs/client.md#redirects-and-the-response-body says what users can rely on.
+and, for a sync client you bring, the whole-body deadline (a gzip bomb is refused, not
+inflated). What users can rely on: docs/client.md#redirects-and-the-response-body.
 """
 
 from __future__ import annotations
@@ -22,11 +19,22 @@ __all__ = ["DECODE_FAILURE", "aread", "read"]
 DECODE_FAILURE = "openrouter_credits.decode_failure"
 
 
-def _declared_size(response: httpx.Response) -> int:
+def _bounded_by_its_length(response: httpx.Response, deadline: float | None) -> bool:
+    """Whether h11 reads exactly a declared length (one past the limit is refused here),
+    nothing to decode nor a deadline to check."""
     try:
-        return int(response.headers.get("content-length", "0"))
-    except ValueError:
-        return 0
+        declared: int | None = int(response.headers["content-length"])
+    except (KeyError, ValueError):
+        declared = None
+    if declared is not None and declared > MAX_BODY_BYTES:
+        raise _too_large(response, declared, "")
+    headers = response.headers
+    return (
+        declared is not None
+        and deadline is None
+        and "transfer-encoding" not in headers
+        and "content-encoding" not in headers
+    )
 
 
 class _Bounded(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -38,15 +46,12 @@ class _Bounded(httpx.SyncByteStream, httpx.AsyncByteStream):
     ~256 KiB (deflate's ratio) and _Decoded can stop a gzip bomb in time.
     """
 
-    def __init__(self, response: httpx.Response, deadline: float | None) -> None:
+    def __init__(self, response: httpx.Response, deadline: float | None, encoded: bool) -> None:
         self._response = response
         self._stream = response.stream
         self._deadline = deadline
         self._size = 0
-        self._piece = DECODE_PIECE_BYTES if "content-encoding" in response.headers else 0
-        declared = _declared_size(response)
-        if declared > MAX_BODY_BYTES:
-            raise _too_large(response, declared, "")
+        self._piece = DECODE_PIECE_BYTES if encoded else 0
 
     def _count(self, chunk: bytes) -> Iterator[bytes]:
         if self._deadline is not None and time.monotonic() > self._deadline:
@@ -126,8 +131,12 @@ class _Decoded:
 def read(response: httpx.Response, deadline: float | None) -> httpx.Response:
     """Read a streamed response within the bounds (see _Bounded, _Decoded); always closes it."""
     try:
-        response.stream = _Bounded(response, deadline)
-        if "content-encoding" not in response.headers:
+        if _bounded_by_its_length(response, deadline):
+            response.read()
+            return response
+        encoded = "content-encoding" in response.headers
+        response.stream = _Bounded(response, deadline, encoded)
+        if not encoded:
             response.read()
             return response
         body = _Decoded(response)
@@ -146,8 +155,12 @@ async def aread(response: httpx.Response) -> httpx.Response:
     import anyio
 
     try:
-        response.stream = _Bounded(response, None)
-        if "content-encoding" not in response.headers:
+        if _bounded_by_its_length(response, None):
+            await response.aread()
+            return response
+        encoded = "content-encoding" in response.headers
+        response.stream = _Bounded(response, None, encoded)
+        if not encoded:
             await response.aread()
             return response
         body = _Decoded(response)

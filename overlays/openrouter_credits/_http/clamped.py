@@ -1,30 +1,27 @@
 """The sync attempt deadline: an httpcore network backend that clamps every timeout.
 
-:func:`sync_client` makes the httpx clients this package uses for sync calls; their
-streams shorten each connect, TLS handshake, read and write to the time left before the
-current attempt's deadline (set by :func:`deadline` around one attempt), and past it raise
-httpx's own timeout errors, so httpcore closes the connection.
-docs/maintaining/attempt-deadline.md says why it sits here.
+:func:`sync_client`'s streams end each connect, TLS handshake, read and write by the
+:func:`deadline` in force. How and why: docs/maintaining/attempt-deadline.md.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ssl
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from typing import Any, Final, NamedTuple
 
 import httpcore
 import httpx
 
-__all__ = ["Deadline", "deadline", "sync_client"]
+__all__ = ["Deadline", "deadline", "ends_by", "sync_client"]
 
 
 class Deadline(NamedTuple):
-    at: float  # time.monotonic() past which the attempt is over
-    seconds: float  # the attempt's timeout, for messages
+    at: float  # time.monotonic() past which it is over
+    seconds: float  # its length, for messages
+    what: str  # "the attempt's" or "the overall", for messages
 
 
 _DEADLINE: Final[ContextVar[Deadline | None]] = ContextVar(
@@ -39,7 +36,7 @@ def _clamp(timeout: float | None, error: type[Exception], doing: str) -> float |
         return timeout
     left = deadline.at - time.monotonic()
     if left <= 0:
-        raise error(f"the attempt's {deadline.seconds:g} s timeout passed while {doing}")
+        raise error(f"{deadline.what} {deadline.seconds:g} s timeout passed while {doing}")
     return left if timeout is None or left < timeout else timeout
 
 
@@ -53,7 +50,8 @@ class _ClampedStream(httpcore.NetworkStream):
         return self._stream.read(max_bytes, _clamp(timeout, httpcore.ReadTimeout, "receiving"))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout, "sending"))
+        if buffer:  # b"" (end of a bodiless request): nothing to bound
+            self._stream.write(buffer, _clamp(timeout, httpcore.WriteTimeout, "sending"))
 
     def close(self) -> None:
         self._stream.close()
@@ -94,13 +92,17 @@ class _ClampedBackend(httpcore.NetworkBackend):
         return _ClampedStream(stream)
 
 
-def sync_client(limits: httpx.Limits) -> httpx.Client:
+def sync_client(
+    limits: httpx.Limits,
+    headers: Mapping[str, str] | None = None,
+    timeout: httpx.Timeout | float = 5.0,  # httpx's default
+) -> httpx.Client:
     """An httpx client whose every transport (proxies from the environment too) is clamped.
 
     httpx builds its httpcore pools itself and takes no network backend, so the pools'
     backends are wrapped once, here; tests/http/test_slow_servers.py fails if httpx changes that.
     """
-    client = httpx.Client(follow_redirects=False, limits=limits)
+    client = httpx.Client(follow_redirects=False, limits=limits, headers=headers, timeout=timeout)
     for transport in (client._transport, *client._mounts.values()):
         if transport is None:  # a NO_PROXY entry
             continue
@@ -112,12 +114,28 @@ def sync_client(limits: httpx.Limits) -> httpx.Client:
     return client
 
 
-@contextlib.contextmanager
-def deadline(seconds: float) -> Iterator[Deadline]:
-    """Within the block, clamped streams end by ``seconds`` from now."""
-    current = Deadline(time.monotonic() + seconds, seconds)
-    token = _DEADLINE.set(current)
-    try:
-        yield current
-    finally:
-        _DEADLINE.reset(token)
+class deadline:  # not a generator: cheaper
+    """Within the block, clamped streams end by ``seconds`` from now, or by an outer
+    deadline (a whole run's) if sooner."""
+
+    __slots__ = ("_current", "_token")
+
+    def __init__(self, seconds: float, what: str = "the attempt's") -> None:
+        at = time.monotonic() + seconds
+        outer = _DEADLINE.get()
+        self._current = (
+            outer if outer is not None and outer.at <= at else Deadline(at, seconds, what)
+        )
+
+    def __enter__(self) -> Deadline:
+        self._token = _DEADLINE.set(self._current)
+        return self._current
+
+    def __exit__(self, *exc: object) -> None:
+        _DEADLINE.reset(self._token)
+
+
+def ends_by() -> float | None:
+    """When (``time.monotonic()``) the deadline in force ends; ``None``: none."""
+    deadline = _DEADLINE.get()
+    return None if deadline is None else deadline.at

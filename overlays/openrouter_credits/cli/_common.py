@@ -23,7 +23,7 @@ from typing import Final
 
 from .. import errors
 from .._constants import API_KEY_ENV, DEFAULT_SERVER_URL, LOGGER_NAME
-from .._generated.models import GetCreditsResponse
+from .._generated.models.get_credits_response import GetCreditsResponse
 from .._options import resolve_api_key
 from .._responses import quote
 from ..client import OpenRouter

@@ -1,28 +1,19 @@
-"""One read of ``GET /credits`` within an overall deadline, retries included.
-
-Used by ``openrouter-credits --deadline`` and ``check_openrouter_credits -t``. Two layers,
-both from outside the client:
-
-- the plan (:func:`fit`): each attempt's timeout is at most the deadline, and the retry
-  budget (``max_elapsed_time``) is the deadline, so the client itself gives up in time with
-  the last real outcome (a 503, a refused connection) where it can;
-- the hard bound (:func:`read_credits`): the async call runs under ``asyncio.timeout``,
-  which cancels whatever is in progress (connecting, a hung read, a backoff wait) when the
-  deadline passes and raises :class:`DeadlineExceeded`.
-
-The README's Monitoring section documents the options.
+"""One read of ``GET /credits`` within an overall deadline, retries included (both
+commands): :func:`fit` cuts each attempt's timeout and the retry budget to it, and
+:func:`read_credits` bounds the sync call by it. docs/monitoring.md documents the
+options; docs/maintaining/attempt-deadline.md the bound.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import attrs
 
 from .. import errors
 from .._constants import DEFAULT_TIMEOUT_MS
-from .._generated.models import GetCreditsResponse
+from .._generated.models.get_credits_response import GetCreditsResponse
+from .._http.attempt import deadline as within
 from ..client import OpenRouter
 from ..retries import RetryConfig
 
@@ -56,30 +47,15 @@ def read_credits(
     """``client.credits.get_credits()``, ended ``deadline`` seconds after ``started`` (a
     ``time.monotonic()`` reading; default: now) at the latest; closes ``client``. Errors
     are the client's, plus :class:`DeadlineExceeded`."""
-    left = None
-    if deadline is not None:
+    with client:
+        if deadline is None:
+            return client.credits.get_credits()
         elapsed = 0.0 if started is None else time.monotonic() - started
-        left = max(deadline - elapsed, 0.0)
-
-    expired = False
-
-    async def read() -> GetCreditsResponse:
-        nonlocal expired
-        async with client:
-            if left is None:
-                return await client.credits.get_credits_async()
-            scope = asyncio.timeout(left)
-            try:
-                async with scope:
-                    return await client.credits.get_credits_async()
-            finally:
-                expired = scope.expired()
-
-    try:
-        return asyncio.run(read())
-    except TimeoutError:
-        if not expired:
-            raise
-        raise DeadlineExceeded(
-            f"no complete response within the overall deadline of {deadline:g} s", 0
-        ) from None
+        if elapsed < deadline:
+            with within(deadline - elapsed, "the overall") as run:
+                try:
+                    return client.credits.get_credits()
+                except errors.APITimeoutError:
+                    if time.monotonic() < run.at:
+                        raise  # an attempt's own timeout, with time left
+    raise DeadlineExceeded(f"no complete response within the overall deadline of {deadline:g} s", 0)
