@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from typing import Final
 
 from bench.settings import NOT_INSTALLED
 
 TIMES: Final = "\N{MULTIPLICATION SIGN}"
+
+
+class Medians:
+    """``wall`` and ``cpu``: the medians of what was measured (``walls``, ``cpus``), NaN
+    when nothing was."""
+
+    walls: list[float]
+    cpus: list[float]
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls) if self.walls else math.nan
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus) if self.cpus else math.nan
 
 
 def ratio(a: float | None, b: float | None) -> float:

@@ -9,9 +9,7 @@ around the whole process and its CPU time (user + system). BENCHMARKS.md, sectio
 
 from __future__ import annotations
 
-import math
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -19,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from bench.cells import Medians
 from bench.children import child_env, prelude
 from bench.servers import Server
 from bench.settings import API_KEY, Settings, log, sdk_installed
@@ -27,7 +26,7 @@ SCRIPTS: Final = Path(__file__).resolve().parent / "scripts"
 
 
 @dataclass
-class Command:
+class Command(Medians):
     key: str
     label: str
     runs: str | None  # what runpy runs: a script path, or "-m module"; None: not installed
@@ -35,14 +34,6 @@ class Command:
     expect: str  # in its standard output
     walls: list[float] = field(default_factory=list)  # ms per process
     cpus: list[float] = field(default_factory=list)
-
-    @property
-    def wall(self) -> float:
-        return statistics.median(self.walls) if self.walls else math.nan
-
-    @property
-    def cpu(self) -> float:
-        return statistics.median(self.cpus) if self.cpus else math.nan
 
     def code(self) -> str:
         assert self.runs is not None

@@ -15,7 +15,6 @@ import contextlib
 import gc
 import importlib
 import math
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 import httpx
 from openrouter_credits import OpenRouter
 
+from bench.cells import Medians
 from bench.servers import Server
 from bench.settings import (
     API_KEY,
@@ -37,7 +37,7 @@ from bench.settings import (
 
 
 @dataclass
-class Contender:
+class Contender(Medians):
     key: str
     label: str
     call: Callable[[], object] | None  # None: not installed
@@ -46,14 +46,6 @@ class Contender:
     block: Callable[[int], None] | None = None
     walls: list[float] = field(default_factory=list)  # µs per call, one per round
     cpus: list[float] = field(default_factory=list)
-
-    @property
-    def wall(self) -> float:
-        return statistics.median(self.walls) if self.walls else math.nan
-
-    @property
-    def cpu(self) -> float:
-        return statistics.median(self.cpus) if self.cpus else math.nan
 
     @property
     def best_wall(self) -> float:
