@@ -1,14 +1,12 @@
-"""``make test-matrix``: the built wheel, installed as pip would install it elsewhere, tested.
+"""``make test-matrix``: the wheel ``make wheel`` built, installed as pip would elsewhere, tested.
 
-One cell per CPython 3.11-3.15 that uv finds (on PATH or under ~/.pyenv/versions; a version
-the classifiers promise but uv does not find prints a ``SKIP`` line) and per resolution of
-the wheel's own metadata (uv's ``lowest`` and ``highest``): a fresh venv, the wheel, the
-test-only packages at the dev lock's versions (constrained so that they cannot move a
-run-time package), then :data:`SUBSET` of the suite against the installed wheel.
-docs/maintaining/dependency-matrix.md says why each step and what the subset leaves out.
+One cell per CPython 3.11-3.15 that uv finds and per uv resolution (``lowest``,
+``highest``) of the wheel's own metadata: a fresh venv, the wheel, the test-only packages
+at the dev lock's versions (unable to move a run-time package), then :data:`SUBSET` of the
+suite against the installed wheel. docs/maintaining/dependency-matrix.md.
 
-``python tools/matrix.py [--python 3.12] [--resolution lowest] [-- PYTEST ARGS]``; exit
-status 1 when any cell fails, 2 when none ran.
+``python tools/matrix.py --wheel WHEEL [--python 3.12] [--resolution lowest] [-- PYTEST ARGS]``;
+exit status 1 when any cell fails, 2 when none ran.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -69,18 +66,6 @@ def interpreter(version: str) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def build_wheel() -> Path:
-    dist = WORK / "dist"
-    shutil.rmtree(dist, ignore_errors=True)
-    subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--wheel", "--outdir", dist, ROOT],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = dist.glob("*.whl")
-    return wheel
-
-
 def pins(text: str) -> dict[str, str]:
     """The versions a lock or a freeze pins, by normalized name."""
     found = re.finditer(r"^([A-Za-z0-9_.-]+)==([^ ;\\\n]+)", text, re.MULTILINE)
@@ -120,7 +105,8 @@ def run_cell(name: str, python: str, resolution: str, wheel: Path, pytest: list[
     )
     ignores = [f"--ignore={path}" for path in LEFT_OUT]
     step(python, "-m", "pytest", "-o", "pythonpath=.", "-p", "no:cacheprovider", "-q",
-         "--dist", "loadfile", *ignores, *SUBSET, *pytest)  # fmt: skip
+         "-n", os.environ.get("MATRIX_WORKERS", "3"), "--dist", "loadfile", *ignores,
+         *SUBSET, *pytest)  # fmt: skip
     return " ".join(f"{n}={run_time.get(n, '-')}" for n in SHOWN)
 
 
@@ -128,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", action="append", default=[], help="only this 3.X (repeatable)")
     parser.add_argument("--resolution", action="append", choices=RESOLUTIONS, default=[])
-    parser.add_argument("--workers", default=os.environ.get("MATRIX_WORKERS", "3"))
+    parser.add_argument("--wheel", type=Path, required=True)
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args(argv)
     start = time.monotonic()
@@ -144,15 +130,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("make test-matrix: no cell to run", file=sys.stderr)
         return 2
     WORK.mkdir(parents=True, exist_ok=True)
-    wheel = build_wheel()
     print(f"{len(cells)} cells, logs in {WORK}/", flush=True)
     failed = []
     for name, python, resolution in cells:
         began = time.monotonic()
         try:
-            shown = run_cell(
-                name, python, resolution, wheel, ["-n", args.workers, *args.pytest_args]
-            )
+            shown = run_cell(name, python, resolution, args.wheel.resolve(), args.pytest_args)
         except subprocess.CalledProcessError:
             failed.append(name)
             shown = "\n" + "".join((WORK / f"{name}.log").read_text().splitlines(True)[-40:])

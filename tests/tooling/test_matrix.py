@@ -24,7 +24,9 @@ def test_the_promised_pythons_are_the_classifiers_from_the_floor_up() -> None:
 
 
 def test_a_python_not_found_is_a_visible_skip(capsys: pytest.CaptureFixture[str]) -> None:
-    assert matrix.main(["--python", "3.99"]) == 2  # nothing ran: a failure, not a pass
+    assert (
+        matrix.main(["--wheel", "x.whl", "--python", "3.99"]) == 2
+    )  # nothing ran: a failure, not a pass
     out, err = capsys.readouterr()
     assert "SKIP python3.99: no CPython 3.99 found on this machine" in out
     assert "no cell to run" in err
@@ -41,9 +43,8 @@ def test_one_failed_cell_fails_the_run(
         return "httpx=0.28.1"
 
     monkeypatch.setattr(matrix, "run_cell", run_cell)
-    monkeypatch.setattr(matrix, "build_wheel", lambda: tmp_path / "x.whl")
     monkeypatch.setattr(matrix, "WORK", tmp_path)
-    assert matrix.main(["--python", "3.11"]) == 1
+    assert matrix.main(["--wheel", str(tmp_path / "x.whl"), "--python", "3.11"]) == 1
     out = capsys.readouterr().out
     assert "FAIL py3.11-lowest" in out and "the cell's output" in out
     assert "ok   py3.11-highest" in out and "httpx=0.28.1" in out
