@@ -1,12 +1,8 @@
-"""``make test-matrix``: the wheel ``make wheel`` built, installed as pip would elsewhere, tested.
+"""``make test-matrix``: the wheel at both ends of its dependency ranges, on each CPython here.
 
-One cell per CPython 3.11-3.15 that uv finds and per uv resolution (``lowest``,
-``highest``) of the wheel's own metadata: a fresh venv, the wheel, the test-only packages
-at the dev lock's versions (unable to move a run-time package), then :data:`SUBSET` of the
-suite against the installed wheel. docs/maintaining/dependency-matrix.md.
-
-``python tools/matrix.py --wheel WHEEL [--python 3.12] [--resolution lowest] [-- PYTEST ARGS]``;
-exit status 1 when any cell fails, 2 when none ran.
+``python tools/matrix.py --wheel WHEEL [--python 3.X] [--resolution lowest] [-- PYTEST ARGS]``;
+exit status 1 when a cell fails, 2 when none ran. What a cell does and what the subset
+leaves out: docs/maintaining/dependency-matrix.md.
 """
 
 from __future__ import annotations
