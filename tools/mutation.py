@@ -57,7 +57,7 @@ _TOPICS = {
     "_http.body": "http/test_body_reading.py http/test_boundaries.py"
     " reliability/test_large_bodies.py",
     "_http.clamped": "http/test_clamped_streams.py http/test_slow_servers.py"
-    " client/test_debug_and_tls.py",
+    " client/test_no_response.py",
     "_options": "client/test_options.py client/test_dropin.py client/test_conformance.py"
     " client/test_headers.py client/test_plain_http.py",
     "_redact": "client/test_redaction.py",

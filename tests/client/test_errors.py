@@ -1,4 +1,5 @@
-"""Statuses, bodies and transport failures become the documented errors."""
+"""Statuses and bodies become the documented errors; an error made over a response: its
+body text, args and repr. No response at all: test_no_response.py."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import httpx
 import pytest
 from openrouter_credits import (
     NO_RETRIES,
-    OpenRouter,
     errors,
 )
 from openrouter_credits.models import ForbiddenResponse, UnauthorizedResponse
-from openrouter_credits.testing import Reply, StandInServer, free_port
+from openrouter_credits.testing import Reply, StandInServer
 
-from ..conftest import SECRET, client, raises
+from ..conftest import client, raises
 
 # --- errors ----------------------------------------------------------------------------
 
@@ -106,30 +106,6 @@ def test_unknown_fields_are_kept(server: StandInServer) -> None:
     assert res.data.total_credits == 1
     assert res.data["bonus"] == 3
     assert res["meta"] == {}
-
-
-def test_connection_refused_is_a_connection_error(mode: str, no_sleep: None) -> None:
-    sdk = OpenRouter(api_key=SECRET, server_url=f"http://127.0.0.1:{free_port()}/api/v1")
-    with sdk:
-        error = raises(mode, sdk, errors.APIConnectionError)
-    assert error.attempts == 3
-    assert isinstance(error.__cause__, httpx.ConnectError)
-    assert isinstance(error, errors.NoResponseError)
-    assert isinstance(error, errors.OpenRouterBaseError)
-
-
-def test_timeout_is_a_timeout_error(server: StandInServer, mode: str) -> None:
-    server.default = Reply(delay=2.0)
-    with client(server, timeout_ms=200, retry_config=None) as sdk:
-        error = raises(mode, sdk, errors.APITimeoutError)
-    assert error.attempts == 1
-    assert isinstance(error.__cause__, httpx.TimeoutException)
-
-
-def test_per_call_timeout_overrides(server: StandInServer) -> None:
-    server.script(Reply(delay=1.0))
-    with client(server, timeout_ms=5_000) as sdk, pytest.raises(errors.APITimeoutError):
-        sdk.credits.get_credits(timeout_ms=100, retries=NO_RETRIES)
 
 
 # --- what str(error) explains, whole ---------------------------------------------------------
@@ -231,3 +207,9 @@ def test_error_attributes_args_and_repr() -> None:
     assert (error.message, str(error)) == ("API error occurred", "longer")
     assert repr(error) == "OpenRouterDefaultError(status_code=503, message='API error occurred')"
     assert errors.APITimeoutError("timed out", 2).args == ("timed out",)
+
+
+def test_error_over_a_response_not_read_has_an_empty_body() -> None:
+    unread = httpx.Response(503, stream=httpx.ByteStream(b"never read"))
+    error = errors.OpenRouterDefaultError("m", unread)
+    assert (error.body, error.status_code, str(error)) == ("", 503, "m")
