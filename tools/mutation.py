@@ -50,7 +50,7 @@ BUDGET_BY_MODULE: Final = {
 #: Each module's topic tests, under tests/: the files written for its behaviour.
 _TOPICS = {
     "_calls": "client/test_retries.py client/test_no_response.py",
-    "_checks": "client/test_body_checks.py",
+    "_checks": "client/test_body_checks.py client/test_errors.py",
     "_headers": "client/test_headers.py client/test_category_rules.py",
     "_http.attempt": "http/test_attempt_budget.py client/test_no_response.py"
     " http/test_slow_servers.py",
