@@ -182,6 +182,16 @@ def test_a_bad_deadline_is_a_usage_error(server: StandInServer, run: InProcess) 
     assert server.requests == []
 
 
+#: Modules a plain command run has no use for: the deadline needs no event loop, and the
+#: Prometheus output, the plugin's state file and forecast load only with their options.
+UNNEEDED = (
+    "asyncio",
+    "openrouter_credits.cli._prometheus",
+    "openrouter_credits.cli._state",
+    "openrouter_credits.cli._forecast",
+)
+
+
 @pytest.mark.parametrize(
     ("module", "args"),
     [
@@ -190,13 +200,14 @@ def test_a_bad_deadline_is_a_usage_error(server: StandInServer, run: InProcess) 
         ("openrouter_credits.check", ["-w", "10:", "-c", "5:"]),
     ],
 )
-def test_a_command_run_does_not_import_asyncio(
+def test_a_command_run_imports_only_what_it_needs(
     server: StandInServer, module: str, args: list[str]
 ) -> None:
-    """Both commands read through the sync client: the deadline needs no event loop."""
+    """Both commands read through the sync client, without asyncio, and load what only an
+    option needs when that option is given."""
     code = (
         f"import sys\nfrom {module} import main\nstatus = main(sys.argv[1:])\n"
-        "print('asyncio' in sys.modules)\nsys.exit(status)\n"
+        f"print([m for m in {UNNEEDED!r} if m in sys.modules])\nsys.exit(status)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code, *args, "--server-url", server.base_url],
@@ -207,7 +218,7 @@ def test_a_command_run_does_not_import_asyncio(
         check=False,
     )
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout.endswith("\nFalse\n"), result.stdout
+    assert result.stdout.endswith("\n[]\n"), result.stdout
 
 
 # --- --timeout, per attempt -------------------------------------------------------------------
