@@ -5,6 +5,7 @@ line: test_testing_cli.py. The ``server`` fixture is conftest's."""
 from __future__ import annotations
 
 import asyncio
+import math
 import socket
 import threading
 import time
@@ -139,8 +140,9 @@ def test_body_kinds(server: StandInServer, client: httpx.Client) -> None:
 def test_reply_validation() -> None:
     with pytest.raises(ValueError):
         Reply(status=42)
-    with pytest.raises(ValueError):
-        Reply(delay=-1)
+    for delay, trickle_interval in [(-1, 0.2), (math.nan, 0.2), (0.0, math.inf)]:
+        with pytest.raises(ValueError, match="must be finite and not negative"):
+            Reply(delay=delay, trickle_interval=trickle_interval)
     headers = {"Retry-After": "1"}
     reply = Reply(headers=headers)
     headers["Retry-After"] = "9"
