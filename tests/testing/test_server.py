@@ -149,6 +149,14 @@ def test_reply_validation() -> None:
     assert reply.headers == {"Retry-After": "1"}
 
 
+def test_only_replies_can_be_scripted(server: StandInServer) -> None:
+    with pytest.raises(TypeError, match="expected Reply, got int"):
+        server.script(Reply(), 503)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expected Reply, got dict"):
+        server.default = {"status": 503}  # type: ignore[assignment]
+    assert (server.pending, server.default) == (0, Reply())
+
+
 def test_head_and_other_methods_and_paths(server: StandInServer, client: httpx.Client) -> None:
     head = client.head(credits_url(server))
     assert head.status_code == 200

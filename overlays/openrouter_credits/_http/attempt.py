@@ -1,10 +1,6 @@
-"""One attempt on the wire: send, read the body within its bounds (:mod:`.body`), and say
-what went wrong; the one place that maps httpx's errors to ours.
-
-Every phase is bounded, in total, by the attempt's timeout (:func:`budget`): on the
-package's sync clients by the clamped backend (:mod:`.clamped`), on async ones by an anyio
-cancel scope (:func:`aattempt`). How and why: docs/maintaining/attempt-deadline.md; what
-holds for users: docs/retries-and-timeouts.md#slow-servers.
+"""One attempt on the wire, bounded as a whole by its timeout (:func:`budget`): send, read
+the body within its bounds (:mod:`.body`), and say what went wrong (the one place that maps
+httpx's errors to ours). How and why: docs/maintaining/attempt-deadline.md.
 """
 
 from __future__ import annotations
