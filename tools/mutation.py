@@ -61,7 +61,7 @@ _TOPICS = {
     "_options": "client/test_options.py client/test_dropin.py client/test_conformance.py"
     " client/test_headers.py client/test_plain_http.py",
     "_redact": "client/test_redaction.py",
-    "_responses": "client/test_errors.py client/test_official_messages.py client/test_redaction.py",
+    "_responses": "client/test_errors.py client/test_conformance.py client/test_redaction.py",
     "_retry_core": "client/test_retries.py",
     "cli._common": "cli/",
     "cli._credits": "cli/",
@@ -69,9 +69,8 @@ _TOPICS = {
     "cli._plugin": "cli/test_plugin.py",
     "cli._prometheus": "cli/test_prometheus.py",
     "cli._thresholds": "cli/test_thresholds.py cli/test_plugin.py",
-    "client": "client/test_options.py client/test_closing.py client/test_client_defaults.py"
-    " client/test_plain_http.py",
-    "errors": "client/test_errors.py client/test_official_messages.py",
+    "client": "client/test_options.py client/test_closing.py client/test_plain_http.py",
+    "errors": "client/test_errors.py client/test_conformance.py",
     "retries": "client/test_retries.py",
 }
 TOPICS: Final = {
