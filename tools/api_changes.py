@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from packaging.version import InvalidVersion, Version
 
-from tools.spec import HTTP_METHODS, KEEP_OPERATION_IDS, SpecError, _component, _string_keys
+from tools.spec import HTTP_METHODS, KEEP_OPERATION_IDS, SpecError, component, load_yaml
 
 RELEASED_SPEC = Path("spec/released/openapi.yaml")
 RELEASED_VERSION = Path("spec/released/version")
@@ -145,12 +144,9 @@ def load_description(path: Path, label: str | None = None) -> dict[str, Any]:
 
 def parse_description(text: str, name: str) -> dict[str, Any]:
     try:
-        doc = _string_keys(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise ApiChangesError(f"{name}: not valid YAML: {problem}{where}") from None
+        doc = load_yaml(name, text)
+    except SpecError as exc:
+        raise ApiChangesError(str(exc)) from None
     version = doc.get("openapi") if isinstance(doc, dict) else None
     if not isinstance(version, str) or not version.startswith("3."):
         raise ApiChangesError(f"{name}: not an OpenAPI 3.x description (no 'openapi: 3.x' field)")
@@ -187,10 +183,9 @@ def _resolve(doc: dict[str, Any], node: Any) -> Any:
     while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"] not in seen:
         seen.add(node["$ref"])
         try:
-            kind, name = _component(node["$ref"])
+            target = component(doc, node["$ref"])
         except SpecError:
             return node
-        target = ((doc.get("components") or {}).get(kind) or {}).get(name)
         if target is None:
             return node
         node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
