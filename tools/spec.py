@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,21 +47,24 @@ def load_yaml(path: Path | str, text: str | None = None) -> Any:
         raise SpecError(f"{path}: not valid YAML: {problem}{where}") from None
 
 
-def _refs(node: Any) -> Iterator[str]:
-    """Every ``$ref`` string below ``node``."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from [value] if key == "$ref" and isinstance(value, str) else _refs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _refs(item)
+def _refs(node: Any) -> list[str]:
+    """Every ``$ref`` string below ``node`` (JSON escapes any quote inside a string)."""
+    return re.findall(r'"\$ref": "([^"\\]*)"', json.dumps(node))
+
+
+def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(path, method, path item, operation) for each operation ``doc`` describes."""
+    for path, item in (doc.get("paths") or {}).items():
+        for method in HTTP_METHODS if isinstance(item, dict) else ():
+            if isinstance(item.get(method), dict):
+                yield path, method, item, item[method]
 
 
 def component(doc: dict[str, Any], ref: str) -> Any:
-    """What ``#/components/<kind>/<name>`` names in ``doc`` (None when it has no such one)."""
+    """What ``#/components/<kind>/<name>`` names in ``doc``: None for anything else."""
     parts = ref.split("/")
     if len(parts) != 4 or parts[:2] != ["#", "components"]:
-        raise SpecError(f"unsupported $ref {ref!r}: only '#/components/<kind>/<name>'")
+        return None
     group = (doc.get("components") or {}).get(parts[2])
     return group.get(parts[3]) if isinstance(group, dict) else None
 
@@ -73,16 +77,13 @@ def slice_spec(
         raise SpecError("the upstream description has no 'paths' mapping")
     out: dict[str, Any] = {k: upstream[k] for k in KEEP_ROOT_KEYS if k in upstream}
     paths: dict[str, Any] = {}
-    operations: list[dict[str, Any]] = []
-    for path, item in upstream["paths"].items():
-        for method in HTTP_METHODS if isinstance(item, dict) else ():
-            operation = item.get(method)
-            if isinstance(operation, dict) and operation.get("operationId") in keep:
-                operations.append(operation)
-                paths.setdefault(path, {})[method] = operation
-        if path in paths:  # The path item's shared fields: parameters, servers, ...
-            paths[path].update({k: v for k, v in item.items() if k not in HTTP_METHODS})
-    missing = [op for op in keep if op not in {o["operationId"] for o in operations}]
+    kept: list[dict[str, Any]] = []
+    for path, method, item, operation in operations(upstream):
+        if operation.get("operationId") in keep:
+            kept.append(operation)
+            shared = {k: v for k, v in item.items() if k not in HTTP_METHODS}  # parameters, ...
+            paths.setdefault(path, shared)[method] = operation
+    missing = [op for op in keep if op not in {o["operationId"] for o in kept}]
     if missing:
         raise SpecError(f"operationId(s) not found upstream: {', '.join(missing)}")
     out["paths"] = paths
@@ -90,7 +91,7 @@ def slice_spec(
     # The components the kept paths reference, transitively, and the security schemes
     # that root or operation security requirements name.
     requirements = [*(upstream.get("security") or [])]
-    requirements += [r for op in operations for r in op.get("security") or []]
+    requirements += [r for op in kept for r in op.get("security") or []]
     pending = [f"#/components/securitySchemes/{name}" for r in requirements for name in r]
     pending += _refs(paths)
     components: dict[str, dict[str, Any]] = {}
@@ -99,7 +100,8 @@ def slice_spec(
         found = component(upstream, ref)
         if found is None:
             raise SpecError(
-                f"$ref {ref!r} names a component neither upstream nor an overlay defines"
+                f"$ref {ref!r} names a component neither upstream nor an overlay defines "
+                "(only '#/components/<kind>/<name>' references are supported)"
             )
         kind, name = ref.split("/")[2:]
         if name not in components.setdefault(kind, {}):
@@ -107,7 +109,7 @@ def slice_spec(
             pending.extend(_refs(found))
     if components:
         out["components"] = components
-    used_tags = {tag for op in operations for tag in op.get("tags") or []}
+    used_tags = {tag for op in kept for tag in op.get("tags") or []}
     tags = [t for t in upstream.get("tags") or [] if t.get("name") in used_tags]
     if tags:
         out["tags"] = tags

@@ -68,7 +68,8 @@ def test_build_slices_after_the_overlays(tmp_path: Path) -> None:
         spec.build(source, folder)
     assert str(caught.value) == (
         f"{source}: $ref '#/components/parameters/Nowhere' names a component neither "
-        "upstream nor an overlay defines"
+        "upstream nor an overlay defines (only '#/components/<kind>/<name>' references are "
+        "supported)"
     )
 
 
