@@ -278,10 +278,14 @@ def test_key_argument_is_refused_without_echo(run: InProcess, args: list[str]) -
     assert "--api-key is not supported" in err and "OPENROUTER_API_KEY" in err
 
 
-def test_bad_server_url_names_the_option(run: InProcess) -> None:
-    status, _, err = run("--server-url", "ftp://example.org")
-    assert status == 64
-    assert err.startswith(f"{PROG}error: --server-url 'ftp://example.org' must be")
+def test_bad_server_url_names_the_option_and_is_shown_as_given(run: InProcess) -> None:
+    """The option is renamed in the message, not in the URL it quotes."""
+    url = "ftp://server_url x"
+    assert run("--server-url", url) == (
+        64,
+        "",
+        f"{PROG}error: --server-url {url!r} must be an http:// or https:// URL with a host\n",
+    )
 
 
 @pytest.mark.parametrize(

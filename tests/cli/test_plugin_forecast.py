@@ -325,9 +325,9 @@ def test_overlapping_runs_lose_no_reading(tmp_path: Path, monkeypatch: pytest.Mo
         time.sleep(0.02)
         return readings
 
-    monkeypatch.setattr(_plugin, "load", slow_load)
+    monkeypatch.setattr(_state, "load", slow_load)
     threads = [
-        threading.Thread(target=_plugin._record, args=(path, Reading(T0 + i, i, 100), 86400))
+        threading.Thread(target=_plugin._record, args=(path, (T0 + i, i, 100), 86400))
         for i in range(12)
     ]
     for thread in threads:

@@ -6,7 +6,8 @@ It follows the Monitoring Plugins Development Guidelines
 3 UNKNOWN (every failure: usage, key, HTTP, network, body, the ``-t`` deadline, the state
 file). The thresholds are ranges (:mod:`._thresholds`) tested against the remaining
 credits; with ``--state-file``, ``--warning-days`` and ``--critical-days`` test the days
-left at the burn rate (:mod:`._forecast`, readings kept by :mod:`._state`). Key
+left at the burn rate (:mod:`._forecast`, readings kept by :mod:`._state`; both load only
+with ``--state-file``). Key
 reading, failure messages and arithmetic are the ``openrouter-credits`` command's
 (:mod:`.cli`); the deadline is :mod:`._deadline`'s. The README's Monitoring section shows
 the output and the Icinga 2 and Nagios definitions.
@@ -20,7 +21,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from .._constants import API_KEY_ENV
 from .._redact import redact
@@ -29,9 +30,10 @@ from ..client import OpenRouter
 from ..retries import DEFAULT_RETRY_CONFIG
 from . import _common as common
 from ._deadline import fit
-from ._forecast import Forecast, Reading, forecast, keep
-from ._state import StateError, load, locked, save
 from ._thresholds import Range, parse_range, perf_number
+
+if TYPE_CHECKING:
+    from ._forecast import Forecast
 
 __all__ = ["DEFAULT_DEADLINE", "PROG", "STATES", "main"]
 
@@ -216,10 +218,8 @@ def check(argv: Sequence[str] | None, *, clock: Callable[[], float]) -> int:
             data = common.read(client, args.timeout, started).data
         outlook = None
         if args.state_file is not None:
-            reading = Reading(clock(), data.total_usage, data.total_credits)
+            reading = (clock(), data.total_usage, data.total_credits)
             outlook = _record(args.state_file, reading, common.duration(args.window))
-    except StateError as exc:
-        return _report(UNKNOWN, str(exc), key=key, notes=notes.lines)
     except common.Exit as stop:
         return _report(UNKNOWN, stop.message, key=key, notes=notes.lines)
     except KeyboardInterrupt:
@@ -251,11 +251,18 @@ class _Notes(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def _record(path: str, reading: Reading, window: float) -> Forecast:
-    """Add ``reading`` to the state file, under its lock; the forecast from what it keeps."""
-    with locked(path, STATE_LOCK_WAIT):
-        readings = keep(load(path), reading, window)
-        save(path, readings)
+def _record(path: str, reading: tuple[float, float, float], window: float) -> Forecast:
+    """Add ``reading`` (time, usage, credits) to the state file, under its lock; the
+    forecast from what it keeps. A state file that cannot be used is an `common.Exit`."""
+    from ._forecast import Reading, forecast, keep
+    from ._state import StateError, load, locked, save
+
+    try:
+        with locked(path, STATE_LOCK_WAIT):
+            readings = keep(load(path), Reading(*reading), window)
+            save(path, readings)
+    except StateError as exc:
+        raise common.Exit(UNKNOWN, str(exc)) from None
     return forecast(readings)
 
 
