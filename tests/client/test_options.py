@@ -230,18 +230,12 @@ def test_key_with_a_line_break_inside_is_a_value_error_without_the_key(
 # --- timeouts ---------------------------------------------------------------------------
 
 
-def test_default_timeout_outlasts_httpx_default_of_five_seconds(server: StandInServer) -> None:
-    # The README promises 30 s per attempt by default; httpx's own default is 5 s.
-    server.script(Reply(delay=5.5))
-    with client(server, retry_config=None) as sdk:
-        assert sdk.credits.get_credits().data.total_credits == 100.5
-
-
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_without_timeout_ms_the_clients_own_httpx_client_waits_30_seconds(
     server: StandInServer, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    # Every phase of the request sent carries the documented 30 s, not httpx's 5 s.
+    # Every phase of the request sent carries the documented 30 s, not httpx's 5 s; the
+    # attempt lasts as long as the largest of them (tests/http/test_attempt_budget.py).
     seen: list[dict[str, float]] = []
     http = httpx.Client if mode == "sync" else httpx.AsyncClient
     send = http.send
@@ -291,6 +285,12 @@ def test_fractional_timeout_reaches_httpx_unchanged(server: StandInServer) -> No
             sdk.credits.get_credits(timeout_ms=0.5, retries=NO_RETRIES)
     assert seen[0]["read"] == pytest.approx(1.5005)
     assert seen[1]["read"] == pytest.approx(0.0005)  # not truncated to 0
+
+
+def test_per_call_timeout_overrides(server: StandInServer) -> None:
+    server.script(Reply(delay=1.0))
+    with client(server, timeout_ms=5_000) as sdk, pytest.raises(errors.APITimeoutError):
+        sdk.credits.get_credits(timeout_ms=100, retries=NO_RETRIES)
 
 
 def test_a_timeout_under_a_millisecond_is_taken() -> None:

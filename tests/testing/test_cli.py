@@ -15,7 +15,7 @@ import httpx
 import openrouter_credits
 import pytest
 from openrouter_credits.testing import EXAMPLE_CREDITS, Fault, Reply
-from openrouter_credits.testing._cli import parse
+from openrouter_credits.testing._cli import main, parse
 
 OVERLAYS = Path(openrouter_credits.__file__).resolve().parent.parent
 ENV = {
@@ -99,6 +99,12 @@ def test_port_in_use_is_an_error_not_a_traceback() -> None:
     assert "Traceback" not in run.stderr
 
 
+def test_a_port_past_65535_is_an_error_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--port", "70000"]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "cannot listen on 127.0.0.1:70000: bind(): port must be 0-65535.\n")
+
+
 # -- parsing (in-process) -----------------------------------------------------------------
 
 
@@ -132,10 +138,9 @@ def test_parse_builds_each_reply() -> None:
     [
         (["--status", "42"], "status must be a three-digit HTTP status, got 42"),
         (["--status", "ok"], "argument --status: invalid int value: 'ok'"),
-        (["--times", "0"], "argument --times: '0' is not a count (1 or more)"),
-        (["--delay", "-1"], "argument --delay: '-1' is not a number of seconds (0 or more)"),
-        (["--credits", "nan"], "argument --credits: 'nan' is not a finite number"),
-        (["--port", "70000"], "argument --port: '70000' is not a port number (0-65535)"),
+        (["--times", "0"], "--times must be 1 or more"),
+        (["--delay", "-1"], "delay and trickle_interval must be finite and not negative"),
+        (["--trickle-interval", "inf"], "delay and trickle_interval must be finite and not"),
         (["--fault", "hang"], "argument --fault: invalid choice: 'hang'"),
         (["--header", "Retry-After 1"], "argument --header: 'Retry-After 1' is not 'Name: value'"),
         (["--body", "x", "--credits", "1"], "--body and --credits/--usage exclude each other"),
