@@ -103,12 +103,9 @@ def slice_spec(
         if name not in components.setdefault(kind, {}):
             components[kind][name] = found
             pending.extend(_refs(found))
-    if components:
-        out["components"] = components
+    out["components"] = components
     used_tags = {tag for op in kept for tag in op.get("tags") or []}
-    tags = [t for t in upstream.get("tags") or [] if t.get("name") in used_tags]
-    if tags:
-        out["tags"] = tags
+    out["tags"] = [t for t in upstream.get("tags") or [] if t.get("name") in used_tags]
     return copy.deepcopy(out)
 
 
