@@ -70,7 +70,7 @@ _TOPICS = {
     "cli._prometheus": "cli/test_prometheus.py",
     "cli._thresholds": "cli/test_thresholds.py cli/test_plugin.py",
     "client": "client/test_options.py client/test_closing.py client/test_plain_http.py",
-    "errors": "client/test_errors.py client/test_conformance.py",
+    "errors": "client/test_errors.py client/test_encodings.py client/test_conformance.py",
     "retries": "client/test_retries.py",
 }
 TOPICS: Final = {

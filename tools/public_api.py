@@ -1,18 +1,14 @@
 """The public API of ``openrouter_credits``, read by griffe, and how two versions differ.
 
-``snapshot`` loads the package from ``overlays/`` with griffe (statically: nothing is
-imported) and keeps what a user's code can reach: every name in the ``__all__`` of the
-package and of its public modules, re-exports followed to what they name, each class's
-bases and public members, each function's parameters and annotations. ``dump`` writes it
-as griffe's JSON (``spec/released/public-api.json``, ``make release-record``); ``compare``
-classifies the changes: griffe's breaking changes are ``breaking``, a name or an optional
-parameter added is a ``feature``, any other difference (an annotation, say) is ``review``.
+``snapshot`` keeps what a user's code can reach, as griffe reads it statically: the names
+in ``__all__`` of the package and its public modules (re-exports followed), each class's
+bases and public members, each function's parameters. ``compare`` classifies the changes
+(docs/maintaining/api-changes.md).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +18,6 @@ from tools.api_changes import Change, Kind
 
 PACKAGE = "openrouter_credits"
 WHERE = "public API"
-#: A JSON object that holds no other (a parameter, say): ``dump`` writes it on one line.
-_FLAT_OBJECT = re.compile(r'\{(?:[^{}\[\]"]|"(?:[^"\\]|\\.)*")*\}')
 #: Left out of the record: the same for every object (added back by ``_griffe``).
 _DEFAULTS = {"lineno": 0, "public": True, "annotation": None, "default": None}
 
@@ -65,9 +59,7 @@ def snapshot(root: Path) -> dict[str, Any]:
 
 
 def dump(api: dict[str, Any]) -> str:
-    """Indented JSON, with each object that holds no other (a parameter, say) on one line."""
-    text = json.dumps(api, indent=1, ensure_ascii=False)
-    return _FLAT_OBJECT.sub(lambda m: json.dumps(json.loads(m.group())), text) + "\n"
+    return json.dumps(api, indent=1, ensure_ascii=False) + "\n"
 
 
 def load(text: str) -> dict[str, Any]:

@@ -182,10 +182,12 @@ def test_a_bad_deadline_is_a_usage_error(server: StandInServer, run: InProcess) 
     assert server.requests == []
 
 
-#: Modules a plain command run has no use for: the deadline needs no event loop, and the
-#: Prometheus output, the plugin's state file and forecast load only with their options.
+#: Modules a plain command run has no use for: the deadline needs no event loop, the
+#: numbers no decimal module (only --min-remaining's parsing does), and the Prometheus
+#: output, the plugin's state file and forecast load only with their options.
 UNNEEDED = (
     "asyncio",
+    "decimal",
     "openrouter_credits.cli._prometheus",
     "openrouter_credits.cli._state",
     "openrouter_credits.cli._forecast",
@@ -206,7 +208,9 @@ def test_a_command_run_imports_only_what_it_needs(
     """Both commands read through the sync client, without asyncio, and load what only an
     option needs when that option is given."""
     code = (
-        f"import sys\nfrom {module} import main\nstatus = main(sys.argv[1:])\n"
+        # as installed: httpx without its command line (click, rich: rich imports decimal)
+        "import sys\nsys.modules.update(click=None, rich=None, pygments=None)\n"
+        f"from {module} import main\nstatus = main(sys.argv[1:])\n"
         f"print([m for m in {UNNEEDED!r} if m in sys.modules])\nsys.exit(status)\n"
     )
     result = subprocess.run(

@@ -1,8 +1,9 @@
 """A response that is not the credits becomes the documented error: its class by status,
 ``.data`` from a documented error body (``None`` when the body is not that JSON, by JSON
 path and type), ``message`` and the ``str(e)`` explanation whole; an error made over a
-response: its body text, args and repr. A success body not of the schema:
-test_body_checks.py; no response at all: test_no_response.py."""
+response: its args and repr. Elsewhere: a success body not of the schema,
+test_body_checks.py; the body text an error holds, test_encodings.py; no response at all,
+test_no_response.py."""
 
 from __future__ import annotations
 
@@ -215,26 +216,6 @@ def test_the_explanation_names_status_phrase_redirect_type_and_body(
 
 
 # --- an error made over a response: its body text, args and repr ------------------------
-
-
-@pytest.mark.parametrize(
-    ("charset", "content", "body"),
-    [
-        ("", b"caf\xc3\xa9 \xff", "café \ufffd"),  # no charset: UTF-8, bad bytes replaced
-        ("; charset=latin-1", "café".encode("latin-1"), "café"),
-        ("; charset=ascii", b"caf\xc3\xa9", "caf\ufffd\ufffd"),  # the server's charset wins
-        ("; charset=undefined", b"caf\xc3\xa9 \xff", "café \ufffd"),  # a codec that always raises
-        ("; charset=hex", b"caf\xc3\xa9 \xff", "café \ufffd"),  # not a text codec
-        ("; charset=no-such-codec", b"caf\xc3\xa9", "café"),
-    ],
-)
-def test_error_body_is_the_text_in_the_servers_charset_or_utf_8(
-    charset: str, content: bytes, body: str
-) -> None:
-    response = httpx.Response(
-        502, headers={"content-type": "text/plain" + charset}, content=content
-    )
-    assert errors.OpenRouterDefaultError("m", response).body == body
 
 
 def test_error_attributes_args_and_repr() -> None:

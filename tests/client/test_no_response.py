@@ -9,7 +9,6 @@ The HTTPS server is tests/reliability/servers.py's (a throwaway CA's certificate
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Iterator
 
@@ -19,20 +18,16 @@ from openrouter_credits import OpenRouter, errors
 from openrouter_credits.testing import Reply, StandInServer, free_port
 
 from ..conftest import SECRET, client, raises
-from ..reliability.servers import TLSServer, tls
+from ..reliability.servers import Lab, TLSServer, tls
 
 
 @pytest.fixture
 def https() -> Iterator[TLSServer]:
-    server = TLSServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
+    lab = Lab()
     try:
-        yield server
+        yield lab.https()
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+        lab.close()
 
 
 def test_untrusted_certificate_says_so_and_is_not_retried(https: TLSServer) -> None:

@@ -26,7 +26,6 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Final, NoReturn
 
 from .._constants import API_KEY_ENV, DEFAULT_TIMEOUT_MS
@@ -259,8 +258,8 @@ def _run(
         _write(sys.stdout, _table(total, usage, remaining))
     if total == 0 and usage == 0:
         _say(f"note: {common.ZERO_HINT}", key)
-    minimum: Decimal | None = args.min_remaining
-    if minimum is not None and common.decimal(remaining) < minimum:
+    minimum: common.Exact | None = args.min_remaining
+    if minimum is not None and common.Exact(remaining) < minimum:
         _say(
             f"remaining credits {_money(remaining)} are below --min-remaining {_money(minimum)}",
             key,
@@ -272,10 +271,9 @@ def _run(
 # --- numbers -------------------------------------------------------------------------
 
 
-def _money(value: common.Number | Decimal) -> str:
-    """``1,234.5000``; a value that rounds to zero never shows as ``-0.0000``."""
-    text = f"{common.decimal(value):,.{DECIMALS}f}"
-    return text.removeprefix("-") if set(text) <= set("-0.,") else text
+def _money(value: common.Number | common.Exact) -> str:
+    """``1,234.5000``."""
+    return common.shown(value, DECIMALS, grouping=True)
 
 
 def _table(total: common.Number, usage: common.Number, remaining: common.Number) -> str:

@@ -30,7 +30,7 @@ from ..client import OpenRouter
 from ..retries import DEFAULT_RETRY_CONFIG
 from . import _common as common
 from ._deadline import fit
-from ._thresholds import Range, parse_range, perf_number
+from ._thresholds import Range, parse_range
 
 if TYPE_CHECKING:
     from ._forecast import Forecast
@@ -272,20 +272,20 @@ def _assess(
     """The balance rule: the state, the text and the perfdata."""
     warning, critical = args.warning, args.critical
     remaining = common.minus(total, usage)
-    value = common.decimal(remaining)
+    value = common.Exact(remaining)
     state = OK
     if critical is not None and critical.alerts(value):
         state = CRITICAL
     elif warning is not None and warning.alerts(value):
         state = WARNING
-    text = f"{_two(remaining)} remaining of {_two(total)}"
+    text = f"{common.shown(remaining, 2)} remaining of {common.shown(total, 2)}"
     if total == 0 and usage == 0:
         state = max(state, WARNING)
         text += f"; {common.ZERO_HINT}"
     perfdata = (
-        f"remaining={perf_number(remaining)};{warning.text if warning else ''};"
+        f"remaining={common.shown(remaining)};{warning.text if warning else ''};"
         f"{critical.text if critical else ''} "
-        f"total_credits={perf_number(total)} total_usage={perf_number(usage)}"
+        f"total_credits={common.shown(total)} total_usage={common.shown(usage)}"
     )
     return state, text, perfdata
 
@@ -318,12 +318,7 @@ def _assess_days(outlook: Forecast, args: argparse.Namespace) -> tuple[int, str,
 
 def _perf(value: float | None) -> str:
     """A perfdata value to four decimals; ``U`` (undetermined) for ``None``."""
-    return "U" if value is None else perf_number(round(value, 4))
-
-
-def _two(value: common.Number) -> str:
-    text = f"{common.decimal(value):.2f}"
-    return "0.00" if text == "-0.00" else text
+    return "U" if value is None else common.shown(round(value, 4))
 
 
 def _report(
