@@ -98,13 +98,8 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         what = f"{path}: {breakage.kind.value.lower()}"
         changes.append(Change(Kind.BREAKING, WHERE, what))
     before, after = _flat(old), _flat(new)
-    for path in sorted(after.keys() - before.keys() - broken):
-        changes.append(Change(Kind.FEATURE, WHERE, f"{path} added"))
-    for path in sorted(before.keys() & after.keys() - broken):
-        if before[path] != after[path]:
-            changes.append(Change(Kind.OTHER, WHERE, f"{path} changed"))
+    for path in after.keys() - broken:
+        if before.get(path) != after[path]:
+            kind, verb = (Kind.FEATURE, "added") if path not in before else (Kind.OTHER, "changed")
+            changes.append(Change(kind, WHERE, f"{path} {verb}"))
     return sorted(changes, key=lambda c: (-c.kind, c.what))
-
-
-if __name__ == "__main__":
-    print(dump(snapshot(Path.cwd())), end="")
