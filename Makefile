@@ -59,8 +59,8 @@ spec: $(STAMP) ## Slice openapi.yaml from UPSTREAM (default: the pinned copy), a
 	@$(BIN)/python -m tools.api_changes
 
 # The API change report and the release rules (CONTRIBUTING.md): the last release is
-# recorded in spec/released/. OLD: a file or git:REV (default: the last release's).
-api-changes: $(STAMP) ## Report the API changes since the last release (OLD=git:HEAD: since HEAD)
+# recorded in spec/released/. OLD: a description to compare with (default: the last release's).
+api-changes: $(STAMP) ## Report the API changes since the last release (OLD=file: since that description)
 	@$(BIN)/python -m tools.api_changes $(if $(OLD),--old "$(OLD)")
 
 check-release: $(STAMP) ## Fail when the API, public API or generated/ changed since the last release without a big enough bump

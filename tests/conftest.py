@@ -1,16 +1,19 @@
-"""Shared fixtures: a stand-in server on 127.0.0.1, the public client against it (sync or
-async: `mode`, `call`), the retry testing switch, and a suite-wide check that no log record
-of any test, at DEBUG, holds the sentinel key; at the end of the run, the reliability
-figures (tests/reliability/figures.py), added up over the pytest-xdist workers when there
-are some."""
+"""Shared fixtures: a stand-in server on 127.0.0.1, a silent peer, the public client
+against it (sync or async: `mode`, `call`), the retry testing switch, and a suite-wide
+check that no log record of any test, at DEBUG, holds the sentinel key; at the end of the
+run, the reliability figures (tests/reliability/figures.py), added up over the
+pytest-xdist workers when there are some."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import socket
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -60,6 +63,37 @@ def secret_scan() -> Iterator[SecretScan]:
 def server() -> Iterator[StandInServer]:
     with StandInServer() as srv:
         yield srv
+
+
+#: A silent peer hangs up after this: a phase a timeout fails to end still ends (at end of
+#: file, not with a timeout error), so a broken timeout fails the test instead of hanging it.
+HANG_UP: Final = 3.0
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port on 127.0.0.1 whose peer accepts connections and says nothing (no HTTP
+    status line, no TLS ServerHello), then hangs up after `HANG_UP` seconds."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(0.05)
+        stop = threading.Event()
+
+        def hold() -> None:
+            held: list[socket.socket] = []
+            end = time.monotonic() + HANG_UP
+            while not stop.is_set() and time.monotonic() < end:
+                with contextlib.suppress(TimeoutError):
+                    held.append(listener.accept()[0])
+            for connection in held:
+                connection.close()
+
+        holder = threading.Thread(target=hold, daemon=True)
+        holder.start()
+        try:
+            yield listener.getsockname()[1]
+        finally:
+            stop.set()
+            holder.join()
 
 
 class Resolver:
@@ -148,7 +182,7 @@ SLOW_FIRST: Final = (
     "tests/shipping/test_wheel.py",
     "tests/cli/test_plugin.py",
     "tests/cli/test_plugin_daemons.py",
-    "tests/client/test_client_defaults.py",
+    "tests/client/test_options.py",
     "tests/reliability/test_scenarios.py",
     "tests/reliability/test_differential.py",
     "tests/cli/test_prometheus.py",

@@ -1,45 +1,37 @@
 """The API change report: what changed between two API descriptions, for this client's users.
 
-``python -m tools.api_changes [--old PATH | --old git:REV] [--new PATH]``
-
-Compares two descriptions of this package's slice (by default the last release's,
-``spec/released/openapi.yaml``, against ``openapi.yaml``) operation by operation, prints
-one classified line per change and the version bump they call for. The rules, the 0.x
-policy and why a differ of our own: docs/maintaining/api-changes.md. Bad input is one
-``api-changes: error: <file>: ...`` line, exit status 1.
+``python -m tools.api_changes [--old PATH] [--new PATH]`` prints one classified line per
+change and the version bump they call for (by default from the last release's
+``spec/released/openapi.yaml`` to ``openapi.yaml``), or one ``api-changes: error: <file>:
+...`` line and exit status 1. The rules and the 0.x policy: docs/maintaining/api-changes.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import enum
-import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from tools.spec import HTTP_METHODS, KEEP_OPERATION_IDS, SpecError, _component, _string_keys
+from tools.spec import HTTP_METHODS, KEEP_OPERATION_IDS, SpecError, component, load_yaml, operations
 
 RELEASED_SPEC = Path("spec/released/openapi.yaml")
 RELEASED_VERSION = Path("spec/released/version")
 #: Keys that only document: a change to them is ``docs``.
-DOC_KEYS = frozenset({"description", "summary", "title", "example", "examples", "externalDocs"})
-DOC_KEYS |= {"tags", "deprecated"}
+DOC_KEYS = {"description", "summary", "title", "example", "examples", "externalDocs", "tags"}
+DOC_KEYS |= {"deprecated"}
 #: What the rules cover; a change to anything else (an operation's servers or security, the
 #: root security, an enum, a request body, ...) is ``review``: read it and decide.
-ROOT_KEYS = DOC_KEYS | {"paths", "components", "servers", "info"}
 OPERATION_KEYS = DOC_KEYS | {"parameters", "responses", "operationId"}
-SCHEMA_KEYS = DOC_KEYS | {"type", "format", "nullable", "properties", "required"}
+SCHEMA_KEYS = DOC_KEYS | {"type", "format", "properties", "required"}
 REVIEW = "changed (not classified: review it by hand)"
-
-
-class ApiChangesError(Exception):
-    """A file that cannot be compared: unreadable, not an API description, no credits operation."""
+ApiChangesError = SpecError  # what a file that cannot be compared raises
+parse = Version  # a version string, checked (InvalidVersion is a ValueError)
 
 
 # --- versions (Semantic Versioning; before 1.0 a breaking change bumps the minor number) ---
@@ -58,28 +50,22 @@ class Level(enum.IntEnum):
         return ("no change", "fixes or docs", "new features", "breaking changes")[self]
 
 
-def parse(text: str) -> Version:
-    try:
-        return Version(text)
-    except InvalidVersion as exc:
-        raise ValueError(f"not a version: {text!r}") from exc
+def _bump(current: str, level: Level) -> Level:
+    """The number ``level`` bumps: before 1.0 a breaking change bumps the minor number and
+    anything else the patch number."""
+    return Level(max(level - 1, 1)) if Version(current).major == 0 and level else level
 
 
 def next_version(current: str, level: Level) -> str:
     """The version after ``current`` for changes of ``level`` (``current`` for NONE)."""
-    major, minor, micro = (*parse(current).release, 0, 0)[:3]
-    if level is Level.NONE:
-        return current
-    if major == 0:  # 0.x: breaking bumps the minor number, anything else the patch number
-        return f"0.{minor + 1}.0" if level is Level.MAJOR else f"0.{minor}.{micro + 1}"
-    if level is Level.MAJOR:
-        return f"{major + 1}.0.0"
-    return f"{major}.{minor + 1}.0" if level is Level.MINOR else f"{major}.{minor}.{micro + 1}"
+    major, minor, patch = (*Version(current).release, 0, 0)[:3]
+    bumped = (current, f"{major}.{minor}.{patch + 1}", f"{major}.{minor + 1}.0", f"{major + 1}.0.0")
+    return bumped[_bump(current, level)]
 
 
 def covered(released: str, current: str) -> Level:
     """The largest change that going from ``released`` to ``current`` may carry."""
-    fits = [lv for lv in Level if lv and parse(next_version(released, lv)) <= parse(current)]
+    fits = [lv for lv in Level if lv and Version(next_version(released, lv)) <= Version(current)]
     return max(fits, default=Level.NONE)
 
 
@@ -89,13 +75,12 @@ def advice(level: Level, base: str | None) -> str:
         return "Version bump: none (nothing changed)."
     if base is None:
         return f"Version bump: {level.name.lower()} ({level.meaning})."
-    target = next_version(base, level)
-    pairs = zip((*parse(base).release, 0, 0), (*parse(target).release, 0, 0), strict=False)
-    number = ("major", "minor", "patch")[next(i for i, (a, b) in enumerate(pairs) if a != b)]
+    number = _bump(base, level).name.lower()
     zero = ""
-    if parse(base).major == 0 and level is not Level.PATCH:
+    if Version(base).major == 0 and level is not Level.PATCH:
         bumps = "a breaking change bumps the minor" if level is Level.MAJOR else ""
         zero = f"; before 1.0 {bumps or 'features and fixes bump the patch'} number"
+    target = next_version(base, level)
     return f"Version bump: {base} → {target}, the {number} number ({level.meaning}{zero})."
 
 
@@ -116,7 +101,7 @@ class Kind(enum.IntEnum):
 
     @property
     def level(self) -> Level:
-        return (Level.PATCH, Level.PATCH, Level.MINOR, Level.MAJOR)[self - 1]
+        return Level(max(self - 1, 1))
 
 
 @dataclass(frozen=True, order=True)
@@ -135,223 +120,152 @@ def required_level(changes: list[Change]) -> Level:
     return max((c.kind.level for c in changes), default=Level.NONE)
 
 
-def load_description(path: Path, label: str | None = None) -> dict[str, Any]:
-    """The description at ``path``, checked to be OpenAPI 3.x with the credits operation."""
-    try:
-        return parse_description(path.read_text(encoding="utf-8"), label or str(path))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ApiChangesError(f"{label or path}: cannot read: {exc}") from None
+def _classify(rule: str, old: Any, new: Any) -> tuple[Kind, str]:
+    """One change (``old`` or ``new`` None: absent) for code written against the client.
+
+    ``rule``: ``item`` an operation, response, media type or server; ``sent`` a response
+    field and ``taken`` a parameter (the value: required); ``type``; ``docs``; ``review``;
+    ``renamed`` the operationId.
+    """
+    if rule in ("docs", "review"):
+        verb = "added" if old is None else "removed" if new is None else "changed"
+        return (Kind.DOCS, verb) if rule == "docs" else (Kind.OTHER, REVIEW)
+    if new is None:
+        return Kind.BREAKING, "removed"
+    if old is None and rule == "item":
+        return Kind.FEATURE, "added"
+    taken = rule == "taken"  # the client sends it
+    if old is None:
+        note = ("required" if taken else "always present") if new else "optional"
+        return (Kind.BREAKING if new and taken else Kind.FEATURE), f"added ({note})"
+    if rule in ("sent", "taken"):
+        kind = Kind.BREAKING if new == taken else Kind.FEATURE
+        return kind, f"made {'required' if new else 'optional'}"
+    changed = f"{old} → {new}"
+    if rule == "renamed":
+        return Kind.BREAKING, f"{changed} (the generated function is renamed)"
+    return Kind.BREAKING, changed  # a field's, a parameter's type; the default server
 
 
-def parse_description(text: str, name: str) -> dict[str, Any]:
-    try:
-        doc = _string_keys(yaml.safe_load(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise ApiChangesError(f"{name}: not valid YAML: {problem}{where}") from None
-    version = doc.get("openapi") if isinstance(doc, dict) else None
-    if not isinstance(version, str) or not version.startswith("3."):
-        raise ApiChangesError(f"{name}: not an OpenAPI 3.x description (no 'openapi: 3.x' field)")
-    if not isinstance(doc.get("paths"), dict):
-        raise ApiChangesError(f"{name}: not an OpenAPI 3.x description (no 'paths' mapping)")
-    found = {op.get("operationId") for _, _, op in _operations(doc)}
-    missing = [op for op in KEEP_OPERATION_IDS if op not in found]
-    if missing:
-        raise ApiChangesError(f"{name}: has no {', '.join(missing)} operation")
-    checked: dict[str, Any] = doc
-    return checked
+# --- what the rules compare: where → what → (rule, value, what is compared below it) ---
 
-
-def at_revision(rev: str) -> dict[str, Any]:
-    """``openapi.yaml`` as git has it at ``rev``."""
-    name = f"openapi.yaml at {rev}"
-    run = subprocess.run(["git", "show", f"{rev}:openapi.yaml"], capture_output=True, text=True)
-    if run.returncode != 0:
-        message = run.stderr.strip().splitlines() or ["git failed"]
-        raise ApiChangesError(f"{name}: cannot read: {message[-1]}")
-    return parse_description(run.stdout, name)
-
-
-def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
-    for path, item in (doc.get("paths") or {}).items():
-        for method in HTTP_METHODS if isinstance(item, dict) else ():
-            if isinstance(item.get(method), dict):
-                yield f"{method.upper()} {path}", item, item[method]
+Node = tuple[str, Any, dict[str, Any]]
 
 
 def _resolve(doc: dict[str, Any], node: Any) -> Any:
     """Follow local ``$ref`` chains; sibling keys of a ``$ref`` (3.1) win over the target's."""
-    seen: set[str] = set()
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"] not in seen:
-        seen.add(node["$ref"])
-        try:
-            kind, name = _component(node["$ref"])
-        except SpecError:
-            return node
-        target = ((doc.get("components") or {}).get(kind) or {}).get(name)
-        if target is None:
-            return node
+    for _ in range(16):  # a longer chain is a loop
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        target = component(doc, ref) if isinstance(ref, str) else None
+        if not isinstance(target, dict):
+            break
         node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
     return node
-
-
-def _pairs(old: Any, new: Any) -> Iterator[tuple[Any, Any, Any]]:
-    """(key, old value, new value) over both mappings' keys, sorted; None where absent."""
-    old, new = old or {}, new or {}
-    for key in sorted(old.keys() | new.keys()):
-        yield key, old.get(key), new.get(key)
 
 
 def _types(schema: dict[str, Any]) -> str:
     """``number (double)``, ``string | null``: the type a generated field is read as."""
     raw = schema.get("type")
     types = {raw} if isinstance(raw, str) else set(raw) if isinstance(raw, list) else set()
-    if not types and isinstance(schema.get("properties"), dict):
-        types = {"object"}
-    if schema.get("nullable") is True:  # OpenAPI 3.0
-        types.add("null")
     text = " | ".join(sorted(types, key=lambda t: (t == "null", t))) or "any"
     return f"{text} ({schema['format']})" if isinstance(schema.get("format"), str) else text
 
 
-class _Differ:
-    def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        self.old, self.new = old, new
-        self.changes: set[Change] = set()
-        self.response = True  # comparing what the server sends (False: what the client sends)
+def _keys(node: dict[str, Any], label: str, keys: Iterable[str], rule: str) -> dict[str, Node]:
+    return {f"{label} {key}".strip(): (rule, node[key], {}) for key in keys}
 
-    def add(self, kind: Kind, where: str, what: str) -> None:
-        self.changes.add(Change(kind, where, what))
 
-    def present(self, where: str, what: str, old: Any, new: Any) -> bool:
-        """Removed (breaking) or added (a feature); True when there in both."""
-        if old is None or new is None:
-            kind, verb = (Kind.BREAKING, "removed") if new is None else (Kind.FEATURE, "added")
-            self.add(kind, where, f"{what}{' ' if what else ''}{verb}")
-        return old is not None and new is not None
+def _documented(node: dict[str, Any], label: str, known: Any = None) -> dict[str, Node]:
+    """``node``'s documentation keys (docs), and those not ``known`` to the rules (review)."""
+    docs = _keys(node, label, DOC_KEYS & node.keys(), "docs")
+    return docs | (_keys(node, label, node.keys() - known, "review") if known else {})
 
-    def member(self, where: str, what: str, old: Any, new: Any, was: bool, now: bool) -> bool:
-        """A parameter or body field: removed, added, made required or optional. Fewer values
-        a reader may meet, or more a sender must give, break code: ``self.response`` says
-        which side the client is on. True when there in both."""
-        response = self.response
-        if new is None:
-            self.add(Kind.BREAKING, where, f"{what} removed")
-        elif old is None:
-            note = ("always present" if response else "required") if now else "optional"
-            kind = Kind.BREAKING if now and not response else Kind.FEATURE
-            self.add(kind, where, f"{what} added ({note})")
-        elif was != now:
-            kind = Kind.BREAKING if now != response else Kind.FEATURE
-            self.add(kind, where, f"{what} made {'required' if now else 'optional'}")
-        return old is not None and new is not None
 
-    def docs(self, where: str, label: str, old: dict[str, Any], new: dict[str, Any]) -> None:
-        for key in sorted(k for k in DOC_KEYS if old.get(k) != new.get(k)):
-            verb = "added" if key not in old else "removed" if key not in new else "changed"
-            self.add(Kind.DOCS, where, f"{label}{' ' if label else ''}{key} {verb}")
+def _schema(doc: dict[str, Any], raw: Any, label: str, field: str, sent: bool) -> dict[str, Node]:
+    """A parameter's or a body's schema, field by field (``sent``: by the server)."""
+    schema = _resolve(doc, raw)
+    if not isinstance(schema, dict) or field.count(".") > 32:  # 32: a recursive schema
+        return {}
+    name = f"field {field}" if field else "body" if label.endswith("body") else "schema"
+    out: dict[str, Node] = {f"{label}: {name} type": ("type", _types(schema), {})}
+    out |= _documented(schema, f"{label}: {name}", SCHEMA_KEYS)
+    required = schema.get("required") or []
+    for prop, sub in (schema.get("properties") or {}).items():
+        path = f"{field}.{prop}" if field else prop
+        below = _schema(doc, sub, label, path, sent)
+        out[f"{label}: field {path}"] = ("sent" if sent else "taken", prop in required, below)
+    return out
 
-    def others(self, where: str, label: str, old: Any, new: Any, keys: frozenset[str]) -> None:
-        for key, before, after in _pairs(old, new):
-            if key not in keys and before != after:
-                self.add(Kind.OTHER, where, f"{label}{key} {REVIEW}")
 
-    def run(self) -> list[Change]:
-        old_ops = {key: (item, op) for key, item, op in _operations(self.old)}
-        new_ops = {key: (item, op) for key, item, op in _operations(self.new)}
-        for key, before, after in _pairs(old_ops, new_ops):
-            if self.present(key, "operation", before, after):
-                self.operation(key, *before, *after)
-        old_urls = [s.get("url") for s in self.old.get("servers") or [] if isinstance(s, dict)]
-        new_urls = [s.get("url") for s in self.new.get("servers") or [] if isinstance(s, dict)]
-        for url in dict.fromkeys(old_urls + new_urls):
-            self.present(
-                "servers", f"server {url}", url in old_urls or None, url in new_urls or None
-            )
-        if old_urls and new_urls and old_urls[0] != new_urls[0] and new_urls[0] in old_urls:
-            self.add(Kind.BREAKING, "servers", f"default server {old_urls[0]} → {new_urls[0]}")
-        old_info, new_info = self.old.get("info") or {}, self.new.get("info") or {}
-        if old_info.get("version") != new_info.get("version"):
-            versions = f"{old_info.get('version')} → {new_info.get('version')}"
-            self.add(Kind.DOCS, "info", f"API version {versions}")
-        self.docs("info", "", old_info, new_info)
-        for key, before, after in _pairs(self.old, self.new):
-            if key not in ROOT_KEYS and before != after:
-                self.add(Kind.OTHER, key, REVIEW)
-        old_schemes, new_schemes = (
-            (d.get("components") or {}).get("securitySchemes") for d in (self.old, self.new)
-        )
-        self.others("security", "scheme ", old_schemes, new_schemes, frozenset())
-        return sorted(self.changes, key=lambda c: (-c.kind, c.where, c.what))
+def _operation(doc: dict[str, Any], item: dict[str, Any], op: dict[str, Any]) -> dict[str, Node]:
+    out: dict[str, Node] = {"operationId": ("renamed", op.get("operationId"), {})}
+    out |= _documented(op, "", OPERATION_KEYS)
+    out |= _keys(item, "path item", item.keys() - {*HTTP_METHODS, "parameters"}, "review")
+    for raw in [*(item.get("parameters") or []), *(op.get("parameters") or [])]:
+        param = _resolve(doc, raw)
+        label = f"{param.get('in')} parameter {param.get('name')}"
+        below = _documented(param, label)
+        below |= _schema(doc, param.get("schema"), label, "", sent=False)
+        out[label] = ("taken", bool(param.get("required")), below)
+    for status, raw in (op.get("responses") or {}).items():
+        response, label = _resolve(doc, raw), f"response {status}"
+        below = _documented(response, label)
+        for media, body in (response.get("content") or {}).items():
+            inner = _documented(body, f"{label} {media}")
+            inner |= _schema(doc, body.get("schema"), f"{label} body", "", sent=True)
+            below[f"{label}: {media} body"] = ("item", True, inner)
+        out[label] = ("item", True, below)
+    return out
 
-    def operation(self, where: str, *items: dict[str, Any]) -> None:
-        old_item, old, new_item, new = items
-        if old.get("operationId") != new.get("operationId"):
-            ids = f"{old.get('operationId')} → {new.get('operationId')}"
-            self.add(Kind.BREAKING, where, f"operationId {ids} (the generated function is renamed)")
-        self.docs(where, "", old, new)
-        self.others(
-            where, "path item ", old_item, new_item, frozenset({*HTTP_METHODS, "parameters"})
-        )
-        self.others(where, "", old, new, OPERATION_KEYS)
-        self.response = False
-        params = [self.params(self.old, old_item, old), self.params(self.new, new_item, new)]
-        for (place, name), before, after in _pairs(*params):
-            label = f"{place} parameter {name}"
-            required = [bool(p and p.get("required")) for p in (before, after)]
-            if self.member(where, label, before, after, *required):
-                self.docs(where, label, before, after)
-                self.schema(where, label, "", before.get("schema"), after.get("schema"))
-        self.response = True
-        for status, before, after in _pairs(old.get("responses"), new.get("responses")):
-            label = f"response {status}"
-            if self.present(where, label, before, after):
-                before, after = _resolve(self.old, before), _resolve(self.new, after)
-                self.docs(where, label, before, after)
-                for media, body, new_body in _pairs(before.get("content"), after.get("content")):
-                    if self.present(where, f"{label}: {media} body", body, new_body):
-                        self.docs(where, f"{label} {media}", body, new_body)
-                        schemas = body.get("schema"), new_body.get("schema")
-                        self.schema(where, f"{label} body", "", *schemas)
 
-    @staticmethod
-    def params(doc: dict[str, Any], *owners: dict[str, Any]) -> dict[tuple[str, str], Any]:
-        """A path item's and its operation's parameters by (place, name)."""
-        found = [_resolve(doc, p) for owner in owners for p in owner.get("parameters") or []]
-        return {(str(p.get("in")), str(p["name"])): p for p in found if "name" in p}
+def _tree(doc: dict[str, Any]) -> dict[str, dict[str, Node]]:
+    tree: dict[str, dict[str, Node]] = {
+        key: {"": ("docs" if key in DOC_KEYS | {"info"} else "review", value, {})}
+        for key, value in doc.items()
+        if key not in ("paths", "components", "servers")
+    }
+    for path, method, item, op in operations(doc):
+        tree[f"{method.upper()} {path}"] = {"operation": ("item", True, _operation(doc, item, op))}
+    urls = [s.get("url") for s in doc.get("servers") or [] if isinstance(s, dict)]
+    tree["servers"] = {f"server {url}": ("item", True, {}) for url in urls}
+    tree["servers"] |= {"default server": ("type", urls[0], {})} if urls else {}
+    schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+    tree.setdefault("security", {}).update(_keys(schemes, "scheme", schemes.keys(), "review"))
+    return tree
 
-    def schema(self, where: str, label: str, field: str, old_raw: Any, new_raw: Any) -> None:
-        """A parameter's or a response body's schema, field by field."""
-        old, new = _resolve(self.old, old_raw), _resolve(self.new, new_raw)
-        if field.count(".") > 32:  # a recursive schema: deep enough
-            return
-        if not isinstance(old, dict) or not isinstance(new, dict):
-            if old != new:
-                self.add(Kind.BREAKING, where, f"{label}: {field or 'schema'} replaced")
-            return
-        name = f"field {field}" if field else "body" if label.endswith("body") else "schema"
-        prefix = f"{label}: {name}"
-        if _types(old) != _types(new):
-            # A parameter that now takes more is a feature; any other retyping breaks code.
-            old_types, new_types = set(_types(old).split(" | ")), set(_types(new).split(" | "))
-            widened = old_types <= new_types and old.get("format") == new.get("format")
-            kind = Kind.FEATURE if widened and not self.response else Kind.BREAKING
-            self.add(kind, where, f"{prefix} type {_types(old)} → {_types(new)}")
-        self.docs(where, prefix, old, new)
-        self.others(where, f"{prefix} ", old, new, SCHEMA_KEYS)
-        required = [set(s.get("required") or []) for s in (old, new)]
-        for prop, before, after in _pairs(old.get("properties"), new.get("properties")):
-            path = f"{field}.{prop}" if field else prop
-            was, now = (prop in names for names in required)
-            if self.member(where, f"{label}: field {path}", before, after, was, now):
-                self.schema(where, label, path, before, after)
+
+def _diff(where: str, old: dict[str, Node], new: dict[str, Node]) -> Iterator[Change]:
+    """What changed; below something added or removed, nothing more is said."""
+    for what in sorted(old.keys() | new.keys()):
+        before, after = old.get(what), new.get(what)
+        if before is None or after is None or before[1] != after[1]:
+            rule = (after or before)[0]  # type: ignore[index]
+            kind, said = _classify(rule, before and before[1], after and after[1])
+            yield Change(kind, where, f"{what} {said}".strip())
+        if before and after:
+            yield from _diff(where, before[2], after[2])
 
 
 def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """Every change from ``old`` to ``new``, worst first."""
-    return _Differ(old, new).run()
+    trees = _tree(old), _tree(new)
+    wheres = trees[0].keys() | trees[1].keys()
+    changes = [c for w in wheres for c in _diff(w, trees[0].get(w, {}), trees[1].get(w, {}))]
+    return sorted(changes, key=lambda c: (-c.kind, c.where, c.what))
+
+
+# --- reading descriptions, the report ------------------------------------------------------
+
+
+def load_description(path: Path | str) -> dict[str, Any]:
+    """The description at ``path``, checked: OpenAPI 3.x, with the credits operation."""
+    doc = load_yaml(Path(path))
+    if not isinstance(doc, dict) or not str(doc.get("openapi")).startswith("3."):
+        raise SpecError(f"{path}: not an OpenAPI 3.x description (no 'openapi: 3.x' field)")
+    missing = set(KEEP_OPERATION_IDS) - {op.get("operationId") for *_, op in operations(doc)}
+    if missing:
+        raise SpecError(f"{path}: has no {', '.join(sorted(missing))} operation")
+    return doc
 
 
 def report(changes: list[Change], old_label: str, new_label: str, base_version: str | None) -> str:
@@ -363,21 +277,19 @@ def report(changes: list[Change], old_label: str, new_label: str, base_version: 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--old", default=str(RELEASED_SPEC), help="a file, or git:REV")
+    parser.add_argument("--old", default=str(RELEASED_SPEC))
     parser.add_argument("--new", default="openapi.yaml")
     args = parser.parse_args(argv)
-    base, label, git = None, args.old, args.old.startswith("git:")
+    base, label = None, args.old
     if args.old == str(RELEASED_SPEC) and RELEASED_VERSION.exists():  # the bump from there
         base = RELEASED_VERSION.read_text(encoding="utf-8").strip()
         label = f"{args.old} (release {base})"
     try:
-        old = at_revision(args.old[4:]) if git else load_description(Path(args.old))
-        new = load_description(Path(args.new))
-    except ApiChangesError as exc:
+        changes = compare(load_description(args.old), load_description(args.new))
+    except SpecError as exc:
         print(f"api-changes: error: {exc}", file=sys.stderr)
         return 1
-    label = f"openapi.yaml at {args.old[4:]}" if git else label
-    sys.stdout.write(report(compare(old, new), label, args.new, base))
+    sys.stdout.write(report(changes, label, args.new, base))
     return 0
 
 

@@ -44,18 +44,18 @@ BUDGET_BY_MODULE: Final = {
 #: Each module's topic tests, under tests/: the files written for its behaviour.
 _TOPICS = {
     "_calls": "client/test_retries.py client/test_no_response.py",
-    "_checks": "client/test_body_checks.py",
+    "_checks": "client/test_body_checks.py client/test_errors.py",
     "_headers": "client/test_headers.py client/test_category_rules.py",
     "_http.attempt": "http/test_attempt_budget.py client/test_no_response.py"
     " http/test_slow_servers.py",
     "_http.body": "http/test_body_reading.py http/test_boundaries.py"
     " reliability/test_large_bodies.py",
     "_http.clamped": "http/test_clamped_streams.py http/test_slow_servers.py"
-    " client/test_debug_and_tls.py",
+    " client/test_no_response.py",
     "_options": "client/test_options.py client/test_dropin.py client/test_conformance.py"
     " client/test_headers.py client/test_plain_http.py",
     "_redact": "client/test_redaction.py",
-    "_responses": "client/test_errors.py client/test_official_messages.py client/test_redaction.py",
+    "_responses": "client/test_errors.py client/test_conformance.py client/test_redaction.py",
     "_retry_core": "client/test_retries.py",
     "cli._common": "cli/",
     "cli._credits": "cli/",
@@ -63,9 +63,8 @@ _TOPICS = {
     "cli._plugin": "cli/test_plugin.py",
     "cli._prometheus": "cli/test_prometheus.py",
     "cli._thresholds": "cli/test_thresholds.py cli/test_plugin.py",
-    "client": "client/test_options.py client/test_closing.py client/test_client_defaults.py"
-    " client/test_plain_http.py",
-    "errors": "client/test_errors.py client/test_official_messages.py",
+    "client": "client/test_options.py client/test_closing.py client/test_plain_http.py",
+    "errors": "client/test_errors.py client/test_encodings.py client/test_conformance.py",
     "retries": "client/test_retries.py",
 }
 TOPICS: Final = {

@@ -1,18 +1,14 @@
 """The public API of ``openrouter_credits``, read by griffe, and how two versions differ.
 
-``snapshot`` loads the package from ``overlays/`` with griffe (statically: nothing is
-imported) and keeps what a user's code can reach: every name in the ``__all__`` of the
-package and of its public modules, re-exports followed to what they name, each class's
-bases and public members, each function's parameters and annotations. ``dump`` writes it
-as griffe's JSON (``spec/released/public-api.json``, ``make release-record``); ``compare``
-classifies the changes: griffe's breaking changes are ``breaking``, a name or an optional
-parameter added is a ``feature``, any other difference (an annotation, say) is ``review``.
+``snapshot`` keeps what a user's code can reach, as griffe reads it statically: the names
+in ``__all__`` of the package and its public modules (re-exports followed), each class's
+bases and public members, each function's parameters. ``compare`` classifies the changes
+(docs/maintaining/api-changes.md).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +18,6 @@ from tools.api_changes import Change, Kind
 
 PACKAGE = "openrouter_credits"
 WHERE = "public API"
-#: A JSON object that holds no other (a parameter, say): ``dump`` writes it on one line.
-_FLAT_OBJECT = re.compile(r'\{(?:[^{}\[\]"]|"(?:[^"\\]|\\.)*")*\}')
 #: Left out of the record: the same for every object (added back by ``_griffe``).
 _DEFAULTS = {"lineno": 0, "public": True, "annotation": None, "default": None}
 
@@ -59,20 +53,15 @@ def _public(obj: griffe.Object | griffe.Alias) -> dict[str, Any] | None:
 def snapshot(root: Path) -> dict[str, Any]:
     """The public API of the package under ``root/overlays``."""
     package = griffe.load(PACKAGE, search_paths=[root / "overlays"], resolve_external=False)
-    found = _public(package)
-    assert found is not None
-    return found
+    return _public(package) or {}
 
 
 def dump(api: dict[str, Any]) -> str:
-    """Indented JSON, with each object that holds no other (a parameter, say) on one line."""
-    text = json.dumps(api, indent=1, ensure_ascii=False)
-    return _FLAT_OBJECT.sub(lambda m: json.dumps(json.loads(m.group())), text) + "\n"
+    return json.dumps(api, indent=1, ensure_ascii=False) + "\n"
 
 
 def load(text: str) -> dict[str, Any]:
-    api: dict[str, Any] = json.loads(text)
-    return api
+    return dict(json.loads(text))
 
 
 def _griffe(api: dict[str, Any]) -> griffe.Object:
@@ -98,21 +87,14 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """Public API changes, classified for users' code (removed or narrowed: breaking)."""
     changes, broken = [], set()
     for breakage in griffe.find_breaking_changes(_griffe(old), _griffe(new)):
-        name = getattr(breakage.old_value, "name", None) or getattr(breakage.new_value, "name", "")
         path = breakage.obj.path
-        if breakage.kind.name.startswith("PARAMETER"):
-            path = f"{path}({name})"
+        if breakage.kind.name.startswith("PARAMETER"):  # a parameter is the old or new value
+            path += f"({getattr(breakage.old_value, 'name', None) or breakage.new_value.name})"
         broken.add(path)
-        what = f"{path}: {breakage.kind.value.lower()}"
-        changes.append(Change(Kind.BREAKING, WHERE, what))
+        changes.append(Change(Kind.BREAKING, WHERE, f"{path}: {breakage.kind.value.lower()}"))
     before, after = _flat(old), _flat(new)
-    for path in sorted(after.keys() - before.keys() - broken):
-        changes.append(Change(Kind.FEATURE, WHERE, f"{path} added"))
-    for path in sorted(before.keys() & after.keys() - broken):
-        if before[path] != after[path]:
-            changes.append(Change(Kind.OTHER, WHERE, f"{path} changed"))
+    for path in after.keys() - broken:
+        if before.get(path) != after[path]:
+            kind, verb = (Kind.FEATURE, "added") if path not in before else (Kind.OTHER, "changed")
+            changes.append(Change(kind, WHERE, f"{path} {verb}"))
     return sorted(changes, key=lambda c: (-c.kind, c.what))
-
-
-if __name__ == "__main__":
-    print(dump(snapshot(Path.cwd())), end="")

@@ -17,6 +17,7 @@ import httpx
 from . import errors, retries
 from ._constants import LOGGER_NAME
 from ._http import attempt as _transport
+from ._http.clamped import ends_by
 from ._options import DebugLogger
 from ._retry_core import RetryState
 from .retries import RetryConfig
@@ -45,7 +46,7 @@ def run(
     client: httpx.Client, request: httpx.Request, state: Attempts, clamped: bool
 ) -> httpx.Response:
     """The sync loop: the final response, or the error that ends the call."""
-    state.ends_by = _transport.ends_by()
+    state.ends_by = ends_by()
     while True:
         outcome: _Outcome
         try:
@@ -86,7 +87,7 @@ def decide(state: Attempts, outcome: _Outcome, request: httpx.Request) -> httpx.
         _debug_outcome(state, outcome, request)
     if isinstance(outcome, httpx.TransportError):
         failure = _transport.classify(outcome)
-        wait = state.after_failure(failure, _transport.httpx_name(outcome))
+        wait = state.after_failure(failure, type(outcome).__name__)
         if wait is None:
             raise _transport.no_response(outcome, failure, state.attempts, request) from outcome
     elif isinstance(outcome, errors.ResponseValidationError):
@@ -122,7 +123,7 @@ def decide(state: Attempts, outcome: _Outcome, request: httpx.Request) -> httpx.
 def _debug_outcome(state: Attempts, outcome: _Outcome, request: httpx.Request) -> None:
     assert state.debug is not None
     what = (
-        f"no response ({_transport.httpx_name(outcome)})"
+        f"no response ({type(outcome).__name__})"
         if isinstance(outcome, httpx.TransportError)
         else f"response {outcome.status_code}"
     )

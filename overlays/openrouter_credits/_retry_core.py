@@ -18,8 +18,6 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-import attrs
-
 from .retries import RetryConfig
 
 __all__ = ["Failure", "RetryState", "parse_retry_after"]
@@ -110,7 +108,6 @@ def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -
     return None
 
 
-@attrs.define
 class RetryState:
     """The retry decisions of one call. No I/O: the caller sends, sleeps and reports.
 
@@ -118,14 +115,22 @@ class RetryState:
     seconds to wait before the next attempt, or ``None`` for "stop, use this outcome".
     """
 
-    config: RetryConfig
-    clock: Callable[[], float] = time.monotonic
-    rand: Callable[[], float] = random.random
-    attempts: int = 0
-    started: float = attrs.field(default=0.0)
-    last_reason: str = ""
-    ends_by: float | None = None
-    """No wait ends past this ``clock`` reading (a whole run's deadline)."""
+    __slots__ = ("attempts", "clock", "config", "ends_by", "last_reason", "rand", "started")
+
+    def __init__(
+        self,
+        config: RetryConfig,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.rand = rand
+        self.attempts = 0
+        self.started = 0.0
+        self.last_reason = ""
+        #: No wait ends past this ``clock`` reading (a whole run's deadline).
+        self.ends_by: float | None = None
 
     def start(self) -> None:
         """Call once, right before the first attempt."""

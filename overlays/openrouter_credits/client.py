@@ -2,7 +2,7 @@
 
 ``OpenRouter`` holds the options (checked by :mod:`._options`), the httpx clients and their
 lifecycle, and builds each call's request through the generated operation (``_get_kwargs``);
-the retry loop is :mod:`._calls`', one attempt on the wire :mod:`._transport`'s, the
+the retry loop is :mod:`._calls`', one attempt on the wire :mod:`._http.attempt`'s, the
 result or the exception :mod:`._responses`'. docs/client.md is the guide.
 
 Retries sit around ``httpx.Client.send`` rather than inside a transport so that they also
@@ -28,7 +28,7 @@ from ._constants import LOGGER_NAME, MAX_CONNECTIONS
 from ._generated.api.credits_ import get_credits as _op
 from ._generated.models.get_credits_response import GetCreditsResponse
 from ._headers import USER_AGENT, attribution
-from ._http import attempt as _transport
+from ._http.clamped import sync_client
 from ._options import ApiKey, CallOptions, DebugLogger
 from ._responses import result_or_raise
 from .retries import DEFAULT_RETRY_CONFIG, RetryConfig
@@ -223,9 +223,7 @@ class OpenRouter:
     def _sync_client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = self._made["sync"] = _transport.sync_client(
-                    _LIMITS, *self._own_defaults()
-                )
+                self._client = self._made["sync"] = sync_client(_LIMITS, *self._own_defaults())
             return self._client
 
     def _async_http(self, keep: bool) -> httpx.AsyncClient:

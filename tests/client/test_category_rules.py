@@ -11,7 +11,7 @@ import pytest
 from openrouter_credits import OpenRouter
 from openrouter_credits.testing import StandInServer
 
-from ..conftest import SECRET
+from ..conftest import SECRET, client
 
 NAME_RULE = (
     "is not a category name (lowercase letters and digits, words joined by single hyphens, "
@@ -83,3 +83,17 @@ def test_an_environment_category_is_named_in_the_warning_and_in_errors(
     monkeypatch.setenv("OPENROUTER_X_OPEN_ROUTER_CATEGORIES", "cli-agent\r")
     with pytest.raises(ValueError, match=rf"^{re.escape(source)}: value contains '\\r'"):
         OpenRouter(api_key=SECRET, server_url=server.base_url)
+
+
+def test_categories_string_is_split_on_commas_and_trimmed(server: StandInServer) -> None:
+    with client(server, x_open_router_categories=" cli-agent , programming-app ") as sdk:
+        sdk.credits.get_credits()
+        sdk.credits.get_credits(x_open_router_categories=("cli-agent",))
+    sent = [r.headers["x-openrouter-categories"] for r in server.requests]
+    assert sent == ["cli-agent,programming-app", "cli-agent"]
+
+
+def test_unknown_well_formed_category_passes(server: StandInServer) -> None:
+    with client(server) as sdk:
+        sdk.credits.get_credits(x_open_router_categories="brand-new-thing")
+    assert server.requests[0].headers["x-openrouter-categories"] == "brand-new-thing"

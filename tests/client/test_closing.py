@@ -26,7 +26,7 @@ import pytest
 from openrouter_credits import OpenRouter
 from openrouter_credits.testing import StandInServer
 
-from ..conftest import SECRET
+from ..conftest import SECRET, client
 
 Scenario = Callable[[str], None]
 
@@ -363,3 +363,21 @@ def test_a_block_of_each_kind_leaves_the_other_count_alone(
         await sdk.aclose()
 
     asyncio.run(main())
+
+
+def test_closed_client_opens_a_new_connection_when_used_again(server: StandInServer) -> None:
+    sdk = client(server)
+    sdk.credits.get_credits()
+    sdk.close()
+    sdk.close()  # twice is fine
+    sdk.credits.get_credits()
+    sdk.close()
+
+    async def again() -> None:
+        await sdk.credits.get_credits_async()
+        await sdk.aclose()
+        await sdk.credits.get_credits_async()
+        await sdk.aclose()
+
+    asyncio.run(again())
+    assert server.connections == 4

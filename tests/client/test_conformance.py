@@ -200,6 +200,17 @@ CASES = (
     Case("status-500", Reply(status=500)),
     Case("status-418", Reply(status=418, body="<html>teapot</html>", content_type="text/html")),
     Case("status-404-json", Reply(status=404, body={"error": {"code": 404, "message": "gone"}})),
+    # The official message's variants: 4XX/5XX vs other statuses, a content type quoted, left
+    # bare or absent, a body shown whole, as "" or cut after 10,000 characters.
+    Case("status-400-text", Reply(400, body="bad", content_type="text/plain")),
+    Case("type-with-space", Reply(418, body="<p>tea</p>", content_type="text/html; charset=utf-8")),
+    Case("status-599-empty", Reply(599, body="", content_type="text/plain")),
+    Case("status-600", Reply(600, body="odd", content_type="text/plain")),
+    Case("status-204", Reply(204, body="", content_type="text/plain")),
+    Case("no-content-type", Reply(418, body=b"no content type")),
+    Case("json-upper-case", Reply(404, body='{"error": "nope"}', content_type="APPLICATION/JSON")),
+    Case("body-10001", Reply(502, body="x" * 10_001, content_type="text/plain")),
+    Case("body-10000", Reply(503, body="y" * 10_000, content_type="text/plain")),
     Case("malformed-200", Reply(body=b"{not json", content_type="application/json")),
     Case("no-response", refused=True),
 )
@@ -275,6 +286,32 @@ def test_the_malformed_body_message_starts_like_the_official_one(server: StandIn
     with sdk, pytest.raises(errors.ResponseValidationError) as info:
         sdk.credits.get_credits()
     assert info.value.message.startswith("Response validation failed: ")
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (401, errors.UnauthorizedResponseError),
+        (403, errors.ForbiddenResponseError),
+        (500, errors.InternalServerResponseError),
+    ],
+)
+def test_a_documented_status_without_its_json_keeps_the_official_message(
+    server: StandInServer, status: int, expected: type[errors.OpenRouterError]
+) -> None:
+    """The official SDK raises its default error there; ours keeps the documented type
+    (DIFFERENCES: "Responses") but the same ``message``, the body quoted."""
+    server.default = Reply(status, body="<html>gateway says no</html>", content_type="text/html")
+    with (
+        official.OpenRouter(api_key=SECRET, server_url=server.base_url) as theirs,
+        pytest.raises(official.errors.OpenRouterDefaultError) as official_error,
+    ):
+        theirs.credits.get_credits(retries=None)
+    sdk = openrouter_credits.OpenRouter(api_key=SECRET, server_url=server.base_url)
+    with sdk, pytest.raises(expected) as info:
+        sdk.credits.get_credits(retries=None)
+    assert info.value.message == official_error.value.message
+    assert info.value.message.endswith("Body: <html>gateway says no</html>")
 
 
 def parameters(function: Any) -> list[tuple[str, inspect._ParameterKind]]:

@@ -138,18 +138,6 @@ def test_the_constructor_takes_the_official_arguments_positionally(server: Stand
     )
 
 
-def test_server_names_and_url_params(server: StandInServer) -> None:
-    assert "https://openrouter.ai/api/v1" in repr(OpenRouter(server="production"))
-    with pytest.raises(ValueError, match="'staging' is not one of"):
-        OpenRouter(server="staging")
-    template = server.base_url.removesuffix("/api/v1") + "/{prefix}/v1"
-    with OpenRouter(server_url=template, url_params={"prefix": "api"}) as sdk:
-        sdk.credits.get_credits()
-    assert server.requests[0].path == "/api/v1/credits"
-    with pytest.raises(ValueError, match="url_params"):
-        OpenRouter(server_url=template)
-
-
 def test_debug_logger_gets_a_record_per_request_and_response(server: StandInServer) -> None:
     records: list[logging.LogRecord] = []
     debug = logging.getLogger("tests.dropin.debug")

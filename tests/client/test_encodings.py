@@ -2,7 +2,9 @@
 
 The rule is httpx's and the official SDK's: the declared charset wins; none declared:
 UTF-8, a byte order mark tolerated. A body that does not decode (its Content-Encoding or
-its charset) at a documented error status is that status's error with ``data=None``.
+its charset) at a documented error status is that status's error with ``data=None``; the
+text an error holds (``.body``, the excerpt) is the server's charset or UTF-8, with what
+does not decode replaced.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import dataclasses
 import json
 from typing import Any
 
+import httpx
 import pytest
 from openrouter_credits import OpenRouter, errors
 from openrouter_credits.testing import Reply, StandInServer
@@ -110,3 +113,26 @@ def test_a_success_that_does_not_decode_is_a_validation_error(server: StandInSer
     assert info.value.message == (
         "Response validation failed: the body does not decode as its Content-Encoding 'gzip' says"
     )
+
+
+# --- the body text an error holds: never raises ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("charset", "content", "body"),
+    [
+        ("", b"caf\xc3\xa9 \xff", "café \ufffd"),  # no charset: UTF-8, bad bytes replaced
+        ("; charset=latin-1", "café".encode("latin-1"), "café"),
+        ("; charset=ascii", b"caf\xc3\xa9", "caf\ufffd\ufffd"),  # the server's charset wins
+        ("; charset=undefined", b"caf\xc3\xa9 \xff", "café \ufffd"),  # a codec that always raises
+        ("; charset=hex", b"caf\xc3\xa9 \xff", "café \ufffd"),  # not a text codec
+        ("; charset=no-such-codec", b"caf\xc3\xa9", "café"),
+    ],
+)
+def test_error_body_is_the_text_in_the_servers_charset_or_utf_8(
+    charset: str, content: bytes, body: str
+) -> None:
+    response = httpx.Response(
+        502, headers={"content-type": "text/plain" + charset}, content=content
+    )
+    assert errors.OpenRouterDefaultError("m", response).body == body

@@ -1,22 +1,27 @@
-"""Statuses, bodies and transport failures become the documented errors."""
+"""A response that is not the credits becomes the documented error: its class by status,
+``.data`` from a documented error body (``None`` when the body is not that JSON, by JSON
+path and type), ``message`` and the ``str(e)`` explanation whole; an error made over a
+response: its args and repr. Elsewhere: a success body not of the schema,
+test_body_checks.py; the body text an error holds, test_encodings.py; no response at all,
+test_no_response.py."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 import pytest
 from openrouter_credits import (
     NO_RETRIES,
-    OpenRouter,
     errors,
 )
 from openrouter_credits.models import ForbiddenResponse, UnauthorizedResponse
-from openrouter_credits.testing import Reply, StandInServer, free_port
+from openrouter_credits.testing import Reply, StandInServer
 
-from ..conftest import SECRET, client, raises
+from ..conftest import client, raises
 
-# --- errors ----------------------------------------------------------------------------
+# --- statuses ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -48,21 +53,6 @@ def test_documented_statuses_map_to_their_errors(
     assert error.body == error.raw_response.text
 
 
-def test_forbidden_explains_the_management_key(server: StandInServer) -> None:
-    server.default = Reply(status=403)
-    with client(server) as sdk, pytest.raises(errors.ForbiddenResponseError) as info:
-        sdk.credits.get_credits()
-    assert "management key" in str(info.value)
-
-
-def test_documented_status_with_an_html_body_keeps_its_type(server: StandInServer) -> None:
-    server.default = Reply(status=401, body="<html>login</html>", content_type="text/html")
-    with client(server) as sdk, pytest.raises(errors.UnauthorizedResponseError) as info:
-        sdk.credits.get_credits()
-    assert info.value.data is None
-    assert "text/html" in str(info.value)
-
-
 def test_other_statuses_are_default_errors(server: StandInServer, mode: str) -> None:
     body = "<html>" + "x" * 5000 + "</html>"
     server.default = Reply(status=418, body=body, content_type="text/html")
@@ -74,62 +64,81 @@ def test_other_statuses_are_default_errors(server: StandInServer, mode: str) -> 
     assert error.body == body
 
 
+# --- documented error bodies: .data, or None when the body is not the documented JSON ---
+
+
+def failure(server: StandInServer, reply: Reply, kind: type[BaseException]) -> Any:
+    """The error one call (no retries) to ``server`` answering ``reply`` raises."""
+    server.default = reply
+    with client(server, retry_config=None) as sdk, pytest.raises(kind) as info:
+        sdk.credits.get_credits()
+    return info.value
+
+
+def _error(**error: Any) -> dict[str, Any]:
+    return {"error": {"code": 403, "message": "no", **error}}
+
+
 @pytest.mark.parametrize(
-    "reply",
+    ("status", "kind"),
     [
-        Reply(body="not json", content_type="application/json"),
-        Reply(body=b"", content_type="application/json"),
-        Reply(body={"data": {"total_credits": "many", "total_usage": 1}}),
-        Reply(body={"data": {"total_usage": 1}}),
-        Reply(body={"data": None}),
-        Reply(body=[1, 2]),
-        Reply(body={"data": {"total_credits": True, "total_usage": 1}}),
-        Reply(body=b"\xff\xfe\x00garbage", content_type="application/json"),
+        (401, errors.UnauthorizedResponseError),
+        (403, errors.ForbiddenResponseError),
+        (500, errors.InternalServerResponseError),
     ],
 )
-def test_bad_success_bodies_are_validation_errors(
-    server: StandInServer, mode: str, reply: Reply
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"error": {"code": "abc", "message": "typed wrong"}},
+        {"error": {"code": 1, "message": 2}},
+        {"error": [["code", 1], ["message", "pairs"]]},
+        _error(metadata=[["provider", "x"]]),
+        _error(metadata="text"),
+        {**_error(), "openrouter_metadata": [["a", 1]]},
+        {"error": {"message": "no code"}},
+        [],
+    ],
+    ids=[
+        "code-not-int",
+        "message-not-str",
+        "error-pairs",
+        "metadata-pairs",
+        "metadata-str",
+        "openrouter-metadata-pairs",
+        "code-missing",
+        "array",
+    ],
+)
+def test_mistyped_error_body_keeps_its_type_with_no_data(
+    server: StandInServer, status: int, kind: type[errors.OpenRouterError], body: Any
 ) -> None:
-    server.default = reply
-    with client(server) as sdk:
-        error = raises(mode, sdk, errors.ResponseValidationError)
-    assert error.__cause__ is not None
-    assert error.status_code == 200
-
-
-def test_unknown_fields_are_kept(server: StandInServer) -> None:
-    server.default = Reply(
-        body={"data": {"total_credits": 1, "total_usage": 0.5, "bonus": 3}, "meta": {}}
+    error = failure(server, Reply(status=status, body=body), kind)
+    assert error.data is None
+    assert error.status_code == status
+    # what is wrong, by JSON path and type, then the body
+    assert re.search(
+        r"the body is not the documented error JSON: \$\S* (should be|is required).* "
+        r"\(content-type application/json",
+        str(error),
     )
-    with client(server) as sdk:
-        res = sdk.credits.get_credits()
-    assert res.data.total_credits == 1
-    assert res.data["bonus"] == 3
-    assert res["meta"] == {}
 
 
-def test_connection_refused_is_a_connection_error(mode: str, no_sleep: None) -> None:
-    sdk = OpenRouter(api_key=SECRET, server_url=f"http://127.0.0.1:{free_port()}/api/v1")
-    with sdk:
-        error = raises(mode, sdk, errors.APIConnectionError)
-    assert error.attempts == 3
-    assert isinstance(error.__cause__, httpx.ConnectError)
-    assert isinstance(error, errors.NoResponseError)
-    assert isinstance(error, errors.OpenRouterBaseError)
-
-
-def test_timeout_is_a_timeout_error(server: StandInServer, mode: str) -> None:
-    server.default = Reply(delay=2.0)
-    with client(server, timeout_ms=200, retry_config=None) as sdk:
-        error = raises(mode, sdk, errors.APITimeoutError)
-    assert error.attempts == 1
-    assert isinstance(error.__cause__, httpx.TimeoutException)
-
-
-def test_per_call_timeout_overrides(server: StandInServer) -> None:
-    server.script(Reply(delay=1.0))
-    with client(server, timeout_ms=5_000) as sdk, pytest.raises(errors.APITimeoutError):
-        sdk.credits.get_credits(timeout_ms=100, retries=NO_RETRIES)
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"metadata": {"provider": "x"}}, {"metadata": None}],
+    ids=["plain", "metadata", "metadata-null"],
+)
+def test_documented_error_body_gives_data_and_its_message(
+    server: StandInServer, extra: dict[str, Any]
+) -> None:
+    body = {"error": {"code": 403, "message": "only management keys", **extra}, "user_id": None}
+    error = failure(server, Reply(status=403, body=body), errors.ForbiddenResponseError)
+    assert error.data is not None
+    assert error.data.error.message == "only management keys"
+    assert type(error.data.error.code) is int  # an integer field stays an integer
+    assert str(error).startswith("HTTP 403 Forbidden: only management keys (GET /credits needs")
+    assert "management-api-keys" in str(error)
 
 
 # --- what str(error) explains, whole ---------------------------------------------------------
@@ -176,6 +185,11 @@ def test_per_call_timeout_overrides(server: StandInServer) -> None:
             "HTTP 401 Unauthorized: Missing Authentication header (check the API key: "
             "OPENROUTER_API_KEY or api_key=)",
         ),
+        (
+            Reply(500),
+            "HTTP 500 Internal Server Error: Internal Server Error "
+            "(OpenRouter failed; retried as configured)",
+        ),
     ],
     ids=[
         "undocumented",
@@ -185,6 +199,7 @@ def test_per_call_timeout_overrides(server: StandInServer) -> None:
         "bad-200",
         "html-401",
         "documented-401",
+        "documented-500",
     ],
 )
 def test_the_explanation_names_status_phrase_redirect_type_and_body(
@@ -203,26 +218,6 @@ def test_the_explanation_names_status_phrase_redirect_type_and_body(
 # --- an error made over a response: its body text, args and repr ------------------------
 
 
-@pytest.mark.parametrize(
-    ("charset", "content", "body"),
-    [
-        ("", b"caf\xc3\xa9 \xff", "café \ufffd"),  # no charset: UTF-8, bad bytes replaced
-        ("; charset=latin-1", "café".encode("latin-1"), "café"),
-        ("; charset=ascii", b"caf\xc3\xa9", "caf\ufffd\ufffd"),  # the server's charset wins
-        ("; charset=undefined", b"caf\xc3\xa9 \xff", "café \ufffd"),  # a codec that always raises
-        ("; charset=hex", b"caf\xc3\xa9 \xff", "café \ufffd"),  # not a text codec
-        ("; charset=no-such-codec", b"caf\xc3\xa9", "café"),
-    ],
-)
-def test_error_body_is_the_text_in_the_servers_charset_or_utf_8(
-    charset: str, content: bytes, body: str
-) -> None:
-    response = httpx.Response(
-        502, headers={"content-type": "text/plain" + charset}, content=content
-    )
-    assert errors.OpenRouterDefaultError("m", response).body == body
-
-
 def test_error_attributes_args_and_repr() -> None:
     response = httpx.Response(503, headers={"Retry-After": "5"}, content=b"busy")
     error = errors.OpenRouterDefaultError("API error occurred", response, explanation="longer")
@@ -231,3 +226,9 @@ def test_error_attributes_args_and_repr() -> None:
     assert (error.message, str(error)) == ("API error occurred", "longer")
     assert repr(error) == "OpenRouterDefaultError(status_code=503, message='API error occurred')"
     assert errors.APITimeoutError("timed out", 2).args == ("timed out",)
+
+
+def test_error_over_a_response_not_read_has_an_empty_body() -> None:
+    unread = httpx.Response(503, stream=httpx.ByteStream(b"never read"))
+    error = errors.OpenRouterDefaultError("m", unread)
+    assert (error.body, error.status_code, str(error)) == ("", 503, "m")

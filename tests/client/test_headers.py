@@ -1,7 +1,11 @@
-"""What a call sends: the credits back, attribution headers, the key, header checks."""
+"""What a call sends: the credits back, the key, attribution and other headers, the
+User-Agent; header names and values checked, with exact messages (the key's own checks:
+test_options.py)."""
 
 from __future__ import annotations
 
+import re
+import sys
 from typing import Any
 
 import pytest
@@ -9,7 +13,6 @@ from openrouter_credits import (
     GetCreditsResponse,
     OpenRouter,
     __version__,
-    errors,
 )
 from openrouter_credits.testing import StandInServer
 
@@ -65,30 +68,6 @@ def test_no_attribution_headers_unless_given(server: StandInServer) -> None:
         assert name not in headers
 
 
-def test_key_from_environment_and_callable(
-    server: StandInServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("OPENROUTER_API_KEY", "env-key")
-    with OpenRouter(server_url=server.base_url) as sdk:
-        sdk.credits.get_credits()
-    keys = iter(["rotated-1", "rotated-2"])
-    with OpenRouter(server_url=server.base_url, api_key=lambda: next(keys)) as sdk:
-        sdk.credits.get_credits()
-        sdk.credits.get_credits()
-    auth = [r.headers["authorization"] for r in server.requests]
-    assert auth == ["Bearer env-key", "Bearer rotated-1", "Bearer rotated-2"]
-
-
-def test_missing_key_fails_before_any_request(
-    server: StandInServer, mode: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
-    with OpenRouter(server_url=server.base_url) as sdk:
-        error = raises(mode, sdk, errors.MissingAPIKeyError)
-    assert "OPENROUTER_API_KEY" in str(error)
-    assert server.requests == []
-
-
 @pytest.mark.parametrize(
     ("kwargs", "names"),
     [
@@ -129,12 +108,59 @@ def test_bad_client_level_header_fails_at_construction(server: StandInServer) ->
         client(server, http_referer="x\ry")
 
 
-def test_unknown_well_formed_category_passes(server: StandInServer) -> None:
+@pytest.mark.parametrize(("value", "kind"), [(1, "int"), (None, "NoneType"), (b"b", "bytes")])
+def test_header_value_that_is_not_a_str_is_a_type_error_naming_it(
+    server: StandInServer, value: object, kind: str
+) -> None:
+    with client(server) as sdk, pytest.raises(TypeError) as info:
+        sdk.credits.get_credits(http_headers={"X-Trace": value})  # type: ignore[dict-item]
+    assert str(info.value) == f"header X-Trace: value must be a str, got {kind}"
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(("value", "bad"), [("ok\rno", "\r"), ("tab\tok\x7f", "\x7f")])
+def test_header_value_error_names_the_first_forbidden_character(
+    server: StandInServer, value: str, bad: str
+) -> None:
+    with client(server) as sdk, pytest.raises(ValueError) as info:
+        sdk.credits.get_credits(x_open_router_title=value)
+    assert str(info.value) == (
+        f"header X-OpenRouter-Title: value contains {bad!r}, which HTTP does not allow "
+        "(only visible ASCII, space and tab)"
+    )
+
+
+def test_header_name_that_is_not_a_str_is_a_value_error(server: StandInServer) -> None:
+    with client(server) as sdk, pytest.raises(ValueError, match="invalid HTTP header name 7"):
+        sdk.credits.get_credits(http_headers={7: "v"})  # type: ignore[dict-item]
+
+
+def test_attribution_value_that_is_not_a_str_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="http_referer must be a str, got int"):
+        OpenRouter(api_key=SECRET, http_referer=42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="x_open_router_title must be a str, got int"):
+        OpenRouter(api_key=SECRET, x_open_router_title=42)  # type: ignore[arg-type]
+
+
+def test_extra_headers_are_sent_and_tab_and_space_are_allowed(server: StandInServer) -> None:
     with client(server) as sdk:
-        sdk.credits.get_credits(x_open_router_categories="brand-new-thing")
-    assert server.requests[0].headers["x-openrouter-categories"] == "brand-new-thing"
+        sdk.credits.get_credits(http_headers={"X-Trace": "a b\tc~"})
+    assert server.requests[0].headers["x-trace"] == "a b\tc~"
 
 
-def test_http_headers_cannot_replace_the_key(server: StandInServer) -> None:
-    with client(server) as sdk, pytest.raises(ValueError, match="Authorization"):
-        sdk.credits.get_credits(http_headers={"authorization": "Bearer other"})
+@pytest.mark.parametrize("name", ["Authorization", "AUTHORIZATION"])
+def test_http_headers_cannot_set_authorization_in_any_case(
+    server: StandInServer, name: str
+) -> None:
+    with client(server) as sdk, pytest.raises(ValueError) as info:
+        sdk.credits.get_credits(http_headers={name: "Bearer other"})
+    assert str(info.value) == "http_headers may not set Authorization: pass api_key instead"
+
+
+def test_user_agent_names_the_package_and_python(server: StandInServer) -> None:
+    with client(server) as sdk:
+        sdk.credits.get_credits()
+    python = ".".join(map(str, sys.version_info[:3]))
+    agent = server.requests[0].headers["user-agent"]
+    assert agent == f"openrouter-credits/{__version__} python/{python}"
+    assert re.fullmatch(r"openrouter-credits/\S+ python/\d+\.\d+\.\d+", agent)

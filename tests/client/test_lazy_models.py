@@ -1,6 +1,6 @@
 """What a successful call loads: not the error bodies' models, which load with the first
-error (and are reachable by name from the start). In a fresh interpreter, since this one
-has them loaded already."""
+error (and are reachable by name from the start), nor the generated client (the package
+calls through its own). In a fresh interpreter, since this one has them loaded already."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ with OpenRouter(api_key=sys.argv[2], server_url=sys.argv[1], retry_config=None) 
     print("import:", models())
     client.credits.get_credits()
     print("success:", models())
+    print("generated client:", "openrouter_credits._generated.client" in sys.modules)
     try:
         client.credits.get_credits()
     except errors.UnauthorizedResponseError as exc:
@@ -46,6 +47,7 @@ def test_the_error_models_load_with_the_first_error(server: StandInServer) -> No
     assert result.stdout.splitlines() == [
         f"import: {success}",
         f"success: {success}",
+        "generated client: False",
         "error: UnauthorizedResponse No auth",
     ]
 

@@ -1,34 +1,33 @@
-"""What a call that got no response says: the untrusted certificate, one attempt or three.
+"""A call that got no response: refused, timed out, a TLS certificate not trusted or a
+handshake that never ends; the error's class, attempts, cause and message, and the debug
+records. The error classes' relations to httpx's: test_dropin.py.
 
-The HTTPS server is tests/test_reliability.py's (a throwaway CA's certificate for
+The HTTPS server is tests/reliability/servers.py's (a throwaway CA's certificate for
 127.0.0.1); the client does not trust that CA unless told to.
 """
 
 from __future__ import annotations
 
-import threading
+import re
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from openrouter_credits import OpenRouter, errors
-from openrouter_credits.testing import free_port
+from openrouter_credits.testing import Reply, StandInServer, free_port
 
-from ..conftest import SECRET
-from ..reliability.servers import TLSServer, tls
+from ..conftest import SECRET, client, raises
+from ..reliability.servers import Lab, TLSServer, tls
 
 
 @pytest.fixture
 def https() -> Iterator[TLSServer]:
-    server = TLSServer()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
+    lab = Lab()
     try:
-        yield server
+        yield lab.https()
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+        lab.close()
 
 
 def test_untrusted_certificate_says_so_and_is_not_retried(https: TLSServer) -> None:
@@ -73,22 +72,24 @@ def test_trusted_certificate_works(https: TLSServer) -> None:
         assert sdk.credits.get_credits().data.total_credits == 100.5
 
 
-def test_refused_three_times_says_three_attempts(no_sleep: None) -> None:
+def test_refused_three_times_says_three_attempts(mode: str, no_sleep: None) -> None:
     url = f"http://127.0.0.1:{free_port()}/api/v1"
-    with (
-        OpenRouter(api_key=SECRET, server_url=url) as sdk,
-        pytest.raises(errors.APIConnectionError) as info,
-    ):
-        sdk.credits.get_credits()
-    assert str(info.value).startswith(f"GET {url}/credits failed after 3 attempts: ConnectError: ")
-    assert "not trusted" not in str(info.value)
-    assert info.value.attempts == 3
+    with OpenRouter(api_key=SECRET, server_url=url) as sdk:
+        error = raises(mode, sdk, errors.APIConnectionError)
+    assert str(error).startswith(f"GET {url}/credits failed after 3 attempts: ConnectError: ")
+    assert "not trusted" not in str(error)
+    assert error.attempts == 3
+    assert isinstance(error.__cause__, httpx.ConnectError)
+    assert isinstance(error, errors.NoResponseError)
+    assert isinstance(error, errors.OpenRouterBaseError)
 
 
-def test_error_over_a_response_not_read_has_an_empty_body() -> None:
-    unread = httpx.Response(503, stream=httpx.ByteStream(b"never read"))
-    error = errors.OpenRouterDefaultError("m", unread)
-    assert (error.body, error.status_code, str(error)) == ("", 503, "m")
+def test_timeout_is_a_timeout_error(server: StandInServer, mode: str) -> None:
+    server.default = Reply(delay=2.0)
+    with client(server, timeout_ms=200, retry_config=None) as sdk:
+        error = raises(mode, sdk, errors.APITimeoutError)
+    assert error.attempts == 1
+    assert isinstance(error.__cause__, httpx.TimeoutException)
 
 
 def test_an_httpx_error_without_a_message_is_named_by_its_class() -> None:
@@ -106,3 +107,46 @@ def test_an_httpx_error_without_a_message_is_named_by_its_class() -> None:
     assert (
         str(info.value) == f"GET {url}/credits failed after 1 attempt: ConnectError: ConnectError"
     )
+
+
+class Recorder:
+    """A ``debug_logger``: keeps each record's text."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def debug(self, msg: str, *args: object) -> None:
+        self.lines.append(msg % args)
+
+
+def test_no_response_is_named_with_its_httpx_class_and_the_time_since_the_call() -> None:
+    url = f"http://127.0.0.1:{free_port()}/api/v1"
+    debug = Recorder()
+    with (
+        OpenRouter(api_key=SECRET, server_url=url, retry_config=None, debug_logger=debug) as sdk,
+        pytest.raises(errors.APIConnectionError),
+    ):
+        sdk.credits.get_credits()
+    assert debug.lines[0] == f"request GET {url}/credits (attempt 1)"
+    match = re.fullmatch(
+        rf"no response \(ConnectError\) to GET {re.escape(url)}/credits "
+        r"\(attempt 1, (\d+\.\d{3}) s since the call started\)",
+        debug.lines[1],
+    )
+    assert match, debug.lines
+    assert float(match[1]) < 5.0  # seconds since this call, not a clock's reading
+
+
+def test_a_tls_handshake_that_never_ends_is_a_timeout_within_the_attempt(
+    silent_port: int,
+) -> None:
+    url = f"https://127.0.0.1:{silent_port}/api/v1"
+    started = time.monotonic()
+    with (
+        OpenRouter(api_key=SECRET, server_url=url, retry_config=None, timeout_ms=400) as sdk,
+        pytest.raises(errors.APITimeoutError),
+    ):
+        sdk.credits.get_credits()
+    # Never-hang bound: one attempt's timeout, + 5 s for a busy machine (the silent peer
+    # holds the handshake until it hangs up; that would be a connection error, not this).
+    assert time.monotonic() - started < 0.4 + 5.0

@@ -1,7 +1,11 @@
-"""The options' checks and their exact messages: server names and ``url_params``, the
-``debug_logger``, ``OPENROUTER_DEBUG``, the key callable, per-call ``server_url``.
+"""The client's options: what each does when left out (the client's own httpx client and
+its connections, the default server, the key from the environment), the values each takes,
+and their checks' exact messages: server names, ``server_url`` and ``url_params``, the key
+in every form the README allows and those it refuses, ``timeout_ms``, ``retry_config``,
+the ``debug_logger`` and ``OPENROUTER_DEBUG``. Header values: test_headers.py.
 
-README "Keywords" and "Migrating from the official SDK" say what each option means.
+All through ``OpenRouter(...).credits.get_credits`` against the stand-in server; README
+"Keywords" and "Migrating from the official SDK" say what each option means.
 """
 
 from __future__ import annotations
@@ -10,17 +14,25 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
-from openrouter_credits import NO_RETRIES, BackoffStrategy, OpenRouter, RetryConfig, errors
+from openrouter_credits import NO_RETRIES, OpenRouter, errors
 from openrouter_credits.testing import Reply, StandInServer
 
-from ..conftest import SECRET, client
+from ..conftest import SECRET, client, raises
+
+# --- the server -----------------------------------------------------------------------------
+
+
+def test_default_server_is_openrouter() -> None:
+    assert repr(OpenRouter()) == (
+        "OpenRouter(server_url='https://openrouter.ai/api/v1', api_key=<from env>)"
+    )
 
 
 def test_an_unknown_server_name_is_named_with_the_known_ones() -> None:
@@ -32,6 +44,13 @@ def test_an_unknown_server_name_is_named_with_the_known_ones() -> None:
 def test_a_known_server_name_is_taken() -> None:
     sdk = OpenRouter(api_key=SECRET, server="production")
     assert repr(sdk) == "OpenRouter(server_url='https://openrouter.ai/api/v1', api_key=<set>)"
+
+
+def test_server_url_is_shown_in_repr_but_not_the_key(server: StandInServer) -> None:
+    sdk = client(server)
+    assert repr(sdk) == f"OpenRouter(server_url={server.base_url!r}, api_key=<set>)"
+    assert repr(OpenRouter(api_key=lambda: SECRET)).endswith("api_key=<callable>)")
+    assert repr(OpenRouter()).endswith("api_key=<from env>)")
 
 
 def test_url_params_fill_every_variable(server: StandInServer) -> None:
@@ -61,10 +80,20 @@ def test_a_variable_url_params_does_not_give_is_named() -> None:
     )
 
 
-def test_trailing_slashes_of_the_server_url_are_dropped(server: StandInServer) -> None:
-    with OpenRouter(api_key=SECRET, server_url=server.base_url + "//") as sdk:
+@pytest.mark.parametrize("suffix", ["/", "//"])
+def test_trailing_slash_in_server_url_is_not_doubled(server: StandInServer, suffix: str) -> None:
+    with OpenRouter(api_key=SECRET, server_url=server.base_url + suffix) as sdk:
         sdk.credits.get_credits()
-    assert [r.path for r in server.requests] == ["/api/v1/credits"]
+        sdk.credits.get_credits(server_url=server.base_url + suffix)
+    assert [r.path for r in server.requests] == ["/api/v1/credits"] * 2
+
+
+def test_a_server_url_ending_in_other_characters_keeps_them(server: StandInServer) -> None:
+    root = server.base_url.removesuffix("/api/v1")
+    sdk = OpenRouter(api_key=SECRET, server_url=root + "/apiX", retry_config=None)
+    with sdk, pytest.raises(errors.OpenRouterBaseError):
+        sdk.credits.get_credits()
+    assert [r.path for r in server.requests] == ["/apiX/credits"]
 
 
 def test_a_per_call_server_url_is_used_for_that_call_only(server: StandInServer) -> None:
@@ -73,6 +102,272 @@ def test_a_per_call_server_url_is_used_for_that_call_only(server: StandInServer)
         sdk.credits.get_credits()
         assert len(other.requests) == 1
     assert [r.path for r in server.requests] == ["/api/v1/credits"]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://x", "server_url 'ftp://x' must be an http:// or https:// URL with a host"),
+        ("http://", "server_url 'http://' must be an http:// or https:// URL with a host"),
+        ("not a url", "server_url 'not a url' must be an http:// or https:// URL with a host"),
+        ("http://[::1", "server_url 'http://[::1' is not a valid URL: Invalid port: ':1'"),
+        (5, "server_url 5 is not a valid URL: Invalid type for url."),
+    ],
+)
+def test_bad_server_url_message(url: Any, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        OpenRouter(api_key=SECRET, server_url=url)
+    assert str(info.value).startswith(message)
+    assert info.value.__cause__ is None
+
+
+def test_bad_per_call_server_url_fails_before_sending(server: StandInServer) -> None:
+    with client(server) as sdk, pytest.raises(ValueError, match=r"^server_url 'ftp://x' must"):
+        sdk.credits.get_credits(server_url="ftp://x")
+    assert server.requests == []
+
+
+# --- the key ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [123, b"sk-bytes", ["sk"]])
+def test_api_key_of_a_wrong_type_is_named(key: object) -> None:
+    with pytest.raises(TypeError) as info:
+        OpenRouter(api_key=key)  # type: ignore[arg-type]
+    assert str(info.value) == "api_key must be a str or a callable returning one"
+
+
+def test_environment_key_is_read_at_each_call(
+    server: StandInServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    with OpenRouter(server_url=server.base_url) as sdk:
+        with pytest.raises(errors.MissingAPIKeyError):
+            sdk.credits.get_credits()
+        monkeypatch.setenv("OPENROUTER_API_KEY", "  from-env\n")
+        sdk.credits.get_credits()
+    assert server.requests[0].headers["authorization"] == "Bearer from-env"
+
+
+def test_missing_key_fails_before_any_request(
+    server: StandInServer, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    with OpenRouter(server_url=server.base_url) as sdk:
+        error = raises(mode, sdk, errors.MissingAPIKeyError)
+    assert "OPENROUTER_API_KEY" in str(error)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n"])
+def test_a_blank_api_key_is_not_given(
+    blank: str, server: StandInServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As in the official SDK: api_key=os.getenv("MY_KEY", "") falls back to the variable.
+    monkeypatch.setenv("OPENROUTER_API_KEY", "from-env")
+    with OpenRouter(api_key=blank, server_url=server.base_url) as sdk:
+        sdk.credits.get_credits()
+        assert "api_key=<from env>" in repr(sdk)
+    assert server.requests[-1].headers["authorization"] == "Bearer from-env"
+    monkeypatch.delenv("OPENROUTER_API_KEY")
+    with (
+        OpenRouter(api_key=blank, server_url=server.base_url) as sdk,
+        pytest.raises(errors.MissingAPIKeyError),
+    ):
+        sdk.credits.get_credits()
+
+
+def test_key_whitespace_is_trimmed(server: StandInServer) -> None:
+    with client(server, api_key=f"  {SECRET}\n") as sdk:
+        sdk.credits.get_credits()
+    assert server.requests[0].headers["authorization"] == f"Bearer {SECRET}"
+
+
+def test_a_key_callable_is_called_at_each_call(server: StandInServer) -> None:
+    keys = iter(["rotated-1", "rotated-2"])
+    with client(server, api_key=lambda: next(keys)) as sdk:
+        sdk.credits.get_credits()
+        sdk.credits.get_credits()
+    auth = [r.headers["authorization"] for r in server.requests]
+    assert auth == ["Bearer rotated-1", "Bearer rotated-2"]
+
+
+def test_a_key_callable_returning_a_non_str_is_named(server: StandInServer) -> None:
+    def key() -> str:
+        return 12345  # type: ignore[return-value]
+
+    sdk = OpenRouter(api_key=key, server_url=server.base_url)
+    with sdk, pytest.raises(TypeError) as info:
+        sdk.credits.get_credits()
+    assert str(info.value) == "the api_key callable must return a str"
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("key", ["", "   \n"])
+def test_key_callable_returning_nothing_is_a_missing_key(server: StandInServer, key: str) -> None:
+    with (
+        client(server, api_key=lambda: key) as sdk,
+        pytest.raises(errors.MissingAPIKeyError, match="OPENROUTER_API_KEY"),
+    ):
+        sdk.credits.get_credits()
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("inside", ["\r\n", "\n", "\r", "\x00"])
+def test_key_with_a_line_break_inside_is_a_value_error_without_the_key(
+    server: StandInServer, inside: str
+) -> None:
+    key = f"{SECRET}{inside}X-Injected: 1"
+    sdk = client(server, api_key=key)
+    with sdk, pytest.raises(ValueError, match="contains characters HTTP does not allow") as e:
+        sdk.credits.get_credits()
+    assert str(e.value) == "api_key contains characters HTTP does not allow"
+    assert SECRET not in str(e.value)
+    assert e.value.__cause__ is None and e.value.__suppress_context__
+    assert server.requests == []
+
+
+# --- timeouts ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_without_timeout_ms_the_clients_own_httpx_client_waits_30_seconds(
+    server: StandInServer, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    # Every phase of the request sent carries the documented 30 s, not httpx's 5 s; the
+    # attempt lasts as long as the largest of them (tests/http/test_attempt_budget.py).
+    seen: list[dict[str, float]] = []
+    http = httpx.Client if mode == "sync" else httpx.AsyncClient
+    send = http.send
+
+    def spy(client: Any, request: httpx.Request, **kwargs: Any) -> Any:
+        seen.append(request.extensions["timeout"])
+        return send(client, request, **kwargs)
+
+    monkeypatch.setattr(http, "send", spy)
+    with OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk:
+        if mode == "sync":
+            sdk.credits.get_credits()
+        else:
+            asyncio.run(sdk.credits.get_credits_async())
+    assert seen == [{"connect": 30.0, "read": 30.0, "write": 30.0, "pool": 30.0}]
+
+
+def test_a_client_you_bring_keeps_its_timeout_unless_one_is_given(server: StandInServer) -> None:
+    """Its own per-phase timeouts without ``timeout_ms``; else the call's, then the
+    client's, in seconds."""
+    seen: list[dict[str, float]] = []
+
+    def hook(request: httpx.Request) -> None:
+        seen.append(request.extensions["timeout"])
+
+    own = httpx.Client(timeout=httpx.Timeout(7.0, connect=2.0), event_hooks={"request": [hook]})
+    with own:
+        with client(server, client=own) as sdk:
+            sdk.credits.get_credits()
+            sdk.credits.get_credits(timeout_ms=2500)
+        with client(server, client=own, timeout_ms=1500) as sdk:
+            sdk.credits.get_credits()
+    assert seen[0] == {"connect": 2.0, "read": 7.0, "write": 7.0, "pool": 7.0}
+    assert [t["read"] for t in seen] == [7.0, 2.5, 1.5]
+
+
+def test_fractional_timeout_reaches_httpx_unchanged(server: StandInServer) -> None:
+    seen: list[dict[str, float]] = []
+
+    def hook(request: httpx.Request) -> None:
+        seen.append(request.extensions["timeout"])
+
+    own = httpx.Client(event_hooks={"request": [hook]})
+    with own, client(server, timeout_ms=1500.5, client=own) as sdk:
+        sdk.credits.get_credits()
+        with contextlib.suppress(errors.APITimeoutError):  # 0.5 ms may or may not be enough
+            sdk.credits.get_credits(timeout_ms=0.5, retries=NO_RETRIES)
+    assert seen[0]["read"] == pytest.approx(1.5005)
+    assert seen[1]["read"] == pytest.approx(0.0005)  # not truncated to 0
+
+
+def test_per_call_timeout_overrides(server: StandInServer) -> None:
+    server.script(Reply(delay=1.0))
+    with client(server, timeout_ms=5_000) as sdk, pytest.raises(errors.APITimeoutError):
+        sdk.credits.get_credits(timeout_ms=100, retries=NO_RETRIES)
+
+
+def test_a_timeout_under_a_millisecond_is_taken() -> None:
+    assert repr(OpenRouter(api_key=SECRET, timeout_ms=0.5)).endswith("api_key=<set>)")
+
+
+@pytest.mark.parametrize("timeout", [0, -1.5, True, float("inf"), float("nan"), "5"])
+def test_a_bad_timeout_is_named(timeout: Any) -> None:
+    expected = f"timeout_ms must be a positive, finite number of milliseconds, got {timeout!r}"
+    with pytest.raises(ValueError) as info:
+        OpenRouter(api_key=SECRET, timeout_ms=timeout)
+    assert str(info.value) == expected
+    with OpenRouter(api_key=SECRET) as sdk, pytest.raises(ValueError) as info:
+        sdk.credits.get_credits(timeout_ms=timeout)
+    assert str(info.value) == expected
+
+
+def test_async_call_takes_its_own_server_url_and_timeout(server: StandInServer) -> None:
+    server.default = Reply(delay=2.0)
+
+    async def calls() -> None:
+        with StandInServer() as other:
+            async with OpenRouter(api_key=SECRET, server_url=other.base_url) as sdk:
+                await sdk.credits.get_credits_async(server_url=other.base_url)
+                assert len(other.requests) == 1
+                with pytest.raises(errors.APITimeoutError):
+                    await sdk.credits.get_credits_async(
+                        server_url=server.base_url, timeout_ms=200, retries=None
+                    )
+            assert len(other.requests) == 1
+
+    asyncio.run(calls())
+    assert len(server.requests) == 1
+
+
+# --- retries (what they do: test_retries.py) ---------------------------------------------
+
+
+@pytest.mark.parametrize("config", ["none", 3, {"max_attempts": 1}])
+def test_retry_config_of_a_wrong_type_is_a_type_error(server: StandInServer, config: Any) -> None:
+    expected = f"retries must be a RetryConfig or None, got {type(config).__name__}"
+    with pytest.raises(TypeError) as info:
+        OpenRouter(api_key=SECRET, retry_config=config)
+    assert str(info.value) == expected
+    with client(server) as sdk, pytest.raises(TypeError) as info:
+        sdk.credits.get_credits(retries=config)
+    assert str(info.value) == expected
+
+
+# --- the client's own connections -----------------------------------------------------------
+
+
+def test_a_burst_of_21_calls_keeps_its_connections_for_the_next(server: StandInServer) -> None:
+    # httpx keeps 20 idle connections by default; this client keeps as many as it opens.
+    server.default = Reply(delay=0.1)
+
+    async def bursts() -> None:
+        async with client(server) as sdk:
+            for _ in range(2):
+                await asyncio.gather(*(sdk.credits.get_credits_async() for _ in range(21)))
+
+    asyncio.run(bursts())
+    assert (len(server.requests), server.connections) == (42, 21)
+
+
+def test_25_threads_share_the_sync_connections(server: StandInServer) -> None:
+    server.default = Reply(delay=0.3)
+    with client(server) as sdk, ThreadPoolExecutor(max_workers=25) as pool:
+        for _ in range(2):
+            list(pool.map(lambda _: sdk.credits.get_credits(), range(25)))
+    assert len(server.requests) == 50
+    # At most one a thread (25; httpx's default would keep only 20): fewer when a slow
+    # scheduler starts a thread after another's call has ended.
+    assert server.connections <= 25
+
+
+# --- the debug logger ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("logger", [object(), type("Half", (), {"debug": "not a method"})()])
@@ -144,184 +439,3 @@ def test_openrouter_debug_adds_no_handler_when_the_application_configured_loggin
     # every record twice.
     setup = "logging.basicConfig(level=logging.INFO)"
     assert _logging_after(setup, OPENROUTER_DEBUG="1") == [[20, 1], [20, 1], 10, 0]
-
-
-@pytest.mark.parametrize("blank", ["", "   ", "\n"])
-def test_a_blank_api_key_is_not_given(
-    blank: str, server: StandInServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # As in the official SDK: api_key=os.getenv("MY_KEY", "") falls back to the variable.
-    monkeypatch.setenv("OPENROUTER_API_KEY", "from-env")
-    with OpenRouter(api_key=blank, server_url=server.base_url) as sdk:
-        sdk.credits.get_credits()
-        assert "api_key=<from env>" in repr(sdk)
-    assert server.requests[-1].headers["authorization"] == "Bearer from-env"
-    monkeypatch.delenv("OPENROUTER_API_KEY")
-    with (
-        OpenRouter(api_key=blank, server_url=server.base_url) as sdk,
-        pytest.raises(errors.MissingAPIKeyError),
-    ):
-        sdk.credits.get_credits()
-
-
-def test_a_key_callable_returning_a_non_str_is_named(server: StandInServer) -> None:
-    def key() -> str:
-        return 12345  # type: ignore[return-value]
-
-    sdk = OpenRouter(api_key=key, server_url=server.base_url)
-    with sdk, pytest.raises(TypeError) as info:
-        sdk.credits.get_credits()
-    assert str(info.value) == "the api_key callable must return a str"
-    assert server.requests == []
-
-
-# --- per-call options against the client's -------------------------------------------------
-
-
-def test_per_call_retries_replace_the_clients(server: StandInServer, no_sleep: None) -> None:
-    server.default = Reply(status=503)
-    five = RetryConfig("backoff", BackoffStrategy(1, 10, 1.5, 10_000), True, max_attempts=5)
-    with OpenRouter(api_key=SECRET, server_url=server.base_url, retry_config=five) as sdk:
-        with pytest.raises(errors.OpenRouterDefaultError):
-            sdk.credits.get_credits(retries=NO_RETRIES)
-        assert len(server.requests) == 1
-        with pytest.raises(errors.OpenRouterDefaultError):
-            sdk.credits.get_credits()
-    assert len(server.requests) == 6
-
-
-def test_the_debug_logger_hears_of_each_retry(server: StandInServer, no_sleep: None) -> None:
-    server.script(Reply(status=503))
-    lines: list[str] = []
-    logger = type("Lines", (), {"debug": lambda self, msg, *args: lines.append(msg % args)})()
-    with OpenRouter(api_key=SECRET, server_url=server.base_url, debug_logger=logger) as sdk:
-        sdk.credits.get_credits()
-    attempts = [re.search(r"\(attempt (\d)", line)[1] for line in lines]  # type: ignore[index]
-    assert attempts == ["1", "1", "2", "2"]
-
-
-# --- the checks' exact messages --------------------------------------------------------
-
-
-@pytest.mark.parametrize("timeout", [0, -1.5, True, float("inf"), float("nan"), "5"])
-def test_a_bad_timeout_is_named(timeout: Any) -> None:
-    expected = f"timeout_ms must be a positive, finite number of milliseconds, got {timeout!r}"
-    with pytest.raises(ValueError) as info:
-        OpenRouter(api_key=SECRET, timeout_ms=timeout)
-    assert str(info.value) == expected
-    with OpenRouter(api_key=SECRET) as sdk, pytest.raises(ValueError) as info:
-        sdk.credits.get_credits(timeout_ms=timeout)
-    assert str(info.value) == expected
-
-
-def test_a_timeout_under_a_millisecond_is_taken() -> None:
-    assert repr(OpenRouter(api_key=SECRET, timeout_ms=0.5)).endswith("api_key=<set>)")
-
-
-def test_timeouts_reach_httpx_in_seconds(server: StandInServer) -> None:
-    seen: list[float] = []
-
-    def hook(request: httpx.Request) -> None:
-        seen.append(request.extensions["timeout"]["read"])
-
-    own = httpx.Client(event_hooks={"request": [hook]})
-    sdk = OpenRouter(api_key=SECRET, server_url=server.base_url, client=own, timeout_ms=1500)
-    with own, sdk:
-        sdk.credits.get_credits(timeout_ms=2500)
-        sdk.credits.get_credits()
-    assert seen == [2.5, 1.5]
-
-
-def test_fractional_timeout_reaches_httpx_unchanged(server: StandInServer) -> None:
-    seen: list[dict[str, float]] = []
-
-    def hook(request: httpx.Request) -> None:
-        seen.append(request.extensions["timeout"])
-
-    own = httpx.Client(event_hooks={"request": [hook]})
-    with own, client(server, timeout_ms=1500.5, client=own) as sdk:
-        sdk.credits.get_credits()
-        with contextlib.suppress(errors.APITimeoutError):  # 0.5 ms may or may not be enough
-            sdk.credits.get_credits(timeout_ms=0.5, retries=NO_RETRIES)
-    assert seen[0]["read"] == pytest.approx(1.5005)
-    assert seen[1]["read"] == pytest.approx(0.0005)  # not truncated to 0
-
-
-@pytest.mark.parametrize("mode", ["sync", "async"])
-def test_without_timeout_ms_the_clients_own_httpx_client_waits_30_seconds(
-    server: StandInServer, monkeypatch: pytest.MonkeyPatch, mode: str
-) -> None:
-    # Not httpx's own default of 5 s (tests/client/test_client_defaults.py shows it with a slow
-    # server): every phase of the request sent carries the documented 30 s.
-    seen: list[dict[str, float]] = []
-    http = httpx.Client if mode == "sync" else httpx.AsyncClient
-    send = http.send
-
-    def spy(client: Any, request: httpx.Request, **kwargs: Any) -> Any:
-        seen.append(request.extensions["timeout"])
-        return send(client, request, **kwargs)
-
-    monkeypatch.setattr(http, "send", spy)
-    with OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk:
-        if mode == "sync":
-            sdk.credits.get_credits()
-        else:
-            asyncio.run(sdk.credits.get_credits_async())
-    assert seen == [{"connect": 30.0, "read": 30.0, "write": 30.0, "pool": 30.0}]
-
-
-def test_without_timeout_ms_your_client_keeps_its_own_timeout(server: StandInServer) -> None:
-    seen: list[dict[str, float]] = []
-
-    def hook(request: httpx.Request) -> None:
-        seen.append(request.extensions["timeout"])
-
-    own = httpx.Client(timeout=httpx.Timeout(7.0, connect=2.0), event_hooks={"request": [hook]})
-    with own, OpenRouter(api_key=SECRET, server_url=server.base_url, client=own) as sdk:
-        sdk.credits.get_credits()
-    assert seen == [{"connect": 2.0, "read": 7.0, "write": 7.0, "pool": 7.0}]
-
-
-def test_a_retry_config_of_a_wrong_type_is_named() -> None:
-    expected = "retries must be a RetryConfig or None, got str"
-    with pytest.raises(TypeError) as info:
-        OpenRouter(api_key=SECRET, retry_config="none")  # type: ignore[arg-type]
-    assert str(info.value) == expected
-    with OpenRouter(api_key=SECRET) as sdk, pytest.raises(TypeError) as info:
-        sdk.credits.get_credits(retries="none")  # type: ignore[arg-type]
-    assert str(info.value) == expected
-
-
-def test_a_server_url_ending_in_other_characters_keeps_them(server: StandInServer) -> None:
-    root = server.base_url.removesuffix("/api/v1")
-    sdk = OpenRouter(api_key=SECRET, server_url=root + "/apiX", retry_config=None)
-    with sdk, pytest.raises(errors.OpenRouterBaseError):
-        sdk.credits.get_credits()
-    assert [r.path for r in server.requests] == ["/apiX/credits"]
-
-
-def test_api_key_of_a_wrong_type_is_named() -> None:
-    with pytest.raises(TypeError) as info:
-        OpenRouter(api_key=123)  # type: ignore[arg-type]
-    assert str(info.value) == "api_key must be a str or a callable returning one"
-
-
-def test_a_key_http_cannot_carry_is_named_without_it() -> None:
-    with OpenRouter(api_key=f"{SECRET}\n\nX: 1") as sdk, pytest.raises(ValueError) as info:
-        sdk.credits.get_credits()
-    assert str(info.value) == "api_key contains characters HTTP does not allow"
-
-
-def test_http_headers_may_not_carry_the_key() -> None:
-    with OpenRouter(api_key=SECRET) as sdk, pytest.raises(ValueError) as info:
-        sdk.credits.get_credits(http_headers={"authorization": "Bearer x"})
-    assert str(info.value) == "http_headers may not set Authorization: pass api_key instead"
-
-
-def test_attribution_falls_back_to_the_environment(
-    server: StandInServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("OPENROUTER_HTTP_REFERER", "https://env.example")
-    with OpenRouter(api_key=SECRET, server_url=server.base_url) as sdk:
-        sdk.credits.get_credits()
-    assert server.requests[0].headers["http-referer"] == "https://env.example"

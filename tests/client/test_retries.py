@@ -364,7 +364,9 @@ def test_good_status_patterns_are_kept_upper_case(code: object) -> None:
 # --- through the client ---------------------------------------------------------------
 
 
-def test_503_then_200_succeeds_on_the_second_attempt(server: StandInServer, mode: str) -> None:
+def test_503_then_200_succeeds_on_the_second_attempt(
+    server: StandInServer, mode: str, no_sleep: None
+) -> None:
     server.script(Reply(status=503, body="<html>busy</html>", content_type="text/html"))
     with client(server) as sdk:
         res = call(mode, sdk)
@@ -526,3 +528,30 @@ def test_a_call_timing_out_each_time_is_a_timeout_after_three_attempts(
         error = raises(mode, sdk, errors.APITimeoutError)
     assert f"GET {server.base_url}/credits timed out after 3 attempts: " in str(error)
     assert len(server.requests) == 3
+
+
+# --- the default backoff ------------------------------------------------------------------
+
+
+def test_default_jitter_takes_off_up_to_a_quarter() -> None:
+    backoff = BackoffStrategy(500, 60_000, 1.5, 3_600_000)
+    assert backoff.jitter == 0.25
+    assert RetryConfig().backoff == backoff
+    assert backoff.interval(1, 0.0) == 0.5
+    assert backoff.interval(1, 1.0) == 0.375
+    assert backoff.interval(2, 0.0) == 0.75
+    assert backoff.interval(100, 0.0) == 60.0  # capped at max_interval
+
+
+def test_first_retry_waits_the_jittered_initial_interval(
+    server: StandInServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No testing switch: the logged wait is the real one, between 0.375 and 0.5 s.
+    server.script(Reply(status=503))
+    caplog.set_level(logging.INFO, logger="openrouter_credits")
+    with client(server) as sdk:
+        sdk.credits.get_credits()
+    (line,) = [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()]
+    wait = float(re.search(r"in (\d+\.\d+) s", line).group(1))  # type: ignore[union-attr]
+    assert 0.37 <= wait <= 0.5, line
+    assert "after HTTP 503: attempt 2 of 3" in line

@@ -8,13 +8,10 @@ not made at all. tests/http/test_slow_servers.py shows the same bounds end to en
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterator
-from typing import Final
 
 import httpcore
 import httpx
@@ -30,50 +27,20 @@ from openrouter_credits.testing import Reply, StandInServer
 HOST = "127.0.0.1"
 
 
-#: The peer hangs up after this: a phase the clamp fails to end still ends (at end of file,
-#: not with a timeout error), so a broken clamp fails the test instead of hanging it.
-HANG_UP: Final = 3.0
-
-
-@pytest.fixture
-def port() -> Iterator[int]:
-    """A peer that accepts connections and says nothing, then hangs up after HANG_UP s."""
-    with socket.create_server((HOST, 0)) as listener:
-        listener.settimeout(0.05)
-        stop = threading.Event()
-
-        def hold() -> None:
-            held: list[socket.socket] = []
-            end = time.monotonic() + HANG_UP
-            while not stop.is_set() and time.monotonic() < end:
-                with contextlib.suppress(TimeoutError):
-                    held.append(listener.accept()[0])
-            for connection in held:
-                connection.close()
-
-        holder = threading.Thread(target=hold, daemon=True)
-        holder.start()
-        try:
-            yield listener.getsockname()[1]
-        finally:
-            stop.set()
-            holder.join()
-
-
 def passed(doing: str) -> str:
     return rf"^the attempt's 0 s timeout passed while {doing}$"
 
 
-def test_connecting_past_the_deadline_is_a_connect_timeout(port: int) -> None:
+def test_connecting_past_the_deadline_is_a_connect_timeout(silent_port: int) -> None:
     backend = _ClampedBackend(httpcore.SyncBackend())
     with deadline(0.0), pytest.raises(httpcore.ConnectTimeout, match=passed("connecting")):
-        backend.connect_tcp(HOST, port)
+        backend.connect_tcp(HOST, silent_port)
 
 
-def test_each_phase_of_an_open_stream_past_the_deadline_times_out(port: int) -> None:
-    stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, port, timeout=5.0)
+def test_each_phase_of_an_open_stream_past_the_deadline_times_out(silent_port: int) -> None:
+    stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, silent_port, timeout=5.0)
     try:
-        assert stream.get_extra_info("server_addr") == (HOST, port)
+        assert stream.get_extra_info("server_addr") == (HOST, silent_port)
         with deadline(0.0):
             with pytest.raises(httpcore.ReadTimeout, match=passed("receiving")):
                 stream.read(10)
@@ -87,10 +54,10 @@ def test_each_phase_of_an_open_stream_past_the_deadline_times_out(port: int) -> 
 
 @pytest.mark.parametrize("timeout", [30.0, None], ids=["own-30s", "own-none"])
 def test_within_the_deadline_a_read_waits_no_longer_than_the_time_left(
-    port: int, timeout: float | None
+    silent_port: int, timeout: float | None
 ) -> None:
     # The peer never answers: the read ends by the deadline, not by its own timeout (if any).
-    stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, port, timeout=5.0)
+    stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, silent_port, timeout=5.0)
     try:
         with deadline(0.2), pytest.raises(httpcore.ReadTimeout):
             stream.read(10, timeout=timeout)
@@ -98,10 +65,10 @@ def test_within_the_deadline_a_read_waits_no_longer_than_the_time_left(
         stream.close()
 
 
-def test_a_run_deadline_cuts_a_longer_attempt_deadline(port: int) -> None:
+def test_a_run_deadline_cuts_a_longer_attempt_deadline(silent_port: int) -> None:
     """Within a whole run's deadline (a command's --deadline) an attempt ends by the earlier of the
     two: the run's when it comes first, its own otherwise."""
-    stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, port, timeout=5.0)
+    stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, silent_port, timeout=5.0)
     try:
         overall = r"^the overall 0 s timeout passed while receiving$"
         with (
@@ -123,8 +90,8 @@ def test_a_run_deadline_cuts_a_longer_attempt_deadline(port: int) -> None:
         stream.close()
 
 
-def test_without_a_deadline_a_phase_keeps_its_own_timeout(port: int) -> None:
-    stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, port, timeout=5.0)
+def test_without_a_deadline_a_phase_keeps_its_own_timeout(silent_port: int) -> None:
+    stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, silent_port, timeout=5.0)
     try:
         with pytest.raises(httpcore.ReadTimeout) as raised:
             stream.read(10, timeout=0.05)
@@ -168,11 +135,11 @@ def phase(name: str, stream: httpcore.NetworkStream, timeout: float) -> None:
     ],
 )
 def test_a_phase_timeout_shorter_than_the_time_left_still_holds(
-    port: int, name: str, error: type[Exception]
+    silent_port: int, name: str, error: type[Exception]
 ) -> None:
     # The clamp only ever shortens a phase: its own 50 ms ends it, long before the deadline
     # (were the phase given the time left, the peer's hang-up would end it, not a timeout).
-    stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, port, timeout=5.0)
+    stream = _ClampedBackend(httpcore.SyncBackend()).connect_tcp(HOST, silent_port, timeout=5.0)
     try:
         with deadline(10.0) as within, pytest.raises(error) as raised:
             phase(name, stream, 0.05)

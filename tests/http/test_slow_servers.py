@@ -1,7 +1,8 @@
 """No attempt outlives its timeout, whatever the server does
 (docs/retries-and-timeouts.md#slow-servers).
 
-Each server here is a few lines of script on a real socket (:class:`RawServer`): header
+Each server here is a few lines of script on a real socket (tests/reliability/servers.py's
+``RawServer``): header
 blocks trickled a byte at a time, a status line and then silence, a ``103 Early Hints``
 before the answer, a ``402``. The bounds asserted are never-hang guarantees: a call ends
 within attempts x timeout + the allowed waits (zero: ``no_sleep``) + ``SLACK``, generous for
@@ -15,7 +16,6 @@ import itertools
 import json
 import logging
 import socket
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Final
@@ -27,105 +27,13 @@ from openrouter_credits import NO_RETRIES, BackoffStrategy, OpenRouter, RetryCon
 from openrouter_credits._http.clamped import _ClampedBackend, sync_client
 
 from ..conftest import SECRET
+from ..reliability.servers import RawServer
 
 TIMEOUT_MS: Final = 400
 ATTEMPTS: Final = 3  # the default retry policy's max_attempts
 SLACK: Final = 5.0  # scheduling on a busy machine (make test-under-load), not policy
 BOUND: Final = ATTEMPTS * TIMEOUT_MS / 1000 + SLACK
 CREDITS: Final = {"data": {"total_credits": 7.5, "total_usage": 2.25}}
-TICK: Final = 0.05  # one byte every 50 ms
-
-
-class RawServer:
-    """An HTTP/1.1 server on 127.0.0.1 that reads each request head and runs ``script``.
-
-    Counts connections, and the connections it saw the client close (EOF or a broken
-    pipe): a connection cut by a deadline must be closed, not kept in a pool.
-    """
-
-    def __init__(self, script: Callable[[RawServer, socket.socket], None]) -> None:
-        self._script = script
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(TICK)
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads: list[threading.Thread] = []
-        self.connections = 0
-        self.closed_by_client = 0
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._listener.getsockname()[1]}/api/v1"
-
-    def __enter__(self) -> RawServer:
-        self._threads.append(threading.Thread(target=self._accept, daemon=True))
-        self._threads[0].start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in list(self._threads):
-            thread.join(5)
-        self._listener.close()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            with self._lock:
-                self.connections += 1
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(TICK)
-            try:
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    chunk = self._recv(conn)
-                    if not chunk:  # closed before a whole request: an attempt cut early
-                        if not self._stop.is_set():
-                            self._saw_close()
-                        return
-                    head += chunk
-                self._script(self, conn)
-                self.wait_closed(conn)
-            except (BrokenPipeError, ConnectionResetError):
-                self._saw_close()
-
-    def _recv(self, conn: socket.socket) -> bytes:
-        while not self._stop.is_set():
-            try:
-                return conn.recv(4096)
-            except TimeoutError:
-                continue
-        return b""
-
-    def _saw_close(self) -> None:
-        with self._lock:
-            self.closed_by_client += 1
-
-    def pause(self) -> bool:
-        """Wait one tick; False once the server is stopping."""
-        return not self._stop.wait(TICK)
-
-    def wait_closed(self, conn: socket.socket) -> None:
-        """Hold the connection until the client closes it (or the server stops)."""
-        while not self._stop.is_set():
-            if self._recv(conn) == b"" and not self._stop.is_set():
-                self._saw_close()
-                return
-
-    def all_closed(self) -> bool:
-        """Whether every connection so far was closed by the client (waits up to SLACK)."""
-        end = time.monotonic() + SLACK
-        while self.closed_by_client < self.connections and time.monotonic() < end:
-            time.sleep(TICK)
-        return self.closed_by_client == self.connections
 
 
 def _endless_header_block() -> Iterator[int]:
@@ -143,6 +51,7 @@ def trickled_headers(server: RawServer, conn: socket.socket) -> None:
 
 def status_then_silence(server: RawServer, conn: socket.socket) -> None:
     conn.sendall(b"HTTP/1.1 200 OK\r\n")
+    server.hold(conn)
 
 
 def trickled_body(server: RawServer, conn: socket.socket) -> None:
@@ -201,7 +110,7 @@ async def _timed_out(server: RawServer, call: Call, **clients: object) -> float:
         # One connection an attempt, none reused; fewer when a busy machine ends an
         # attempt before it has even connected.
         assert 1 <= server.connections <= ATTEMPTS
-        assert server.all_closed(), "a connection cut by the deadline was left open"
+        assert server.all_closed(SLACK), "a connection cut by the deadline was left open"
     assert elapsed < BOUND, f"took {elapsed:.2f} s, bound {BOUND:.2f} s"
     return elapsed
 

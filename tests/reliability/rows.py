@@ -16,7 +16,7 @@ from openrouter_credits._constants import MAX_BODY_BYTES
 from openrouter_credits.testing import Reply, StandInServer, free_port
 from openrouter_credits.utils import UNSET, Unset
 
-from .servers import Lab, Respond, tls
+from .servers import Lab, Script, tls
 
 #: Added to every wall-time bound: scheduling on a busy machine, not policy. Generous on
 #: purpose (``make test-under-load``): a bound says "never hangs", and each row whose
@@ -76,9 +76,9 @@ def refused(lab: Lab) -> Endpoint:
     return Endpoint(f"http://127.0.0.1:{free_port()}/api/v1")
 
 
-def raw(respond: Respond) -> Setup:
+def raw(script: Script) -> Setup:
     def setup(lab: Lab) -> Endpoint:
-        server = lab.raw(respond)
+        server = lab.raw(script)
         return Endpoint(server.base_url, lambda: server.requests)
 
     return setup

@@ -18,7 +18,7 @@ from .figures import FIGURES
 from .rows import LIMIT, Endpoint, Scenario, raw
 from .servers import (
     Lab,
-    Respond,
+    Script,
     gzip_bomb,
     respond_gzip_bomb,
     respond_huge_chunked,
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.usefixtures("no_leak_across_the_module")
 PEAK_LIMIT: Final = 4 << 20
 
 
-LARGE_BODIES: Final[dict[str, Respond]] = {
+LARGE_BODIES: Final[dict[str, Script]] = {
     "content-length": respond_huge_with_length,
     "chunked": respond_huge_chunked,
     "chunked-declared-small": respond_huge_chunked_declared_small,

@@ -98,16 +98,8 @@ def upstream() -> dict[str, Any]:
                 },
                 "Amount": {"type": "number", "format": "double"},
                 "Id": {"type": "string"},
-                "Pet": {
-                    "oneOf": [{"$ref": ref("schemas", "Cat")}],
-                    "discriminator": {
-                        "propertyName": "kind",
-                        # Mapping targets are references too: a full one and a bare name.
-                        "mapping": {"cat": ref("schemas", "Cat"), "dog": "Dog"},
-                    },
-                },
+                "Pet": {"oneOf": [{"$ref": ref("schemas", "Cat")}]},
                 "Cat": {"type": "object"},
-                "Dog": {"type": "object"},
                 "Receipt": {"type": "object", "properties": {"id": {"$ref": ref("schemas", "Id")}}},
                 "Unused": {"type": "string"},
             },

@@ -36,45 +36,47 @@ def test_build_applies_overlays_in_file_name_order(tmp_path: Path) -> None:
     write_yaml(folder / "ignored.yaml", "not an overlay")
     result = yaml.safe_load(spec.build(source, folder))
     assert result["info"]["x"] == {"a": 1, "b": 2}
-    assert [p.name for p in spec.overlay_files(folder)] == [
-        "10-first.overlay.yaml",
-        "20-second.overlay.yaml",
-    ]
     (folder / "10-first.overlay.yaml").rename(folder / "30-first.overlay.yaml")
     with pytest.raises(SpecError, match=r"20-second\.overlay\.yaml: action 1 .* matches nothing"):
         spec.build(source, folder)
 
 
-def test_build_rejects_a_dangling_ref_an_overlay_adds(tmp_path: Path) -> None:
+def test_build_slices_after_the_overlays(tmp_path: Path) -> None:
     source = write_yaml(tmp_path / "upstream.yaml", upstream())
     folder = tmp_path / "overlays"
     folder.mkdir()
-    # Unused exists upstream, but overlays run on the slice: it is not pulled in.
+    # Overlays see the whole upstream description; the slice then keeps what getCredits
+    # references, here an upstream component an overlay names.
     refs = [{"$ref": "#/components/parameters/Unused"}]
+    write_yaml(
+        folder / "10-ref.overlay.yaml",
+        overlay(
+            {"target": "$.paths['/credits'].get", "update": {"parameters": refs}},
+            {"target": "$.paths['/other'].get", "update": {"x-seen": True}},
+        ),
+    )
+    result = yaml.safe_load(spec.build(source, folder))
+    assert set(result["components"]["parameters"]) == {"Trace", "Unused"}
+    assert list(result["paths"]) == ["/credits"]
+    # A $ref to a component that neither upstream nor an overlay defines.
+    refs[0]["$ref"] = "#/components/parameters/Nowhere"
     write_yaml(
         folder / "10-ref.overlay.yaml",
         overlay({"target": "$.paths['/credits'].get", "update": {"parameters": refs}}),
     )
     with pytest.raises(SpecError) as caught:
         spec.build(source, folder)
-    assert str(caught.value).startswith(f"{folder / '10-ref.overlay.yaml'}: $ref ")
-    assert "'#/components/parameters/Unused' points at a component" in str(caught.value)
-    # Self-contained: the overlay adds the component it names.
-    unused = upstream()["components"]["parameters"]["Unused"]
-    write_yaml(
-        folder / "10-ref.overlay.yaml",
-        overlay(
-            {"target": "$.components", "update": {"parameters": {"Unused": unused}}},
-            {"target": "$.paths['/credits'].get", "update": {"parameters": refs}},
-        ),
+    assert str(caught.value) == (
+        f"{source}: $ref '#/components/parameters/Nowhere' names a component neither "
+        "upstream nor an overlay defines (only '#/components/<kind>/<name>' references are "
+        "supported)"
     )
-    assert "Unused" in yaml.safe_load(spec.build(source, folder))["components"]["parameters"]
 
 
 def test_build_errors_name_the_upstream_file_and_the_overlays_folder(tmp_path: Path) -> None:
     source = write_yaml(tmp_path / "upstream.yaml", {"openapi": "3.1.0", "paths": {}})
     with pytest.raises(SpecError, match=r"upstream\.yaml: operationId\(s\) not found"):
-        spec.build(source, OVERLAYS)
+        spec.build(source, tmp_path)
     source = write_yaml(tmp_path / "upstream.yaml", upstream())
     with pytest.raises(SpecError, match="nowhere: not a folder"):
         spec.build(source, tmp_path / "nowhere")

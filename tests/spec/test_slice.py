@@ -29,17 +29,8 @@ def test_slice_keeps_the_operation_and_what_it_references_transitively() -> None
     # The path item's shared fields come along; the other operation on it does not.
     assert set(sliced["paths"]["/credits"]) == {"summary", "servers", "parameters", "get"}
     assert sliced["paths"]["/credits"]["get"] == upstream()["paths"]["/credits"]["get"]
-    # Response -> Credits -> CreditsData -> Amount; path parameter -> Id; Pet's
-    # discriminator mapping -> Cat and (by bare name) Dog.
-    assert names(sliced, "schemas") == {
-        "Credits",
-        "CreditsData",
-        "Amount",
-        "Id",
-        "Pet",
-        "Cat",
-        "Dog",
-    }
+    # Response -> Credits -> CreditsData -> Amount; path parameter -> Id; Pet -> Cat.
+    assert names(sliced, "schemas") == {"Credits", "CreditsData", "Amount", "Id", "Pet", "Cat"}
     assert names(sliced, "parameters") == {"Trace"}
     assert names(sliced, "responses") == {"Credits"}
     # Root security (apiKey) and operation security (oauth), nothing else.
@@ -91,18 +82,18 @@ def test_slice_missing_operation_id_is_an_error() -> None:
 def test_slice_ref_to_a_missing_component_is_an_error() -> None:
     source = upstream()
     del source["components"]["schemas"]["Amount"]
-    with pytest.raises(SpecError, match=r"'#/components/schemas/Amount'.*does not have"):
+    with pytest.raises(SpecError, match=r"'#/components/schemas/Amount' names a component nei"):
         spec.slice_spec(source)
 
 
 def test_slice_unsupported_ref_and_unknown_security_scheme_are_errors() -> None:
     source = upstream()
     source["components"]["schemas"]["Amount"] = {"$ref": "common.yaml#/Amount"}
-    with pytest.raises(SpecError, match=re.escape("unsupported $ref 'common.yaml#/Amount'")):
+    with pytest.raises(SpecError, match=re.escape("$ref 'common.yaml#/Amount' names a comp")):
         spec.slice_spec(source)
     source = upstream()
     del source["components"]["securitySchemes"]["oauth"]
-    with pytest.raises(SpecError, match="security scheme 'oauth' is not defined"):
+    with pytest.raises(SpecError, match="'#/components/securitySchemes/oauth' names a comp"):
         spec.slice_spec(source)
     with pytest.raises(SpecError, match="no 'paths'"):
         spec.slice_spec({"openapi": "3.1.0"})

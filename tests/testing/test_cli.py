@@ -15,7 +15,7 @@ import httpx
 import openrouter_credits
 import pytest
 from openrouter_credits.testing import EXAMPLE_CREDITS, Fault, Reply
-from openrouter_credits.testing._cli import parse
+from openrouter_credits.testing._cli import main, parse
 
 OVERLAYS = Path(openrouter_credits.__file__).resolve().parent.parent
 ENV = {
@@ -99,32 +99,36 @@ def test_port_in_use_is_an_error_not_a_traceback() -> None:
     assert "Traceback" not in run.stderr
 
 
+def test_a_port_past_65535_is_an_error_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--port", "70000"]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "cannot listen on 127.0.0.1:70000: bind(): port must be 0-65535.\n")
+
+
 # -- parsing (in-process) -----------------------------------------------------------------
 
 
 def test_parse_defaults() -> None:
-    assert parse([]) == ("127.0.0.1", 0, [(Reply(), None)])
+    assert parse([]) == ("127.0.0.1", 0, [], Reply())
 
 
 def test_parse_builds_each_reply() -> None:
     first = "--host 127.0.0.2 --port 8099 --status 503 --header Retry-After:1 --times 3"
     then = "--fault trickle --trickle-interval 0.5 --usage 99"
     html = ["--body", "<p>down</p>", "--content-type", "text/html", "--delay", "2"]
-    host, port, replies = parse([*first.split(), "--then", *html, "--then", *then.split()])
+    host, port, script, default = parse([*first.split(), "--then", *html, "--then", *then.split()])
     assert (host, port) == ("127.0.0.2", 8099)
-    assert replies == [
-        (Reply(503, headers={"Retry-After": "1"}), 3),
-        (Reply(body="<p>down</p>", content_type="text/html", delay=2.0), None),
-        (
-            Reply(
-                body={"data": {"total_credits": 100.5, "total_usage": 99.0}},
-                fault=Fault.TRICKLE,
-                trickle_interval=0.5,
-            ),
-            None,
-        ),
+    assert script == [
+        *[Reply(503, headers={"Retry-After": "1"})] * 3,
+        Reply(body="<p>down</p>", content_type="text/html", delay=2.0),
     ]
-    assert [parse(["--fault", fault.value])[2][0][0].fault for fault in Fault] == list(Fault)
+    assert default == Reply(
+        body={"data": {"total_credits": 100.5, "total_usage": 99.0}},
+        fault=Fault.TRICKLE,
+        trickle_interval=0.5,
+    )
+    assert parse(["--status", "500", "--times", "2"])[2:] == ([Reply(500)] * 2, Reply())
+    assert [parse(["--fault", fault.value])[3].fault for fault in Fault] == list(Fault)
 
 
 @pytest.mark.parametrize(
@@ -132,10 +136,9 @@ def test_parse_builds_each_reply() -> None:
     [
         (["--status", "42"], "status must be a three-digit HTTP status, got 42"),
         (["--status", "ok"], "argument --status: invalid int value: 'ok'"),
-        (["--times", "0"], "argument --times: '0' is not a count (1 or more)"),
-        (["--delay", "-1"], "argument --delay: '-1' is not a number of seconds (0 or more)"),
-        (["--credits", "nan"], "argument --credits: 'nan' is not a finite number"),
-        (["--port", "70000"], "argument --port: '70000' is not a port number (0-65535)"),
+        (["--times", "0"], "--times must be 1 or more"),
+        (["--delay", "-1"], "delay and trickle_interval must be finite and not negative"),
+        (["--trickle-interval", "inf"], "delay and trickle_interval must be finite and not"),
         (["--fault", "hang"], "argument --fault: invalid choice: 'hang'"),
         (["--header", "Retry-After 1"], "argument --header: 'Retry-After 1' is not 'Name: value'"),
         (["--body", "x", "--credits", "1"], "--body and --credits/--usage exclude each other"),

@@ -1,10 +1,11 @@
 """The stand-in server (openrouter_credits.testing), exercised with plain httpx and raw sockets:
-replies, recording, connections, load. Its faults: test_testing_faults.py; its command
-line: test_testing_cli.py. The ``server`` fixture is conftest's."""
+replies, recording, connections, load. Its faults: test_faults.py; its command
+line: test_cli.py. The ``server`` fixture is conftest's."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import socket
 import threading
 import time
@@ -139,12 +140,21 @@ def test_body_kinds(server: StandInServer, client: httpx.Client) -> None:
 def test_reply_validation() -> None:
     with pytest.raises(ValueError):
         Reply(status=42)
-    with pytest.raises(ValueError):
-        Reply(delay=-1)
+    for delay, trickle_interval in [(-1, 0.2), (math.nan, 0.2), (0.0, math.inf)]:
+        with pytest.raises(ValueError, match="must be finite and not negative"):
+            Reply(delay=delay, trickle_interval=trickle_interval)
     headers = {"Retry-After": "1"}
     reply = Reply(headers=headers)
     headers["Retry-After"] = "9"
     assert reply.headers == {"Retry-After": "1"}
+
+
+def test_only_replies_can_be_scripted(server: StandInServer) -> None:
+    with pytest.raises(TypeError, match="expected Reply, got int"):
+        server.script(Reply(), 503)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="expected Reply, got dict"):
+        server.default = {"status": 503}  # type: ignore[assignment]
+    assert (server.pending, server.default) == (0, Reply())
 
 
 def test_head_and_other_methods_and_paths(server: StandInServer, client: httpx.Client) -> None:

@@ -101,7 +101,7 @@ def test_a_survivor_matches_its_equivalent_entry_by_content() -> None:
         '-        del plain["content-encoding"]\n'
         '+        del plain["CONTENT-ENCODING"]\n'
     )
-    name = "openrouter_credits._body.xǁ_Decodedǁfinish__mutmut_7"
+    name = "openrouter_credits._http.body.x__decoded__mutmut_7"
     assert equivalent_key(name, diff, equivalents) is not None
-    assert equivalent_key(name.replace("finish", "start"), diff, equivalents) is None
+    assert equivalent_key(name.replace("decoded", "bounded"), diff, equivalents) is None
     assert equivalent_key(name, diff.replace("CONTENT", "XXcontent"), equivalents) is None

@@ -1,10 +1,6 @@
-"""One attempt on the wire: send, read the body within its bounds (:mod:`.body`), and say
-what went wrong; the one place that maps httpx's errors to ours.
-
-Every phase is bounded, in total, by the attempt's timeout (:func:`budget`): on the
-package's sync clients by the clamped backend (:mod:`.clamped`), on async ones by an anyio
-cancel scope (:func:`aattempt`). How and why: docs/maintaining/attempt-deadline.md; what
-holds for users: docs/retries-and-timeouts.md#slow-servers.
+"""One attempt on the wire, bounded as a whole by its timeout (:func:`budget`): send, read
+the body within its bounds (:mod:`.body`), and say what went wrong (the one place that maps
+httpx's errors to ours). How and why: docs/maintaining/attempt-deadline.md.
 """
 
 from __future__ import annotations
@@ -15,26 +11,10 @@ import httpx
 
 from .. import errors
 from .._retry_core import Failure
-from . import clamped as _clamped
 from .body import aread, read
-from .clamped import deadline, ends_by, sync_client
+from .clamped import deadline
 
-__all__ = [
-    "AttemptTimeout",
-    "aattempt",
-    "attempt",
-    "budget",
-    "classify",
-    "deadline",
-    "ends_by",
-    "httpx_name",
-    "no_response",
-    "sync_client",
-]
-
-
-class AttemptTimeout(httpx.TimeoutException):
-    """An async attempt as a whole took longer than its timeout (the phase is not known)."""
+__all__ = ["aattempt", "attempt", "budget", "classify", "no_response"]
 
 
 def budget(request: httpx.Request) -> float | None:
@@ -57,20 +37,23 @@ def attempt(client: httpx.Client, request: httpx.Request, *, clamped: bool) -> h
     seconds = budget(request)
     if seconds is None:
         return read(client.send(request, stream=True, follow_redirects=False), None)
-    with _clamped.deadline(seconds) as deadline:
+    with deadline(seconds) as ends:
         response = client.send(request, stream=True, follow_redirects=False)
-        return read(response, None if clamped else deadline.at)
+        return read(response, None if clamped else ends.at)
 
 
 async def aattempt(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    """One async attempt, read, all of it in a cancel scope that ends at its timeout."""
+    """One async attempt, read, all of it in a cancel scope that ends at its timeout (past
+    it: an ``httpx.TimeoutException``, since the phase is not known)."""
     import anyio  # httpx's own dependency: works under asyncio and trio
 
     seconds = budget(request)
     with anyio.move_on_after(seconds):
         response = await client.send(request, stream=True, follow_redirects=False)
         return await aread(response)
-    raise AttemptTimeout(f"the attempt took longer than its {seconds:g} s timeout", request=request)
+    raise httpx.TimeoutException(
+        f"the attempt took longer than its {seconds:g} s timeout", request=request
+    )
 
 
 def classify(exc: httpx.TransportError) -> Failure:
@@ -101,17 +84,11 @@ def no_response(
     """The error a call raises when its last attempt got no response."""
     kind = errors.APITimeoutError if failure is Failure.TIMEOUT else errors.APIConnectionError
     what = "timed out" if kind is errors.APITimeoutError else "failed"
-    detail = str(exc) or httpx_name(exc)
+    detail = str(exc) or type(exc).__name__
     if failure is Failure.TLS_CERTIFICATE:
         detail += " (the server's TLS certificate is not trusted: pass a client with verify=...)"
     tries = f"{attempts} attempt" + ("s" if attempts != 1 else "")
     return kind(
-        f"{request.method} {request.url} {what} after {tries}: {httpx_name(exc)}: {detail}",
+        f"{request.method} {request.url} {what} after {tries}: {type(exc).__name__}: {detail}",
         attempts,
     )
-
-
-def httpx_name(exc: httpx.TransportError) -> str:
-    """The name of ``exc``'s nearest httpx class, for what users read (``AttemptTimeout``
-    is ours and private)."""
-    return next(cls.__name__ for cls in type(exc).__mro__ if cls.__module__.startswith("httpx"))

@@ -38,22 +38,17 @@ def _bounded_by_its_length(response: httpx.Response, deadline: float | None) -> 
 
 
 class _Bounded(httpx.SyncByteStream, httpx.AsyncByteStream):
-    """One attempt's raw body stream, cut off past MAX_BODY_BYTES (or past ``deadline``).
+    """One attempt's raw body stream, cut off past MAX_BODY_BYTES (or past ``deadline``:
+    for a sync client of yours only, whose reads this package cannot clamp; checked
+    between reads, it bounds the whole body)."""
 
-    ``deadline`` is for a sync client of yours only, whose reads this package cannot
-    clamp: checked between reads, it bounds the whole body. A content-encoded body is
-    handed on in pieces of DECODE_PIECE_BYTES, so that one decoder step yields at most
-    ~256 KiB (deflate's ratio) and _Decoded can stop a gzip bomb in time.
-    """
-
-    def __init__(self, response: httpx.Response, deadline: float | None, encoded: bool) -> None:
+    def __init__(self, response: httpx.Response, deadline: float | None) -> None:
         self._response = response
         self._stream = response.stream
         self._deadline = deadline
         self._size = 0
-        self._piece = DECODE_PIECE_BYTES if encoded else 0
 
-    def _count(self, chunk: bytes) -> Iterator[bytes]:
+    def _count(self, chunk: bytes) -> bytes:
         if self._deadline is not None and time.monotonic() > self._deadline:
             raise httpx.ReadTimeout(
                 "the response body took longer than the timeout", request=self._response.request
@@ -61,22 +56,17 @@ class _Bounded(httpx.SyncByteStream, httpx.AsyncByteStream):
         self._size += len(chunk)
         if self._size > MAX_BODY_BYTES:
             raise _too_large(self._response, self._size, "")
-        if not self._piece:
-            yield chunk
-            return
-        for start in range(0, len(chunk), self._piece):
-            yield chunk[start : start + self._piece]
+        return chunk
 
     def __iter__(self) -> Iterator[bytes]:
         assert isinstance(self._stream, httpx.SyncByteStream)
         for chunk in self._stream:
-            yield from self._count(chunk)
+            yield self._count(chunk)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         assert isinstance(self._stream, httpx.AsyncByteStream)
         async for chunk in self._stream:
-            for piece in self._count(chunk):
-                yield piece
+            yield self._count(chunk)
 
     def close(self) -> None:
         if isinstance(self._stream, httpx.SyncByteStream):
@@ -96,56 +86,47 @@ def _too_large(response: httpx.Response, size: int, what: str) -> errors.Respons
     )
 
 
-class _Decoded:
-    """A content-encoded body, decoded with a bound: a gzip bomb is refused, not inflated."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.response = response
-        self.body = bytearray()
-
-    def add(self, chunk: bytes) -> None:
-        if len(self.body) + len(chunk) > MAX_BODY_BYTES:
-            raise _too_large(self.response, len(self.body) + len(chunk), "decoded ")
-        self.body += chunk
-
-    def finish(self, error: httpx.DecodingError | None = None) -> httpx.Response:
-        """The decoded response (after ``error``: the part decoded, marked DECODE_FAILURE)."""
-        plain = httpx.Headers(self.response.headers)
-        del plain["content-encoding"]
-        plain.pop("content-length", None)
-        extensions = {}
-        if error is not None:
-            encoding = self.response.headers.get("content-encoding")
-            extensions[DECODE_FAILURE] = (
-                f"the body does not decode as its Content-Encoding {encoding!r} says"
-            )
-        return httpx.Response(
-            self.response.status_code,
-            headers=plain,
-            content=bytes(self.body),
-            request=self.response.request,
-            extensions=extensions,
-        )
+def _decoded(response: httpx.Response, raw: bytes) -> httpx.Response:
+    """``response`` with its content-encoded ``raw`` body decoded, with a bound: decoded
+    DECODE_PIECE_BYTES at a time (one piece yields ~256 KiB at most, deflate's ratio), it
+    is refused past MAX_BODY_BYTES, not inflated. A body that does not decode gives the
+    part decoded, marked DECODE_FAILURE."""
+    pieces = (raw[at : at + DECODE_PIECE_BYTES] for at in range(0, len(raw), DECODE_PIECE_BYTES))
+    encoding = response.headers["content-encoding"]
+    headers = {"Content-Encoding": encoding}
+    decoding = httpx.Response(response.status_code, headers=headers, content=pieces)
+    body, extensions = bytearray(), {}
+    try:
+        for chunk in decoding.iter_bytes():
+            body += chunk
+            if len(body) > MAX_BODY_BYTES:
+                raise _too_large(response, len(body), "decoded ")
+    except httpx.DecodingError:
+        failure = f"the body does not decode as its Content-Encoding {encoding!r} says"
+        extensions[DECODE_FAILURE] = failure
+    plain = httpx.Headers(response.headers)
+    del plain["content-encoding"]
+    plain.pop("content-length", None)
+    return httpx.Response(
+        response.status_code,
+        headers=plain,
+        content=bytes(body),
+        request=response.request,
+        extensions=extensions,
+    )
 
 
 def read(response: httpx.Response, deadline: float | None) -> httpx.Response:
-    """Read a streamed response within the bounds (see _Bounded, _Decoded); always closes it."""
+    """Read a streamed response within the bounds (see _Bounded, _decoded); always closes it."""
     try:
         if _bounded_by_its_length(response, deadline):
             response.read()
             return response
-        encoded = "content-encoding" in response.headers
-        response.stream = _Bounded(response, deadline, encoded)
-        if not encoded:
+        response.stream = _Bounded(response, deadline)
+        if "content-encoding" not in response.headers:
             response.read()
             return response
-        body = _Decoded(response)
-        try:
-            for chunk in response.iter_bytes():
-                body.add(chunk)
-        except httpx.DecodingError as exc:
-            return body.finish(exc)
-        return body.finish()
+        return _decoded(response, b"".join(response.iter_raw()))
     finally:
         response.close()
 
@@ -158,18 +139,11 @@ async def aread(response: httpx.Response) -> httpx.Response:
         if _bounded_by_its_length(response, None):
             await response.aread()
             return response
-        encoded = "content-encoding" in response.headers
-        response.stream = _Bounded(response, None, encoded)
-        if not encoded:
+        response.stream = _Bounded(response, None)
+        if "content-encoding" not in response.headers:
             await response.aread()
             return response
-        body = _Decoded(response)
-        try:
-            async for chunk in response.aiter_bytes():
-                body.add(chunk)
-        except httpx.DecodingError as exc:
-            return body.finish(exc)
-        return body.finish()
+        return _decoded(response, b"".join([chunk async for chunk in response.aiter_raw()]))
     finally:
         # Shielded: a connection cut by the deadline is closed, not left half-read.
         with anyio.CancelScope(shield=True):

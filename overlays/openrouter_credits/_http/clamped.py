@@ -97,11 +97,8 @@ def sync_client(
     headers: Mapping[str, str] | None = None,
     timeout: httpx.Timeout | float = 5.0,  # httpx's default
 ) -> httpx.Client:
-    """An httpx client whose every transport (proxies from the environment too) is clamped.
-
-    httpx builds its httpcore pools itself and takes no network backend, so the pools'
-    backends are wrapped once, here; tests/http/test_slow_servers.py fails if httpx changes that.
-    """
+    """An httpx client whose every transport (proxies from the environment too) is clamped,
+    through private attributes of httpx and httpcore: docs/maintaining/attempt-deadline.md."""
     client = httpx.Client(follow_redirects=False, limits=limits, headers=headers, timeout=timeout)
     for transport in (client._transport, *client._mounts.values()):
         if transport is None:  # a NO_PROXY entry

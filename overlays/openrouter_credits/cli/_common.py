@@ -18,7 +18,6 @@ import stat
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from decimal import Decimal
 from typing import Final
 
 from .. import errors
@@ -177,14 +176,18 @@ def duration(text: str) -> float:
         ) from None
 
 
-def amount(text: str) -> Decimal:
+def amount(text: str) -> Exact:
+    """``text`` as the decimal module reads a number (imported here: only an option that
+    takes an amount needs it, and its import is a noticeable part of a command run)."""
+    from decimal import Decimal
+
     try:
         value = Decimal(text.strip())
     except ArithmeticError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value.is_finite():
         raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    return value
+    return Exact(str(value))
 
 
 #: Whether a file's mode says who may read it (POSIX); elsewhere the check is skipped.
@@ -302,18 +305,74 @@ def _excerpt(exc: errors.OpenRouterError) -> str:
     return repr(quote(text)) if text else "empty body"
 
 
+# --- numbers: in decimal, as the server wrote them ---------------------------------------
+
 Number = int | float
 
 
-def decimal(value: Number | Decimal) -> Decimal:
-    # repr() is the shortest text that reads back as the same float: 0.1, not 0.1000000000000000055
-    return value if isinstance(value, Decimal) else Decimal(repr(value))
+class Exact:
+    """A decimal number held exactly, ``coefficient / 10**places``: a float at its shortest
+    repr (0.1, not 0.1000000000000000055), so that arithmetic and output are in the
+    decimals the JSON had. Plain integers, not the decimal module: its import is a
+    noticeable part of a command run (BENCHMARKS.md)."""
+
+    __slots__ = ("coefficient", "places")
+
+    def __init__(self, value: Number | str) -> None:
+        """``value``: a number, or a decimal's text (``-1.5``, ``.5``, ``2E+3``)."""
+        text = repr(value) if isinstance(value, float) else str(value)
+        mantissa, _, exponent = text.lower().partition("e")
+        whole, _, fraction = mantissa.partition(".")
+        places = len(fraction) - int(exponent or 0)
+        self.coefficient: int = int(whole + fraction) * 10 ** max(-places, 0)
+        self.places = max(places, 0)
+
+    def scaled(self, places: int) -> int:
+        """The value times ``10**places`` (not fewer places than its own)."""
+        factor: int = 10 ** (places - self.places)
+        return self.coefficient * factor
+
+    def __lt__(self, other: Exact) -> bool:
+        places = max(self.places, other.places)
+        return self.scaled(places) < other.scaled(places)
+
+    def __gt__(self, other: Exact) -> bool:
+        return other < self
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Exact) and not (self < other or other < self)
+
+    def __repr__(self) -> str:
+        return f"Exact({shown(self)!r})"
 
 
 def minus(total: Number, usage: Number) -> float:
     """``total - usage`` computed in decimal: 0.3 - 0.1 is 0.2, not 0.19999999999999998.
     (The client reads both as floats, a JSON ``1`` as ``1.0``.)"""
-    return float(decimal(total) - decimal(usage))
+    a, b = Exact(total), Exact(usage)
+    places = max(a.places, b.places)
+    return float(f"{a.scaled(places) - b.scaled(places)}e-{places}")
+
+
+def shown(value: Number | Exact, places: int | None = None, *, grouping: bool = False) -> str:
+    """``value`` as both commands print numbers: plain decimal notation (``0.00001``, never
+    ``1e-05``), rounded half to even to ``places`` decimals, or with every digit and no
+    trailing zeros (``None``); thousands separated by commas with ``grouping``. A value
+    that rounds to zero has no sign (never ``-0.00``)."""
+    exact = value if isinstance(value, Exact) else Exact(value)
+    units, scale = abs(exact.coefficient), exact.places
+    if places is not None and places >= scale:
+        units, scale = units * 10 ** (places - scale), places
+    elif places is not None:
+        units, rest = divmod(units, 10 ** (scale - places))
+        half = 5 * 10 ** (scale - places - 1)
+        units, scale = units + (rest > half or (rest == half and units % 2 == 1)), places
+    whole, fraction = divmod(units, 10**scale)
+    decimals = f"{fraction:0{scale}d}" if scale else ""
+    if places is None:
+        decimals = decimals.rstrip("0")
+    text = (f"{whole:,}" if grouping else str(whole)) + (f".{decimals}" if decimals else "")
+    return f"-{text}" if exact.coefficient < 0 and units else text
 
 
 def one_line(text: str) -> str:

@@ -10,7 +10,8 @@ The key comes from ``OPENROUTER_API_KEY`` or from a file (``--api-key-file``), n
 an argument: process lists show arguments to every user of the machine.
 
 ``--prometheus [--output FILE]`` prints or writes the figures as Prometheus metrics
-(:mod:`._prometheus`); ``--deadline`` bounds the whole run (:mod:`._deadline`). The
+(:mod:`._prometheus`, imported only when an option needs it, as a run without them is
+the common one); ``--deadline`` bounds the whole run (:mod:`._deadline`). The
 monitoring plugin ``check_openrouter_credits`` (:mod:`._plugin`) reuses this module's key
 reading and messages.
 """
@@ -25,8 +26,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from decimal import Decimal
-from typing import IO, Final, NoReturn
+from typing import IO, TYPE_CHECKING, Final, NoReturn
 
 from .._constants import API_KEY_ENV, DEFAULT_TIMEOUT_MS
 from .._redact import redact
@@ -34,9 +34,11 @@ from .._version import __version__
 from ..client import OpenRouter
 from ..retries import DEFAULT_RETRY_CONFIG, NO_RETRIES
 from . import _common as common
-from . import _prometheus
 from ._common import EXIT_STATUSES
 from ._deadline import fit
+
+if TYPE_CHECKING:
+    from . import _prometheus
 
 __all__ = ["EXIT_STATUSES", "main"]
 
@@ -76,7 +78,9 @@ class _PrintRules(argparse.Action):
         values: str | Sequence[object] | None,
         option_string: str | None = None,
     ) -> None:
-        sys.stdout.write(_prometheus.rules())
+        from ._prometheus import rules
+
+        sys.stdout.write(rules())
         parser.exit()
 
 
@@ -243,6 +247,8 @@ def _run(
     total, usage = data.total_credits, data.total_usage
     remaining = common.minus(total, usage)
     if args.prometheus:
+        from . import _prometheus
+
         figures = _prometheus.Figures(total, usage, remaining, time.time())
         _publish(output, _prometheus.exposition(figures))
     elif args.json:
@@ -252,8 +258,8 @@ def _run(
         _write(sys.stdout, _table(total, usage, remaining))
     if total == 0 and usage == 0:
         _say(f"note: {common.ZERO_HINT}", key)
-    minimum: Decimal | None = args.min_remaining
-    if minimum is not None and common.decimal(remaining) < minimum:
+    minimum: common.Exact | None = args.min_remaining
+    if minimum is not None and common.Exact(remaining) < minimum:
         _say(
             f"remaining credits {_money(remaining)} are below --min-remaining {_money(minimum)}",
             key,
@@ -265,10 +271,9 @@ def _run(
 # --- numbers -------------------------------------------------------------------------
 
 
-def _money(value: common.Number | Decimal) -> str:
-    """``1,234.5000``; a value that rounds to zero never shows as ``-0.0000``."""
-    text = f"{common.decimal(value):,.{DECIMALS}f}"
-    return text.removeprefix("-") if set(text) <= set("-0.,") else text
+def _money(value: common.Number | common.Exact) -> str:
+    """``1,234.5000``."""
+    return common.shown(value, DECIMALS, grouping=True)
 
 
 def _table(total: common.Number, usage: common.Number, remaining: common.Number) -> str:
@@ -288,7 +293,9 @@ def _output_file(path: str | None) -> Iterator[_prometheus.AtomicFile | None]:
     if path is None:
         yield None
         return
-    file = _prometheus.AtomicFile(path)
+    from ._prometheus import AtomicFile
+
+    file = AtomicFile(path)
     try:
         file.open()
     except OSError as exc:
@@ -320,6 +327,8 @@ def _publish(output: _prometheus.AtomicFile | None, text: str) -> None:
 
 def _publish_failure(output: _prometheus.AtomicFile | None, failure: common.Exit) -> None:
     """After a failed read: the success gauge at 0, the last success time carried over."""
+    from . import _prometheus
+
     previous = None if output is None else _prometheus.last_success(output.path)
     try:
         _publish(output, _prometheus.exposition(None, previous))

@@ -13,7 +13,7 @@ import attrs
 from .. import errors
 from .._constants import DEFAULT_TIMEOUT_MS
 from .._generated.models.get_credits_response import GetCreditsResponse
-from .._http.attempt import deadline as within
+from .._http.clamped import deadline as within
 from ..client import OpenRouter
 from ..retries import RetryConfig
 

@@ -6,7 +6,8 @@ It follows the Monitoring Plugins Development Guidelines
 3 UNKNOWN (every failure: usage, key, HTTP, network, body, the ``-t`` deadline, the state
 file). The thresholds are ranges (:mod:`._thresholds`) tested against the remaining
 credits; with ``--state-file``, ``--warning-days`` and ``--critical-days`` test the days
-left at the burn rate (:mod:`._forecast`, readings kept by :mod:`._state`). Key
+left at the burn rate (:mod:`._forecast`, readings kept by :mod:`._state`; both load only
+with ``--state-file``). Key
 reading, failure messages and arithmetic are the ``openrouter-credits`` command's
 (:mod:`.cli`); the deadline is :mod:`._deadline`'s. The README's Monitoring section shows
 the output and the Icinga 2 and Nagios definitions.
@@ -20,7 +21,7 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from .._constants import API_KEY_ENV
 from .._redact import redact
@@ -29,9 +30,10 @@ from ..client import OpenRouter
 from ..retries import DEFAULT_RETRY_CONFIG
 from . import _common as common
 from ._deadline import fit
-from ._forecast import Forecast, Reading, forecast, keep
-from ._state import StateError, load, locked, save
-from ._thresholds import Range, parse_range, perf_number
+from ._thresholds import Range, parse_range
+
+if TYPE_CHECKING:
+    from ._forecast import Forecast
 
 __all__ = ["DEFAULT_DEADLINE", "PROG", "STATES", "main"]
 
@@ -216,10 +218,8 @@ def check(argv: Sequence[str] | None, *, clock: Callable[[], float]) -> int:
             data = common.read(client, args.timeout, started).data
         outlook = None
         if args.state_file is not None:
-            reading = Reading(clock(), data.total_usage, data.total_credits)
+            reading = (clock(), data.total_usage, data.total_credits)
             outlook = _record(args.state_file, reading, common.duration(args.window))
-    except StateError as exc:
-        return _report(UNKNOWN, str(exc), key=key, notes=notes.lines)
     except common.Exit as stop:
         return _report(UNKNOWN, stop.message, key=key, notes=notes.lines)
     except KeyboardInterrupt:
@@ -251,11 +251,18 @@ class _Notes(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def _record(path: str, reading: Reading, window: float) -> Forecast:
-    """Add ``reading`` to the state file, under its lock; the forecast from what it keeps."""
-    with locked(path, STATE_LOCK_WAIT):
-        readings = keep(load(path), reading, window)
-        save(path, readings)
+def _record(path: str, reading: tuple[float, float, float], window: float) -> Forecast:
+    """Add ``reading`` (time, usage, credits) to the state file, under its lock; the
+    forecast from what it keeps. A state file that cannot be used is an `common.Exit`."""
+    from ._forecast import Reading, forecast, keep
+    from ._state import StateError, load, locked, save
+
+    try:
+        with locked(path, STATE_LOCK_WAIT):
+            readings = keep(load(path), Reading(*reading), window)
+            save(path, readings)
+    except StateError as exc:
+        raise common.Exit(UNKNOWN, str(exc)) from None
     return forecast(readings)
 
 
@@ -265,20 +272,20 @@ def _assess(
     """The balance rule: the state, the text and the perfdata."""
     warning, critical = args.warning, args.critical
     remaining = common.minus(total, usage)
-    value = common.decimal(remaining)
+    value = common.Exact(remaining)
     state = OK
     if critical is not None and critical.alerts(value):
         state = CRITICAL
     elif warning is not None and warning.alerts(value):
         state = WARNING
-    text = f"{_two(remaining)} remaining of {_two(total)}"
+    text = f"{common.shown(remaining, 2)} remaining of {common.shown(total, 2)}"
     if total == 0 and usage == 0:
         state = max(state, WARNING)
         text += f"; {common.ZERO_HINT}"
     perfdata = (
-        f"remaining={perf_number(remaining)};{warning.text if warning else ''};"
+        f"remaining={common.shown(remaining)};{warning.text if warning else ''};"
         f"{critical.text if critical else ''} "
-        f"total_credits={perf_number(total)} total_usage={perf_number(usage)}"
+        f"total_credits={common.shown(total)} total_usage={common.shown(usage)}"
     )
     return state, text, perfdata
 
@@ -311,12 +318,7 @@ def _assess_days(outlook: Forecast, args: argparse.Namespace) -> tuple[int, str,
 
 def _perf(value: float | None) -> str:
     """A perfdata value to four decimals; ``U`` (undetermined) for ``None``."""
-    return "U" if value is None else perf_number(round(value, 4))
-
-
-def _two(value: common.Number) -> str:
-    text = f"{common.decimal(value):.2f}"
-    return "0.00" if text == "-0.00" else text
+    return "U" if value is None else common.shown(round(value, 4))
 
 
 def _report(

@@ -1,5 +1,5 @@
-"""Threshold ranges and performance data, as the Monitoring Plugins Development Guidelines
-define them (https://www.monitoring-plugins.org/doc/guidelines.html#THRESHOLDFORMAT).
+"""Threshold ranges, as the Monitoring Plugins Development Guidelines define them
+(https://www.monitoring-plugins.org/doc/guidelines.html#THRESHOLDFORMAT).
 
 A range ``[@]start:end`` alerts when a value is outside ``start..end`` (both inclusive), or
 inside it with ``@``. ``start`` may be ``~`` (minus infinity) and defaults to 0 without a
@@ -11,12 +11,11 @@ check's use of them.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from typing import Final
+from typing import Final, NamedTuple
 
-import attrs
+from ._common import Exact
 
-__all__ = ["Range", "parse_range", "perf_number"]
+__all__ = ["Range", "parse_range"]
 
 # Numbers as performance data allows them (the class [-0-9.]): no exponent, no sign "+".
 _NUMBER: Final = r"-?(?:\d+(?:\.\d*)?|\.\d+)"
@@ -25,16 +24,15 @@ _RANGE: Final = re.compile(
 )
 
 
-@attrs.frozen
-class Range:
+class Range(NamedTuple):
     """A parsed threshold range; ``None`` bounds are infinite. ``text`` is as given."""
 
     text: str
-    start: Decimal | None
-    end: Decimal | None
+    start: Exact | None
+    end: Exact | None
     inside: bool = False
 
-    def alerts(self, value: Decimal) -> bool:
+    def alerts(self, value: Exact) -> bool:
         """Whether ``value`` raises this threshold's alert."""
         outside = (self.start is not None and value < self.start) or (
             self.end is not None and value > self.end
@@ -42,7 +40,7 @@ class Range:
         return not outside if self.inside else outside
 
     @property
-    def below(self) -> Decimal | None:
+    def below(self) -> Exact | None:
         """For a "below" range (``N:``, alerting under N): N; otherwise ``None``."""
         if self.inside or self.end is not None:
             return None
@@ -62,21 +60,10 @@ def parse_range(text: str) -> Range:
     if start_text == "~":
         start = None
     elif start_text is None:
-        start = Decimal(0)
+        start = Exact(0)
     else:
-        start = Decimal(start_text)
-    end = Decimal(end_text) if end_text else None
+        start = Exact(start_text)
+    end = Exact(end_text) if end_text else None
     if start is not None and end is not None and start > end:
         raise ValueError(f"threshold range {text!r}: the start is greater than the end")
     return Range(text, start, end, inside=match["inside"] is not None)
-
-
-def perf_number(value: int | float | Decimal) -> str:
-    """``value`` in plain decimal notation (``0.00001``, never ``1e-05``), as performance
-    data and the status line need it; floats are taken at their shortest repr, without a
-    trailing ``.0`` (the client reads a JSON ``1`` in a number field as ``1.0``)."""
-    number = value if isinstance(value, Decimal) else Decimal(repr(value))
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text.lstrip("-").strip("0.") == "" else text

@@ -1,20 +1,16 @@
-"""``python -m openrouter_credits.testing``: the stand-in server, scripted from the command line.
-
-Shell users test their own wrappers, cron jobs and plugin configuration against the
-failures the Python API scripts (statuses, wire faults, delays, values).
-docs/testing.md documents the options with examples.
-Standard library only.
+"""``python -m openrouter_credits.testing``: the stand-in server, scripted from the command
+line, to try wrappers, cron jobs and plugin configurations against failures. The options,
+with examples: docs/testing.md. Standard library only.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import signal
 import sys
 import time
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Final
 
 from ._replies import EXAMPLE_CREDITS, Fault, Reply
@@ -23,30 +19,12 @@ from ._server import StandInServer
 __all__ = ["main", "parse"]
 
 PROG: Final = "python -m openrouter_credits.testing"
-THEN: Final = "--then"
-EPILOG: Final = f"""\
-{THEN} [STATUS] starts the next reply (a bare STATUS is short for {THEN} --status STATUS).
+EPILOG: Final = """\
+--then [STATUS] starts the next reply (a bare STATUS is short for --then --status STATUS).
 Replies are served in order, one per GET /api/v1/credits, each --times N times (default
 once); the last one keeps being served, unless it has --times: then the spec's example
 200. The first line printed is the base URL to give the client; Ctrl-C or SIGTERM stop.
 """
-
-
-def _checked(
-    kind: Callable[[str], float], what: str, low: float, high: float = math.inf
-) -> Callable[[str], float]:
-    """An argparse type: ``kind(text)``, finite, from ``low`` to ``high``."""
-
-    def convert(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if not (math.isfinite(value) and low <= value <= high):
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
-        return value
-
-    return convert
 
 
 def _header(text: str) -> tuple[str, str]:
@@ -59,55 +37,29 @@ def _header(text: str) -> tuple[str, str]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        usage=f"{PROG} [--host H] [--port N] [REPLY OPTIONS] [{THEN} [STATUS] [REPLY OPTIONS]]...",
+        usage=f"{PROG} [--host H] [--port N] [REPLY OPTIONS] [--then [STATUS] [REPLY OPTIONS]]...",
         description="Run a stand-in OpenRouter /credits server that answers as scripted.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     server = parser.add_argument_group("server (before the first --then)")
-    server.add_argument(
-        "--host", metavar="H", help="IPv4 address to listen on (default: 127.0.0.1)"
-    )
-    port = _checked(int, "a port number (0-65535)", 0, 65535)
-    server.add_argument("--port", type=port, metavar="N", help="port (default: a free one)")
+    server.add_argument("--host", metavar="H", help="IPv4 address (default: 127.0.0.1)")
+    server.add_argument("--port", type=int, metavar="N", help="port (default: a free one)")
     reply = parser.add_argument_group("reply options")
-    reply.add_argument(
-        "--status", type=int, default=200, metavar="CODE", help="HTTP status (default: 200)"
-    )
-    number = _checked(float, "a finite number", -math.inf)
-    reply.add_argument(
-        "--credits", type=number, metavar="X", help="total_credits in the body (100.5)"
-    )
-    reply.add_argument("--usage", type=number, metavar="X", help="total_usage in the body (25.75)")
-    reply.add_argument(
-        "--body", metavar="TEXT", help="the body, as given (text/plain unless --content-type)"
-    )
+    reply.add_argument("--status", type=int, default=200, metavar="CODE", help="(default: 200)")
+    reply.add_argument("--credits", type=float, metavar="X", help="total_credits (100.5)")
+    reply.add_argument("--usage", type=float, metavar="X", help="total_usage (25.75)")
+    reply.add_argument("--body", metavar="TEXT", help="any other body (text/plain)")
     reply.add_argument("--content-type", metavar="TYPE", help="the Content-Type header")
     reply.add_argument(
-        "--header",
-        type=_header,
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help="an extra header (repeatable)",
+        "--header", type=_header, action="append", default=[], metavar="'NAME: VALUE'"
     )
-    seconds = _checked(float, "a number of seconds (0 or more)", 0)
+    reply.add_argument("--delay", type=float, default=0.0, metavar="SECONDS")
+    reply.add_argument("--fault", choices=[fault.value for fault in Fault])
     reply.add_argument(
-        "--delay", type=seconds, default=0.0, metavar="SECONDS", help="seconds before the headers"
+        "--trickle-interval", type=float, default=0.2, metavar="SECONDS", help="(trickle)"
     )
-    faults = [fault.value for fault in Fault]
-    reply.add_argument(
-        "--fault", choices=faults, metavar="NAME", help=f"misbehave: {', '.join(faults)}"
-    )
-    reply.add_argument(
-        "--trickle-interval",
-        type=seconds,
-        default=0.2,
-        metavar="SECONDS",
-        help="seconds per byte (--fault trickle)",
-    )
-    count = _checked(int, "a count (1 or more)", 1)
-    reply.add_argument("--times", type=count, metavar="N", help="serve this reply N times")
+    reply.add_argument("--times", type=int, metavar="N", help="serve this reply N times")
     return parser
 
 
@@ -120,6 +72,8 @@ def _reply(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Reply:
         credits = data["total_credits"] if args.credits is None else args.credits
         usage = data["total_usage"] if args.usage is None else args.usage
         body = {"data": {"total_credits": credits, "total_usage": usage}}
+    if args.times is not None and args.times < 1:
+        parser.error("--times must be 1 or more")
     fault = None if args.fault is None else Fault(args.fault)
     try:
         return Reply(
@@ -131,43 +85,39 @@ def _reply(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Reply:
             fault,
             args.trickle_interval,
         )
-    except ValueError as error:
+    except ValueError as error:  # Reply's own checks: the status, the delays
         parser.error(str(error))
 
 
-def parse(argv: Sequence[str]) -> tuple[str, int, list[tuple[Reply, int | None]]]:
-    """The host, the port and the replies with their ``--times`` (usage errors exit 2)."""
+def parse(argv: Sequence[str]) -> tuple[str, int, list[Reply], Reply]:
+    """The host, the port, the replies to script (each ``--times`` over) and the default
+    (the last reply, unless it has ``--times``). Usage errors exit 2."""
     parser = _parser()
     groups: list[list[str]] = [[]]
     for arg in argv:
-        if arg == THEN:
+        if arg == "--then":
             groups.append([])
         elif len(groups) > 1 and not groups[-1] and arg.isdigit():
             groups[-1] += ["--status", arg]
         else:
             groups[-1].append(arg)
-    replies, host, port = [], "127.0.0.1", 0
+    script, host, port = [], "127.0.0.1", 0
     for number, group in enumerate(groups):
         args = parser.parse_args(group)
         if number and (args.host is not None or args.port is not None):
-            parser.error(f"--host and --port go before the first {THEN}")
+            parser.error("--host and --port go before the first --then")
         host = host if args.host is None else args.host
         port = port if args.port is None else args.port
-        replies.append((_reply(parser, args), args.times))
-    return host, port, replies
+        script += [_reply(parser, args)] * (args.times or 1)
+    return host, port, script, Reply() if args.times else script.pop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve as scripted in the foreground until Ctrl-C or SIGTERM."""
-    host, port, replies = parse(sys.argv[1:] if argv is None else argv)
+    host, port, script, default = parse(sys.argv[1:] if argv is None else argv)
     server = StandInServer(port=port, host=host)
-    *first, (last, last_times) = replies
-    for reply, times in first:
-        server.script(*[reply] * (times or 1))
-    if last_times is None:
-        server.default = last
-    else:
-        server.script(*[last] * last_times)
+    server.script(*script)
+    server.default = default
 
     def interrupt(signum: int, frame: types.FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -177,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         try:
             server.start()
-        except OSError as error:
+        except (OSError, OverflowError) as error:  # OverflowError: a port past 65535
             print(f"cannot listen on {host}:{port}: {error}", file=sys.stderr)
             return 1
         print(server.base_url, flush=True)
@@ -189,7 +139,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """The stand-in server's data: the replies it can be scripted with (`Reply`, `Fault`), the
-requests it records (`RecordedRequest`) and the bodies it serves by default. Re-exported by
-`openrouter_credits.testing`. Standard library only.
+requests it records (`RecordedRequest`) and the bodies it serves by default; documented in
+docs/testing.md. Re-exported by `openrouter_credits.testing`. Standard library only.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import email.message
 import enum
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -38,40 +39,21 @@ _EXAMPLE_ERRORS: Final[Mapping[int, bytes]] = {
 
 
 class Fault(enum.Enum):
-    """Wire-level misbehaviour for a `Reply`; each one really happens on the socket.
-
-    A refused connection needs no fault: connect to `free_port()`.
-    """
+    """Wire-level misbehaviour for a `Reply`, each one really on the socket: the table in
+    docs/testing.md. A refused connection needs no fault: connect to `free_port()`."""
 
     RESET = "reset"
-    """Close the connection with a TCP RST (``SO_LINGER`` 0) before any response bytes."""
     CLOSE_AFTER_HEADERS = "close-after-headers"
-    """Send the status line and headers (with ``Content-Length``), then close."""
     CLOSE_MID_BODY = "close-mid-body"
-    """Send the headers and the first half of the body, then close."""
     SHORT_BODY = "short-body"
-    """Send the whole body under a ``Content-Length`` twice as large (+1 at least), then close."""
     NO_HEADERS = "no-headers"
-    """Read the request, never answer; hold the connection until the client leaves, the
-    server stops or 30 s pass, then close."""
     TRICKLE = "trickle"
-    """Send the headers, then the body one byte every ``Reply.trickle_interval`` seconds."""
     GZIP = "gzip"
-    """Send the body gzip-compressed with ``Content-Encoding: gzip`` (valid)."""
 
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted reply.
-
-    ``body``: a mapping or a list is sent as JSON (``application/json``); ``str`` as UTF-8
-    (``text/plain; charset=utf-8``); ``bytes`` as they are (no ``Content-Type`` unless
-    ``content_type`` is given); ``None`` is the spec's example body for 200, 401, 403 and
-    500 and empty for any other status. ``content_type`` overrides the content type.
-    ``headers`` are extra response headers (``Retry-After``, ``Location``, ...); they replace
-    computed headers of the same name. ``delay`` waits before the response headers;
-    ``fault`` makes the reply misbehave; ``trickle_interval`` paces `Fault.TRICKLE`.
-    """
+    """One scripted reply; its fields, their defaults and what each sends: docs/testing.md."""
 
     status: int = 200
     body: bytes | str | Mapping[str, Any] | list[Any] | None = None
@@ -84,8 +66,8 @@ class Reply:
     def __post_init__(self) -> None:
         if not 100 <= self.status <= 999:
             raise ValueError(f"status must be a three-digit HTTP status, got {self.status}")
-        if self.delay < 0 or self.trickle_interval < 0:
-            raise ValueError("delay and trickle_interval must not be negative")
+        if not (0 <= self.delay < math.inf and 0 <= self.trickle_interval < math.inf):
+            raise ValueError("delay and trickle_interval must be finite and not negative")
         object.__setattr__(self, "headers", dict(self.headers))
 
     def payload(self) -> tuple[bytes, str | None]:
@@ -106,14 +88,10 @@ class Reply:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """A request as the stand-in server received it (its body, if any, is not read)."""
+    """A request as the stand-in server received it (docs/testing.md); its body is not read."""
 
     method: str
-    path: str
-    """The request target as sent, query string included: ``/api/v1/credits?x=1``."""
-    headers: email.message.Message
-    """Case-insensitive: ``headers["authorization"]``; ``headers.get_all(name)`` for repeats."""
-    received_at: float
-    """``time.monotonic()`` when the request headers had been read."""
-    connection: int
-    """Serial number (from 1) of the TCP connection that carried the request."""
+    path: str  # the request target as sent, query string included
+    headers: email.message.Message  # case-insensitive; get_all(name) for repeats
+    received_at: float  # time.monotonic() when the request headers had been read
+    connection: int  # serial number (from 1) of the TCP connection that carried it
