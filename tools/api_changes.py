@@ -1,10 +1,9 @@
 """The API change report: what changed between two API descriptions, for this client's users.
 
-``python -m tools.api_changes [--old PATH] [--new PATH]`` prints one
-classified line per change and the version bump they call for (by default from the last
-release, ``spec/released/openapi.yaml``, to ``openapi.yaml``). The rules, the 0.x policy
-and why a differ of our own: docs/maintaining/api-changes.md. Bad input is one
-``api-changes: error: <file>: ...`` line, exit status 1.
+``python -m tools.api_changes [--old PATH] [--new PATH]`` prints one classified line per
+change and the version bump they call for (by default from the last release's
+``spec/released/openapi.yaml`` to ``openapi.yaml``), or one ``api-changes: error: <file>:
+...`` line and exit status 1. The rules and the 0.x policy: docs/maintaining/api-changes.md.
 """
 
 from __future__ import annotations
@@ -176,10 +175,10 @@ def _keys(node: dict[str, Any], label: str, keys: Iterable[str], rule: str) -> d
     return {f"{label} {key}".strip(): (rule, node[key], {}) for key in keys}
 
 
-def _documented(node: dict[str, Any], label: str, known: set[str]) -> dict[str, Node]:
-    """``node``'s documentation keys (docs) and those the rules do not know (review)."""
+def _documented(node: dict[str, Any], label: str, known: Any = None) -> dict[str, Node]:
+    """``node``'s documentation keys (docs), and those not ``known`` to the rules (review)."""
     docs = _keys(node, label, DOC_KEYS & node.keys(), "docs")
-    return docs | _keys(node, label, node.keys() - known, "review")
+    return docs | (_keys(node, label, node.keys() - known, "review") if known else {})
 
 
 def _schema(doc: dict[str, Any], raw: Any, label: str, field: str, sent: bool) -> dict[str, Node]:
@@ -205,14 +204,14 @@ def _operation(doc: dict[str, Any], item: dict[str, Any], op: dict[str, Any]) ->
     for raw in [*(item.get("parameters") or []), *(op.get("parameters") or [])]:
         param = _resolve(doc, raw)
         label = f"{param.get('in')} parameter {param.get('name')}"
-        below = _keys(param, label, DOC_KEYS & param.keys(), "docs")
+        below = _documented(param, label)
         below |= _schema(doc, param.get("schema"), label, "", sent=False)
         out[label] = ("taken", bool(param.get("required")), below)
     for status, raw in (op.get("responses") or {}).items():
         response, label = _resolve(doc, raw), f"response {status}"
-        below = _keys(response, label, DOC_KEYS & response.keys(), "docs")
+        below = _documented(response, label)
         for media, body in (response.get("content") or {}).items():
-            inner = _keys(body, f"{label} {media}", DOC_KEYS & body.keys(), "docs")
+            inner = _documented(body, f"{label} {media}")
             inner |= _schema(doc, body.get("schema"), f"{label} body", "", sent=True)
             below[f"{label}: {media} body"] = ("item", True, inner)
         out[label] = ("item", True, below)
@@ -258,18 +257,15 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 # --- reading descriptions, the report ------------------------------------------------------
 
 
-def load_description(path: Path | str, text: str | None = None) -> dict[str, Any]:
-    """The description at ``path`` (or ``text``, named ``path``): OpenAPI 3.x, getCredits."""
-    doc = load_yaml(path, text)
-    version = doc.get("openapi") if isinstance(doc, dict) else None
-    if not isinstance(version, str) or not version.startswith("3."):
+def load_description(path: Path | str) -> dict[str, Any]:
+    """The description at ``path``, checked: OpenAPI 3.x, with the credits operation."""
+    doc = load_yaml(Path(path))
+    if not isinstance(doc, dict) or not str(doc.get("openapi")).startswith("3."):
         raise SpecError(f"{path}: not an OpenAPI 3.x description (no 'openapi: 3.x' field)")
-    found = {op.get("operationId") for *_, op in operations(doc)}
-    missing = [op for op in KEEP_OPERATION_IDS if op not in found]
+    missing = set(KEEP_OPERATION_IDS) - {op.get("operationId") for *_, op in operations(doc)}
     if missing:
-        raise SpecError(f"{path}: has no {', '.join(missing)} operation")
-    checked: dict[str, Any] = doc
-    return checked
+        raise SpecError(f"{path}: has no {', '.join(sorted(missing))} operation")
+    return doc
 
 
 def report(changes: list[Change], old_label: str, new_label: str, base_version: str | None) -> str:

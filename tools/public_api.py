@@ -53,9 +53,7 @@ def _public(obj: griffe.Object | griffe.Alias) -> dict[str, Any] | None:
 def snapshot(root: Path) -> dict[str, Any]:
     """The public API of the package under ``root/overlays``."""
     package = griffe.load(PACKAGE, search_paths=[root / "overlays"], resolve_external=False)
-    found = _public(package)
-    assert found is not None
-    return found
+    return _public(package) or {}
 
 
 def dump(api: dict[str, Any]) -> str:
@@ -63,8 +61,7 @@ def dump(api: dict[str, Any]) -> str:
 
 
 def load(text: str) -> dict[str, Any]:
-    api: dict[str, Any] = json.loads(text)
-    return api
+    return dict(json.loads(text))
 
 
 def _griffe(api: dict[str, Any]) -> griffe.Object:
@@ -90,21 +87,14 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """Public API changes, classified for users' code (removed or narrowed: breaking)."""
     changes, broken = [], set()
     for breakage in griffe.find_breaking_changes(_griffe(old), _griffe(new)):
-        name = getattr(breakage.old_value, "name", None) or getattr(breakage.new_value, "name", "")
         path = breakage.obj.path
-        if breakage.kind.name.startswith("PARAMETER"):
-            path = f"{path}({name})"
+        if breakage.kind.name.startswith("PARAMETER"):  # a parameter is the old or new value
+            path += f"({getattr(breakage.old_value, 'name', None) or breakage.new_value.name})"
         broken.add(path)
-        what = f"{path}: {breakage.kind.value.lower()}"
-        changes.append(Change(Kind.BREAKING, WHERE, what))
+        changes.append(Change(Kind.BREAKING, WHERE, f"{path}: {breakage.kind.value.lower()}"))
     before, after = _flat(old), _flat(new)
-    for path in sorted(after.keys() - before.keys() - broken):
-        changes.append(Change(Kind.FEATURE, WHERE, f"{path} added"))
-    for path in sorted(before.keys() & after.keys() - broken):
-        if before[path] != after[path]:
-            changes.append(Change(Kind.OTHER, WHERE, f"{path} changed"))
+    for path in after.keys() - broken:
+        if before.get(path) != after[path]:
+            kind, verb = (Kind.FEATURE, "added") if path not in before else (Kind.OTHER, "changed")
+            changes.append(Change(kind, WHERE, f"{path} {verb}"))
     return sorted(changes, key=lambda c: (-c.kind, c.what))
-
-
-if __name__ == "__main__":
-    print(dump(snapshot(Path.cwd())), end="")

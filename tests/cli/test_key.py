@@ -95,22 +95,35 @@ def test_key_with_characters_http_forbids(server: StandInServer) -> None:
     assert server.requests == []
 
 
+#: What refusing a key argument says: never the key, always where a key may come from.
+NOT_SUPPORTED = (
+    "--api-key is not supported: a key on the command line shows in process lists; "
+    "set OPENROUTER_API_KEY or use --api-key-file (see --help)"
+)
+
+
 @pytest.mark.parametrize(
-    ("args", "how"),
+    ("args", "how", "says"),
     [
-        (["--api-key", KEY], SUB),
-        ([f"--api-key={KEY}"], IN),
-        (["--api-key"], IN),
-        ([KEY], SUB),  # a key given as a plain argument by mistake is not echoed back
-        (["--api-key-fil", KEY], IN),  # no abbreviations: never a prefix of --api-key-file
+        (["--api-key", KEY], SUB, NOT_SUPPORTED),
+        ([f"--api-key={KEY}"], IN, NOT_SUPPORTED),
+        (["--api-key"], IN, NOT_SUPPORTED),
+        # a key given as a plain argument by mistake is not echoed back
+        ([KEY], SUB, "1 unexpected argument (not shown) (see --help)"),
+        # no abbreviations: never a prefix of --api-key-file
+        (
+            ["--api-key-fil", KEY],
+            IN,
+            "unrecognized option --api-key-fil; 1 unexpected argument (not shown) (see --help)",
+        ),
     ],
 )
 def test_key_arguments_are_refused_and_not_echoed(
-    server: StandInServer, call: Runner, args: list[str], how: str
+    server: StandInServer, call: Runner, args: list[str], how: str, says: str
 ) -> None:
-    result = pick(how, call)(*at(server, *args))
+    result = pick(how, call)(*at(server, *args))  # both runners check KEY is in no output
     assert (result.returncode, result.stdout) == (64, "")
-    one_line(result.stderr)
+    assert result.stderr == f"{PROG}error: {says}\n"
     assert server.requests == []
 
 

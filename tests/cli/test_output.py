@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from openrouter_credits import __version__
 from openrouter_credits.cli import _credits as cli
-from openrouter_credits.testing import Reply, StandInServer, free_port
+from openrouter_credits.testing import Reply, StandInServer
 
 from .conftest import (
     EXAMPLE,
@@ -211,20 +211,6 @@ def test_numbers(
     assert json.loads(capsys.readouterr().out)["remaining"] == remaining
 
 
-def test_in_process_failure_is_one_line(
-    server: StandInServer,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    server.script(Reply(403))
-    assert cli.main(at(server)) == 4
-    out, err = capsys.readouterr()
-    assert out == ""
-    one_line(err)
-    check_outputs(out, err)
-
-
 def test_server_text_cannot_inject_terminal_escapes(
     server: StandInServer,
     capsys: pytest.CaptureFixture[str],
@@ -334,17 +320,6 @@ def test_backslashes_and_quotes_in_server_text_are_shown_as_sent(
     server.script(Reply(401, body={"error": {"code": 401, "message": message}}))
     err = run(*at(server))[2]
     assert f"(HTTP 401: {message});" in err
-
-
-def test_key_in_the_server_url_is_redacted_from_the_failure_line(run: InProcess) -> None:
-    url = f"http://127.0.0.1:{free_port()}/{KEY}/api/v1"
-    status, _, err = run("--server-url", url, "--no-retries")  # run() checks KEY is absent
-    assert status == 6
-    assert "/[redacted]/api/v1/credits failed" in err
-
-
-def test_unknown_option_with_two_equals_signs_is_named_to_the_first(run: InProcess) -> None:
-    assert run("--opt=a=b")[2] == f"{PROG}error: unrecognized option --opt (see --help)\n"
 
 
 class _NoFileno(io.StringIO):

@@ -393,7 +393,9 @@ def test_good_status_patterns_are_kept_upper_case(code: object) -> None:
 # --- through the client ---------------------------------------------------------------
 
 
-def test_503_then_200_succeeds_on_the_second_attempt(server: StandInServer, mode: str) -> None:
+def test_503_then_200_succeeds_on_the_second_attempt(
+    server: StandInServer, mode: str, no_sleep: None
+) -> None:
     server.script(Reply(status=503, body="<html>busy</html>", content_type="text/html"))
     with client(server) as sdk:
         res = call(mode, sdk)

@@ -130,7 +130,7 @@ def test_a_target_that_matches_nothing_names_the_file_and_action() -> None:
         ({"info": {"title": "t", "version": "1"}, "actions": []}, "not an Overlay 1.0 document"),
         (overlay({"target": "$", "update": {}}, version="2.0.0"), "not an Overlay 1.0 document"),
         (overlay({"target": "$", "update": {}}, version=1.0), "not an Overlay 1.0 document"),
-        ({"overlay": "1.0.0", "actions": [{"target": "$"}]}, "needs an 'info' object"),
+        ({"overlay": "1.0.0", "actions": [{"target": "$"}]}, "not an Overlay 1.0 document"),
         (overlay(), "'actions' must be a non-empty list"),
         ({"overlay": "1.0.0", "info": {"title": "t", "version": "1"}}, "'actions' must be"),
         ({**overlay(), "actions": ["$.info"]}, "action 1: needs a 'target' JSONPath string"),

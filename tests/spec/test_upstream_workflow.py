@@ -46,7 +46,7 @@ DEPENDENT_TESTS: Final = (
 )
 def test_the_documented_upstream_change_ends_green(tmp_path: Path) -> None:
     (block,) = [b for b in blocks(PAGE) if b.directive == DIRECTIVE]
-    repo = copy_repository(tmp_path / "repo")
+    repo = copy_repository(tmp_path / "repo", checked=True)
     env = {**session_env(repo), "PYTHONPATH": str(repo / "overlays")}
     pinned = (ROOT / "spec" / "upstream" / "openrouter-openapi.yaml").read_text(encoding="utf-8")
     field = next(

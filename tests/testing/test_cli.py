@@ -109,28 +109,26 @@ def test_a_port_past_65535_is_an_error_not_a_traceback(capsys: pytest.CaptureFix
 
 
 def test_parse_defaults() -> None:
-    assert parse([]) == ("127.0.0.1", 0, [(Reply(), None)])
+    assert parse([]) == ("127.0.0.1", 0, [], Reply())
 
 
 def test_parse_builds_each_reply() -> None:
     first = "--host 127.0.0.2 --port 8099 --status 503 --header Retry-After:1 --times 3"
     then = "--fault trickle --trickle-interval 0.5 --usage 99"
     html = ["--body", "<p>down</p>", "--content-type", "text/html", "--delay", "2"]
-    host, port, replies = parse([*first.split(), "--then", *html, "--then", *then.split()])
+    host, port, script, default = parse([*first.split(), "--then", *html, "--then", *then.split()])
     assert (host, port) == ("127.0.0.2", 8099)
-    assert replies == [
-        (Reply(503, headers={"Retry-After": "1"}), 3),
-        (Reply(body="<p>down</p>", content_type="text/html", delay=2.0), None),
-        (
-            Reply(
-                body={"data": {"total_credits": 100.5, "total_usage": 99.0}},
-                fault=Fault.TRICKLE,
-                trickle_interval=0.5,
-            ),
-            None,
-        ),
+    assert script == [
+        *[Reply(503, headers={"Retry-After": "1"})] * 3,
+        Reply(body="<p>down</p>", content_type="text/html", delay=2.0),
     ]
-    assert [parse(["--fault", fault.value])[2][0][0].fault for fault in Fault] == list(Fault)
+    assert default == Reply(
+        body={"data": {"total_credits": 100.5, "total_usage": 99.0}},
+        fault=Fault.TRICKLE,
+        trickle_interval=0.5,
+    )
+    assert parse(["--status", "500", "--times", "2"])[2:] == ([Reply(500)] * 2, Reply())
+    assert [parse(["--fault", fault.value])[3].fault for fault in Fault] == list(Fault)
 
 
 @pytest.mark.parametrize(

@@ -89,8 +89,9 @@ def _reply(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Reply:
         parser.error(str(error))
 
 
-def parse(argv: Sequence[str]) -> tuple[str, int, list[tuple[Reply, int | None]]]:
-    """The host, the port and the replies with their ``--times`` (usage errors exit 2)."""
+def parse(argv: Sequence[str]) -> tuple[str, int, list[Reply], Reply]:
+    """The host, the port, the replies to script (each ``--times`` over) and the default
+    (the last reply, unless it has ``--times``). Usage errors exit 2."""
     parser = _parser()
     groups: list[list[str]] = [[]]
     for arg in argv:
@@ -100,28 +101,23 @@ def parse(argv: Sequence[str]) -> tuple[str, int, list[tuple[Reply, int | None]]
             groups[-1] += ["--status", arg]
         else:
             groups[-1].append(arg)
-    replies, host, port = [], "127.0.0.1", 0
+    script, host, port = [], "127.0.0.1", 0
     for number, group in enumerate(groups):
         args = parser.parse_args(group)
         if number and (args.host is not None or args.port is not None):
             parser.error("--host and --port go before the first --then")
         host = host if args.host is None else args.host
         port = port if args.port is None else args.port
-        replies.append((_reply(parser, args), args.times))
-    return host, port, replies
+        script += [_reply(parser, args)] * (args.times or 1)
+    return host, port, script, Reply() if args.times else script.pop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve as scripted in the foreground until Ctrl-C or SIGTERM."""
-    host, port, replies = parse(sys.argv[1:] if argv is None else argv)
+    host, port, script, default = parse(sys.argv[1:] if argv is None else argv)
     server = StandInServer(port=port, host=host)
-    *first, (last, last_times) = replies
-    for reply, times in first:
-        server.script(*[reply] * (times or 1))
-    if last_times is None:
-        server.default = last
-    else:
-        server.script(*[last] * last_times)
+    server.script(*script)
+    server.default = default
 
     def interrupt(signum: int, frame: types.FrameType | None) -> None:
         raise KeyboardInterrupt

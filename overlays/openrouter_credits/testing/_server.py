@@ -296,12 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.close()
 
     def _no_headers(self, reply: Reply) -> None:
-        """Answer nothing until the client leaves, the server stops (it shuts the socket
-        down) or the hold expires; what the client sends meanwhile is read and ignored."""
+        """Answer nothing until the server stops or the hold expires (the client's giving
+        up is not watched for: it changes nothing the client can see)."""
         self.close_connection = True
-        deadline = time.monotonic() + HOLD_SECONDS
-        with contextlib.suppress(OSError):  # the hold expired, or the client reset
-            while (left := deadline - time.monotonic()) > 0:
-                self.connection.settimeout(left)
-                if not self.connection.recv(65536):
-                    return
+        self.server.stopping.wait(HOLD_SECONDS)
