@@ -1,6 +1,7 @@
 """The commands against the stand-in server: ``openrouter-credits`` as a subprocess
-(`run_subprocess`) and in process (`call`, `command` for both, `run` for exact lines), and
-what the monitoring plugin's tests share.
+(`run_subprocess`) and in process (`call`, `command` for both, `run` for exact lines); the
+monitoring plugin as a subprocess (`plugin_subprocess`, its output checked against the
+plugin guidelines' grammar by `checked`); what the key tests share.
 
 Every run goes through a runner that also checks the promises that hold for all of them:
 no traceback on standard error, and the API key in no output at all.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import time
@@ -145,6 +147,56 @@ class SlowStdin(io.StringIO):
     def read(self, size: int | None = -1) -> str:
         time.sleep(self.delay)
         return super().read(size)
+
+
+# --- the monitoring plugin (test_plugin.py, test_plugin_forecast.py) -----------------
+
+# The guidelines' output: "SERVICE STATUS: text | perfdata", perfdata being
+# 'label'=value[UOM];[warn];[crit];[min];[max] separated by spaces; no "|" in the text;
+# the value U: undetermined.
+_RANGE = r"@?(?:(?:~|-?[0-9.]+):)?(?:-?[0-9.]+)?"
+_VALUE = r"(?:-?[0-9.]+(?:s|ms|us|%|B|KB|MB|TB|c)?|U)"
+_PERF = rf"[^'= ]+={_VALUE}(?:;{_RANGE}(?:;{_RANGE}(?:;[-0-9.]*){{0,2}})?)?"
+STATUS_LINE = re.compile(
+    rf"CREDITS (?P<state>OK|WARNING|CRITICAL|UNKNOWN) - (?P<text>[^|\n]+?)"
+    rf"(?: \| (?P<perf>{_PERF}(?: {_PERF})*))?"
+)
+STATUS = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
+UNKNOWN = "CREDITS UNKNOWN - "
+
+
+def plugin_subprocess(
+    *args: str, key: str | None = KEY, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """``python -m openrouter_credits.check ARGS``: (status, state, text); checks the
+    grammar, the status matching the state, an empty stderr and no key anywhere."""
+    environ = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
+    if key is not None:
+        environ["OPENROUTER_API_KEY"] = key
+    result = subprocess.run(
+        [sys.executable, "-m", "openrouter_credits.check", *args],
+        env={**environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    return checked(result.returncode, result.stdout, result.stderr)
+
+
+def checked(status: int, stdout: str, stderr: str) -> tuple[int, str, str]:
+    """(status, state, output without its final newline) after checking the grammar (the
+    status line, then any long output lines, none with a ``|``: there it would start
+    performance data), the status matching the state, an empty stderr and no key anywhere."""
+    assert KEY not in stdout + stderr
+    assert stderr == ""
+    output = stdout.removesuffix("\n")
+    line, *long_output = output.split("\n")
+    match = STATUS_LINE.fullmatch(line)
+    assert match, f"not a plugin status line: {stdout!r}"
+    assert not any("|" in more for more in long_output), stdout
+    assert status == STATUS[match["state"]]
+    return status, match["state"], output
 
 
 # --- the key exposed (test_key.py, test_plugin.py) -----------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import subprocess
 import sys
 import time
@@ -25,62 +24,27 @@ from openrouter_credits.testing import Fault, Reply, StandInServer, free_port
 
 from ..client.test_plain_http import said
 from ..conftest import Resolver
-from .conftest import NAME, SlowStdin, exposed, key_file, named, refused
+from .conftest import (
+    KEY,
+    NAME,
+    RUN_TIMEOUT,
+    STATUS,
+    UNKNOWN,
+    SlowStdin,
+    at,
+    checked,
+    exposed,
+    key_file,
+    named,
+    plugin_subprocess,
+    refused,
+)
 
-KEY = "sk-or-v1-PLUGIN-SENTINEL-1a2b3c4d5e6f"
 OK_LINE = (
     "CREDITS OK - 74.75 remaining of 100.50 | "
     "remaining=74.75;10:;5: total_credits=100.5 total_usage=25.75"
 )
-RUN_TIMEOUT = 60.0
-
-# The guidelines' output: "SERVICE STATUS: text | perfdata", perfdata being
-# 'label'=value[UOM];[warn];[crit];[min];[max] separated by spaces; no "|" in the text;
-# the value U: undetermined.
-_RANGE = r"@?(?:(?:~|-?[0-9.]+):)?(?:-?[0-9.]+)?"
-_VALUE = r"(?:-?[0-9.]+(?:s|ms|us|%|B|KB|MB|TB|c)?|U)"
-_PERF = rf"[^'= ]+={_VALUE}(?:;{_RANGE}(?:;{_RANGE}(?:;[-0-9.]*){{0,2}})?)?"
-STATUS_LINE = re.compile(
-    rf"CREDITS (?P<state>OK|WARNING|CRITICAL|UNKNOWN) - (?P<text>[^|\n]+?)"
-    rf"(?: \| (?P<perf>{_PERF}(?: {_PERF})*))?"
-)
-STATUS = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
 HELP = Path(__file__).with_name("plugin_help.txt")
-UNKNOWN = "CREDITS UNKNOWN - "
-
-
-def run_subprocess(
-    *args: str, key: str | None = KEY, env: dict[str, str] | None = None
-) -> tuple[int, str, str]:
-    """``python -m openrouter_credits.check ARGS``: (status, state, text); checks the
-    grammar, the status matching the state, an empty stderr and no key anywhere."""
-    environ = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
-    if key is not None:
-        environ["OPENROUTER_API_KEY"] = key
-    result = subprocess.run(
-        [sys.executable, "-m", "openrouter_credits.check", *args],
-        env={**environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=RUN_TIMEOUT,
-        check=False,
-    )
-    return checked(result.returncode, result.stdout, result.stderr)
-
-
-def checked(status: int, stdout: str, stderr: str) -> tuple[int, str, str]:
-    """(status, state, output without its final newline) after checking the grammar (the
-    status line, then any long output lines, none with a ``|``: there it would start
-    performance data), the status matching the state, an empty stderr and no key anywhere."""
-    assert KEY not in stdout + stderr
-    assert stderr == ""
-    output = stdout.removesuffix("\n")
-    line, *long_output = output.split("\n")
-    match = STATUS_LINE.fullmatch(line)
-    assert match, f"not a plugin status line: {stdout!r}"
-    assert not any("|" in more for more in long_output), stdout
-    assert status == STATUS[match["state"]]
-    return status, match["state"], output
 
 
 Runner = Callable[..., tuple[int, str, str]]
@@ -111,19 +75,15 @@ def plugin_main(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPa
 
 @pytest.fixture(params=["subprocess", "in-process"])
 def plugin(request: pytest.FixtureRequest, plugin_main: MainRunner) -> Runner:
-    """`run_subprocess`, or its twin `plugin_main` (the same checks; the in-process form is
+    """`plugin_subprocess`, or its twin `plugin_main` (the same checks; the in-process form is
     what mutation testing can see)."""
     if request.param == "subprocess":
-        return run_subprocess
+        return plugin_subprocess
 
     def in_process(*args: str, **kwargs: Any) -> tuple[int, str, str]:
         return checked(*plugin_main(*args, **kwargs), "")
 
     return in_process
-
-
-def at(server: StandInServer, *args: str) -> list[str]:
-    return ["--server-url", server.base_url, *args]
 
 
 # --- OK, WARNING, CRITICAL ------------------------------------------------------------

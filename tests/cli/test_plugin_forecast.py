@@ -22,7 +22,7 @@ from openrouter_credits.testing import Reply, StandInServer, free_port
 
 from tests.conftest import stop_process
 
-from .test_plugin import KEY, checked, run_subprocess
+from .conftest import KEY, checked, plugin_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The pages that may hold the documented session (the monitoring docs).
@@ -83,12 +83,12 @@ def test_growing_usage_is_critical_by_days_while_the_balance_is_ok(
     args = ["-w", "10:", "-c", "5:", "--server-url", server.base_url]
     state = ["--state-file", str(tmp_path / "state"), "--critical-days", "3"]
     server.default = credits(100.5, 25.75)
-    first = run_subprocess(*args, *state)
+    first = plugin_subprocess(*args, *state)
     assert first[:2] == (0, "OK")
     assert "no days-left forecast yet (1 reading in the last 24h, 2 needed)" in first[2]
     server.default = credits(100.5, 26.75)  # one credit used since
-    assert run_subprocess(*args)[:2] == (0, "OK")  # the balance alone
-    status, _, line = run_subprocess(*args, *state)
+    assert plugin_subprocess(*args)[:2] == (0, "OK")  # the balance alone
+    status, _, line = plugin_subprocess(*args, *state)
     assert status == 2
     assert line.startswith("CREDITS CRITICAL - at ")
     assert " days left (below --critical-days 3), 73.75 remaining of 100.50 | " in line
@@ -101,9 +101,9 @@ def test_a_top_up_between_runs_does_not_alarm(server: StandInServer, tmp_path: P
     args = ["-w", "10:", "-c", "5:", "--server-url", server.base_url]
     state = ["--state-file", str(tmp_path / "state"), *DAYS]
     server.default = credits(100.5, 25.75)
-    assert run_subprocess(*args, *state)[:2] == (0, "OK")
+    assert plugin_subprocess(*args, *state)[:2] == (0, "OK")
     server.default = credits(200.5, 25.75)  # bought 100, used nothing
-    status, _, line = run_subprocess(*args, *state)
+    status, _, line = plugin_subprocess(*args, *state)
     assert status == 0
     assert "174.75 remaining of 200.50, no use in the last 24h: no days-left forecast" in line
     assert "burn_rate=0;;;0 days_left=U;7:;3:;0" in line
@@ -121,7 +121,7 @@ def test_a_corrupt_state_file_is_unknown_and_left_as_it_is(
     path = tmp_path / "state"
     path.write_bytes(b'{"format": "check_openrouter_credits state", "version": 1, "readings')
     args = ["-w", "10:", "--state-file", str(path), "--server-url", server.base_url]
-    assert run_subprocess(*args)[::2] == (3, NOT_MINE.format(path=path))
+    assert plugin_subprocess(*args)[::2] == (3, NOT_MINE.format(path=path))
     assert path.read_bytes().endswith(b'"readings')
 
 

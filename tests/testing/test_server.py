@@ -1,6 +1,6 @@
 """The stand-in server (openrouter_credits.testing), exercised with plain httpx and raw sockets:
-replies, recording, connections, load. Its faults: test_testing_faults.py; its command
-line: test_testing_cli.py. The ``server`` fixture is conftest's."""
+replies, recording, connections, load. Its faults: test_faults.py; its command
+line: test_cli.py. The ``server`` fixture is conftest's."""
 
 from __future__ import annotations
 
