@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-import re
+import string
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -43,9 +43,9 @@ ATTRIBUTION_ENV: Final[Mapping[str, str]] = {
 
 USER_AGENT = f"openrouter-credits/{__version__} python/{'.'.join(map(str, sys.version_info[:3]))}"
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_VALUE = re.compile(r"[\t\x20-\x7e]*")
-_CATEGORY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+#: What a header name may hold (RFC 9110's tchar), and a category's words.
+_TOKEN = "!#$%&'*+-.^_`|~" + string.ascii_letters + string.digits
+_WORD = string.ascii_lowercase + string.digits
 MAX_CATEGORIES = 2
 MAX_CATEGORY_LENGTH = 30
 
@@ -57,12 +57,12 @@ def check_header(name: str, value: str, source: str = "") -> str:
 
     ``source``: where the value came from (``" (from OPENROUTER_...)"``), for the message.
     """
-    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+    if not isinstance(name, str) or not name or name.strip(_TOKEN):
         raise ValueError(f"invalid HTTP header name {name!r}")
     if not isinstance(value, str):
         raise TypeError(f"header {name}{source}: value must be a str, got {type(value).__name__}")
-    if not _VALUE.fullmatch(value):
-        bad = next(c for c in value if not _VALUE.fullmatch(c))
+    if not _sendable(value):
+        bad = next(c for c in value if not _sendable(c))
         raise ValueError(
             f"header {name}{source}: value contains {bad!r}, which HTTP does not allow "
             "(only visible ASCII, space and tab)"
@@ -70,6 +70,11 @@ def check_header(name: str, value: str, source: str = "") -> str:
     if value != value.strip(" \t"):
         raise ValueError(f"header {name}{source}: value starts or ends with whitespace")
     return value
+
+
+def _sendable(value: str) -> bool:
+    """Visible ASCII, space and tab only."""
+    return value.isascii() and value.replace("\t", " ").isprintable()
 
 
 def _categories(value: str | Sequence[str], source: str) -> str:
@@ -96,7 +101,7 @@ def _broken_rules(cats: list[str]) -> list[str]:
         f"{cat!r} is not a category name (lowercase letters and digits, words joined by "
         "single hyphens, e.g. 'cli-agent'): OpenRouter may ignore it"
         for cat in cats
-        if not _CATEGORY.fullmatch(cat)
+        if not all(word and not word.strip(_WORD) for word in cat.split("-"))
     ]
     broken += [
         f"{cat!r} is longer than {MAX_CATEGORY_LENGTH} characters: OpenRouter may ignore it"

@@ -27,9 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Final
-
-import attrs
+from typing import Any, Final, Self
 
 __all__ = [
     "DEFAULT_RETRY_CONFIG",
@@ -41,40 +39,85 @@ __all__ = [
 ]
 
 
-def _positive(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
-        raise ValueError(f"{attribute.name} must be a positive number, got {value!r}")
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _fraction(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
-        raise ValueError(f"{attribute.name} must be between 0 and 1, got {value!r}")
+def _positive(name: str, value: float) -> float:
+    if not (_number(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return value
 
 
-def _status_tuple(value: Iterable[object]) -> tuple[str, ...]:
+def _fraction(name: str, value: float) -> float:
+    if not (_number(value) and 0 <= value <= 1):
+        raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
+    return value
+
+
+def _optional_non_negative(name: str, value: float | None) -> float | None:
+    if not (value is None or (_number(value) and value >= 0)):
+        raise ValueError(f"{name} must be a number >= 0 or None, got {value!r}")
+    return value
+
+
+def _upper(value: Iterable[object]) -> tuple[str, ...]:
     return tuple(str(x).upper() for x in value)
 
 
-def _optional_non_negative(
-    instance: object, attribute: attrs.Attribute[float | None], value: float | None
-) -> None:
-    if value is None:
-        return
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
-        raise ValueError(f"{attribute.name} must be a number >= 0 or None, got {value!r}")
-
-
-def _status_pattern(
-    instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...] | None
-) -> None:
-    for item in value or ():
-        text = str(item).upper()
+def _check_statuses(name: str, value: tuple[str, ...] | None) -> None:
+    """Each of ``value`` a status code or an ``NXX`` pattern."""
+    for text in value or ():
         if not (len(text) == 3 and text[0] in "12345" and (text[1:].isdigit() or text[1:] == "XX")):
-            raise ValueError(f"{attribute.name}: {item!r} is not a status code or a 'NXX' pattern")
+            raise ValueError(f"{name}: {text!r} is not a status code or a 'NXX' pattern")
 
 
-@attrs.frozen
-class BackoffStrategy:
+class _Frozen:
+    """What the two policy classes share: their fields (``__slots__``, in order) are set
+    once, by ``__init__``; they are compared, hashed, shown and copied by those fields.
+    (Plain classes rather than attrs': making an attrs class costs each command run
+    about a quarter of a millisecond.)"""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __init__(self, **fields: object) -> None:
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def _fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash((type(self), *self._fields().values()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in self._fields().items())
+        return f"{type(self).__name__}({fields})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: make a new one")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: make a new one")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _remake, (type(self), self._fields())
+
+    def _replace(self, **changes: Any) -> Self:
+        """A copy with ``changes`` (checked as the constructor checks them)."""
+        return type(self)(**(self._fields() | changes))
+
+
+def _remake(cls: type[_Frozen], fields: dict[str, Any]) -> _Frozen:
+    return cls(**fields)
+
+
+class BackoffStrategy(_Frozen):
     """Exponential backoff, all times in milliseconds (the official SDK's names and order).
 
     The n-th wait (n = 1, 2, ...) is ``initial_interval * exponent ** (n - 1)``, at most
@@ -83,12 +126,46 @@ class BackoffStrategy:
     since the first one.
     """
 
-    initial_interval: float = attrs.field(validator=_positive)
-    max_interval: float = attrs.field(validator=_positive)
-    exponent: float = attrs.field(validator=_positive)
-    max_elapsed_time: float = attrs.field(validator=_positive)
-    jitter_ms: float | None = attrs.field(default=None, validator=_optional_non_negative)
-    jitter: float = attrs.field(default=0.25, kw_only=True, validator=_fraction)
+    __slots__ = (  # noqa: RUF023 (in the constructor's order: the repr's and eq's)
+        "initial_interval",
+        "max_interval",
+        "exponent",
+        "max_elapsed_time",
+        "jitter_ms",
+        "jitter",
+    )
+    __match_args__ = (
+        "initial_interval",
+        "max_interval",
+        "exponent",
+        "max_elapsed_time",
+        "jitter_ms",
+    )
+    initial_interval: float
+    max_interval: float
+    exponent: float
+    max_elapsed_time: float
+    jitter_ms: float | None
+    jitter: float
+
+    def __init__(
+        self,
+        initial_interval: float,
+        max_interval: float,
+        exponent: float,
+        max_elapsed_time: float,
+        jitter_ms: float | None = None,
+        *,
+        jitter: float = 0.25,
+    ) -> None:
+        super().__init__(
+            initial_interval=_positive("initial_interval", initial_interval),
+            max_interval=_positive("max_interval", max_interval),
+            exponent=_positive("exponent", exponent),
+            max_elapsed_time=_positive("max_elapsed_time", max_elapsed_time),
+            jitter_ms=_optional_non_negative("jitter_ms", jitter_ms),
+            jitter=_fraction("jitter", jitter),
+        )
 
     def interval(self, retry_number: int, rand: float) -> float:
         """Seconds to wait before retry ``retry_number`` (1-based); ``rand`` in [0, 1)."""
@@ -99,12 +176,7 @@ class BackoffStrategy:
         return capped * (1.0 - self.jitter * rand) / 1000.0
 
 
-def _default_backoff() -> BackoffStrategy:
-    return BackoffStrategy(500, 60_000, 1.5, 3_600_000)
-
-
-@attrs.frozen
-class RetryConfig:
+class RetryConfig(_Frozen):
     """When to retry (the official SDK's names and order; extras are keyword-only).
 
     ``strategy`` is ``"backoff"`` or ``"none"``. ``retry_connection_errors`` covers
@@ -113,29 +185,49 @@ class RetryConfig:
     (``"5XX"``); ``status_codes_override``, when not empty, replaces it.
     """
 
-    strategy: str = attrs.field(default="backoff")
-    backoff: BackoffStrategy = attrs.field(factory=_default_backoff)
-    retry_connection_errors: bool = attrs.field(default=True)
-    status_codes_override: tuple[str, ...] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_status_tuple), validator=_status_pattern
+    __slots__ = (  # noqa: RUF023 (in the constructor's order: the repr's and eq's)
+        "strategy",
+        "backoff",
+        "retry_connection_errors",
+        "status_codes_override",
+        "max_attempts",
+        "status_codes",
     )
-    max_attempts: int = attrs.field(default=3, kw_only=True)
-    status_codes: tuple[str, ...] = attrs.field(
-        default=("5XX", "408", "429"),
-        kw_only=True,
-        converter=_status_tuple,
-        validator=_status_pattern,
-    )
+    __match_args__ = ("strategy", "backoff", "retry_connection_errors", "status_codes_override")
+    strategy: str
+    backoff: BackoffStrategy
+    retry_connection_errors: bool
+    status_codes_override: tuple[str, ...] | None
+    max_attempts: int
+    status_codes: tuple[str, ...]
 
-    @strategy.validator
-    def _check_strategy(self, attribute: attrs.Attribute[str], value: str) -> None:
-        if value not in ("backoff", "none"):
-            raise ValueError(f"strategy must be 'backoff' or 'none', got {value!r}")
-
-    @max_attempts.validator
-    def _check_attempts(self, attribute: attrs.Attribute[int], value: int) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"max_attempts must be an integer >= 1, got {value!r}")
+    def __init__(
+        self,
+        strategy: str = "backoff",
+        backoff: BackoffStrategy = BackoffStrategy(500, 60_000, 1.5, 3_600_000),  # noqa: B008 (immutable)
+        retry_connection_errors: bool = True,
+        status_codes_override: Iterable[object] | None = None,
+        *,
+        max_attempts: int = 3,
+        status_codes: Iterable[object] = ("5XX", "408", "429"),
+    ) -> None:
+        override = None if status_codes_override is None else _upper(status_codes_override)
+        statuses = _upper(status_codes)
+        # Checked in the fields' order, after both conversions (as attrs did).
+        if strategy not in ("backoff", "none"):
+            raise ValueError(f"strategy must be 'backoff' or 'none', got {strategy!r}")
+        _check_statuses("status_codes_override", override)
+        if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or max_attempts < 1:
+            raise ValueError(f"max_attempts must be an integer >= 1, got {max_attempts!r}")
+        _check_statuses("status_codes", statuses)
+        super().__init__(
+            strategy=strategy,
+            backoff=backoff,
+            retry_connection_errors=retry_connection_errors,
+            status_codes_override=override,
+            max_attempts=max_attempts,
+            status_codes=statuses,
+        )
 
     def retries_status(self, status: int) -> bool:
         """Whether ``status`` is retried (exactly, or by its ``NXX`` pattern)."""

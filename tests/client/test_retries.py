@@ -7,7 +7,9 @@ policy, what a retry logs.
 
 from __future__ import annotations
 
+import copy
 import logging
+import pickle
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -207,7 +209,34 @@ def test_testing_switch_zeroes_the_loops_waits_and_restores() -> None:
 
 def test_configs_are_immutable() -> None:
     with pytest.raises(AttributeError):
-        DEFAULT_RETRY_CONFIG.max_attempts = 5  # type: ignore[misc]
+        DEFAULT_RETRY_CONFIG.max_attempts = 5
+    with pytest.raises(AttributeError):
+        del DEFAULT_RETRY_CONFIG.backoff.jitter
+
+
+def test_configs_are_values() -> None:
+    """Equal, hashed and shown by their fields; copies and pickles are equal to them."""
+    config = RetryConfig("backoff", BackoffStrategy(200, 5_000, 2.0, 30_000), True, ["429"])
+    same = RetryConfig(
+        strategy="backoff",
+        backoff=BackoffStrategy(200, 5_000, 2.0, 30_000, None, jitter=0.25),
+        retry_connection_errors=True,
+        status_codes_override=("429",),
+    )
+    assert config == same and hash(config) == hash(same)
+    assert config != RetryConfig("backoff", config.backoff, True, ["503"])
+    assert config != config.backoff and config != ("backoff",)
+    assert repr(config.backoff) == (
+        "BackoffStrategy(initial_interval=200, max_interval=5000, exponent=2.0, "
+        "max_elapsed_time=30000, jitter_ms=None, jitter=0.25)"
+    )
+    assert repr(config).startswith("RetryConfig(strategy='backoff', backoff=BackoffStrategy(")
+    assert repr(config).endswith(
+        "retry_connection_errors=True, status_codes_override=('429',), max_attempts=3, "
+        "status_codes=('5XX', '408', '429'))"
+    )
+    for twin in (copy.copy(config), copy.deepcopy(config), pickle.loads(pickle.dumps(config))):
+        assert twin == config and twin is not config
 
 
 def test_set_testing_takes_effect_at_once_and_its_context_restores_the_state_before() -> None:

@@ -13,7 +13,6 @@ import enum
 import logging
 import math
 import os
-import shlex
 import stat
 import sys
 import warnings
@@ -240,6 +239,8 @@ def _exposed(path: str, mode: int) -> tuple[str, str] | None:
     mode = stat.S_IMODE(mode)
     if not (POSIX_MODES and mode & 0o077):
         return None
+    import shlex  # here: only an exposed key file needs it
+
     problem = f"key file {path} is open to its group or others (mode {mode:04o})"
     return problem, f"chmod 600 {shlex.quote(path)}"
 

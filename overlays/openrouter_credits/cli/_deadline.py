@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import time
 
-import attrs
-
 from .. import errors
 from .._constants import DEFAULT_TIMEOUT_MS
 from .._generated.models.get_credits_response import GetCreditsResponse
@@ -36,9 +34,7 @@ def fit(
     limit = deadline * 1000
     timeout_ms = min(timeout_ms if timeout_ms is not None else DEFAULT_TIMEOUT_MS, limit)
     budget = min(retry.backoff.max_elapsed_time, limit)
-    return timeout_ms, attrs.evolve(
-        retry, backoff=attrs.evolve(retry.backoff, max_elapsed_time=budget)
-    )
+    return timeout_ms, retry._replace(backoff=retry.backoff._replace(max_elapsed_time=budget))
 
 
 def read_credits(
