@@ -9,6 +9,7 @@ tools.mutation``), the table without the equivalents of ``tools/mutation-equival
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -133,7 +134,14 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
             test._hypothesis_internal_use_settings = new  # type: ignore[union-attr]
 
 
+def pytest_configure(config: Any) -> None:
+    # The collector runs between tests only: free to run anywhere, it crashed mutmut's
+    # stats run (SIGSEGV in the trampoline's ContextVar.set; finalizers of dropped clients).
+    gc.disable()
+
+
 def pytest_runtest_setup(item: Any) -> None:
+    gc.collect()
     # _checks caches each model's check plan: left filled, the plan-making code would be
     # reached by the first test only, and its mutants would go unseen.
     from openrouter_credits import _checks
