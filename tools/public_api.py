@@ -1,9 +1,5 @@
-"""The public API of ``openrouter_credits``, read by griffe, and how two versions differ.
-
-``snapshot`` keeps what a user's code can reach, as griffe reads it statically: the names
-in ``__all__`` of the package and its public modules (re-exports followed), each class's
-bases and public members, each function's parameters. ``compare`` classifies the changes
-(docs/maintaining/api-changes.md).
+"""The public API of ``openrouter_credits`` as griffe reads it (what a user's code can
+reach), and how two versions differ: docs/maintaining/api-changes.md.
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""``make spec``: apply the OpenAPI Overlay documents to the upstream OpenRouter description,
-slice it down to this package's operations, write ``openapi.yaml`` deterministically.
-
-``python tools/spec.py UPSTREAM [--out openapi.yaml] [--overlays spec/overlays]``. What is
-kept, how overlays merge and the errors (a :class:`SpecError` naming the file and the
-action; exit status 1): docs/maintaining/spec.md.
+"""``make spec``: ``python tools/spec.py UPSTREAM [--overlays DIR] [--out FILE]`` applies the
+overlays to the upstream description, slices it to this package's operations and writes
+``openapi.yaml`` deterministically, or exits 1 with one line: docs/maintaining/spec.md.
 """
 
 from __future__ import annotations

@@ -99,8 +99,9 @@ DIFFERENCES = (
     Difference(
         None,
         None,
-        "Responses: the body is checked against the schema (types, required fields, size "
-        "bound, deadline); a documented error status (401, 403, 500) whose body is not the "
+        'Responses: the body is checked against the schema (types, strictly: true or "1.5" '
+        "is not a number, where the official SDK reads them as 1.0 and 1.5; required fields, "
+        "size bound, deadline); a documented error status (401, 403, 500) whose body is not the "
         "documented JSON still raises that status's error, with data=None (the official SDK "
         "raises ResponseValidationError, or OpenRouterDefaultError for a non-JSON type).",
     ),

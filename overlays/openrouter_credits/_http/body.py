@@ -19,22 +19,23 @@ __all__ = ["DECODE_FAILURE", "aread", "read"]
 DECODE_FAILURE = "openrouter_credits.decode_failure"
 
 
-def _bounded_by_its_length(response: httpx.Response, deadline: float | None) -> bool:
-    """Whether h11 reads exactly a declared length (one past the limit is refused here),
-    nothing to decode nor a deadline to check."""
+def _bound(response: httpx.Response, deadline: float | None) -> bool:
+    """Bound the read of ``response``'s body (a declared length past the limit is refused
+    at once); whether the body is content-encoded (then the caller decodes it).
+
+    A body that h11 reads to exactly its declared length, with nothing to decode nor a
+    deadline to check, is left as it is; any other is read through _Bounded."""
+    headers = response.headers
     try:
-        declared: int | None = int(response.headers["content-length"])
+        declared: int | None = int(headers["content-length"])
     except (KeyError, ValueError):
         declared = None
     if declared is not None and declared > MAX_BODY_BYTES:
         raise _too_large(response, declared, "")
-    headers = response.headers
-    return (
-        declared is not None
-        and deadline is None
-        and "transfer-encoding" not in headers
-        and "content-encoding" not in headers
-    )
+    encoded = "content-encoding" in headers
+    if declared is None or deadline is not None or encoded or "transfer-encoding" in headers:
+        response.stream = _Bounded(response, deadline)
+    return encoded
 
 
 class _Bounded(httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -117,13 +118,9 @@ def _decoded(response: httpx.Response, raw: bytes) -> httpx.Response:
 
 
 def read(response: httpx.Response, deadline: float | None) -> httpx.Response:
-    """Read a streamed response within the bounds (see _Bounded, _decoded); always closes it."""
+    """Read a streamed response within the bounds (see _bound, _decoded); always closes it."""
     try:
-        if _bounded_by_its_length(response, deadline):
-            response.read()
-            return response
-        response.stream = _Bounded(response, deadline)
-        if "content-encoding" not in response.headers:
+        if not _bound(response, deadline):
             response.read()
             return response
         return _decoded(response, b"".join(response.iter_raw()))
@@ -136,11 +133,7 @@ async def aread(response: httpx.Response) -> httpx.Response:
     import anyio
 
     try:
-        if _bounded_by_its_length(response, None):
-            await response.aread()
-            return response
-        response.stream = _Bounded(response, None)
-        if "content-encoding" not in response.headers:
+        if not _bound(response, None):
             await response.aread()
             return response
         return _decoded(response, b"".join([chunk async for chunk in response.aiter_raw()]))

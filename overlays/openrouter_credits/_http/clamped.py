@@ -10,21 +10,15 @@ import ssl
 import time
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 import httpcore
 import httpx
 
-__all__ = ["Deadline", "deadline", "ends_by", "sync_client"]
+__all__ = ["deadline", "ends_by", "sync_client"]
 
 
-class Deadline(NamedTuple):
-    at: float  # time.monotonic() past which it is over
-    seconds: float  # its length, for messages
-    what: str  # "the attempt's" or "the overall", for messages
-
-
-_DEADLINE: Final[ContextVar[Deadline | None]] = ContextVar(
+_DEADLINE: Final[ContextVar[deadline | None]] = ContextVar(
     "openrouter_credits_attempt_deadline", default=None
 )
 
@@ -112,21 +106,21 @@ def sync_client(
 
 
 class deadline:  # not a generator: cheaper
-    """Within the block, clamped streams end by ``seconds`` from now, or by an outer
-    deadline (a whole run's) if sooner."""
+    """Within the block, clamped streams end by ``seconds`` from now, or by the deadline
+    already in force (a whole run's) if sooner: the one the block gets."""
 
-    __slots__ = ("_current", "_token")
+    __slots__ = ("_token", "at", "seconds", "what")
 
     def __init__(self, seconds: float, what: str = "the attempt's") -> None:
-        at = time.monotonic() + seconds
-        outer = _DEADLINE.get()
-        self._current = (
-            outer if outer is not None and outer.at <= at else Deadline(at, seconds, what)
-        )
+        self.at = time.monotonic() + seconds  # past which it is over
+        self.seconds = seconds  # its length and what it is, for messages
+        self.what = what  # "the attempt's" or "the overall"
 
-    def __enter__(self) -> Deadline:
-        self._token = _DEADLINE.set(self._current)
-        return self._current
+    def __enter__(self) -> deadline:
+        outer = _DEADLINE.get()
+        current = outer if outer is not None and outer.at <= self.at else self
+        self._token = _DEADLINE.set(current)
+        return current
 
     def __exit__(self, *exc: object) -> None:
         _DEADLINE.reset(self._token)

@@ -9,7 +9,6 @@ import argparse
 import signal
 import sys
 import time
-import types
 from collections.abc import Sequence
 from typing import Final
 
@@ -119,11 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     server.script(*script)
     server.default = default
 
-    def interrupt(signum: int, frame: types.FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    # Explicit for both, so Ctrl-C works even where SIGINT was ignored at start-up.
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # Both raise KeyboardInterrupt, Ctrl-C even where SIGINT was ignored at start-up.
+    stop = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, signal.default_int_handler) for sig in stop}
     try:
         try:
             server.start()
