@@ -128,13 +128,14 @@ test-under-load: check contract-setup ## make test with LOAD busy processes besi
 	echo "make test-under-load: $(LOAD) busy processes beside pytest:$$pids"; \
 	$(PYTEST)
 
-# The built wheel in fresh venvs, resolved by uv from its own metadata at the lowest and the
-# newest versions its ranges allow, on every CPython >= 3.11 here; a subset of the suite in
-# each (tools/matrix.py; docs/maintaining/dependency-matrix.md). .ci/run runs it after make test.
-# MATRIX_ARGS: e.g. --python 3.12 --resolution lowest, -- -x.
+# The wheel make wheel builds, in fresh venvs, resolved by uv from its own metadata at the
+# lowest and the newest versions its ranges allow, on every CPython >= 3.11 here; a subset of
+# the suite in each (tools/matrix.py; docs/maintaining/dependency-matrix.md). .ci/run runs it
+# after make test. MATRIX_ARGS: e.g. --python 3.12 --resolution lowest, -- -x.
 MATRIX_ARGS ?=
 test-matrix: $(STAMP) ## The wheel at the lowest and newest dependency versions, every Python >= 3.11 here
-	$(BIN)/python tools/matrix.py $(MATRIX_ARGS)
+	@$(MAKE) --no-print-directory wheel DIST=build/matrix/dist
+	$(BIN)/python tools/matrix.py --wheel build/matrix/dist/*.whl $(MATRIX_ARGS)
 
 wheel: $(STAMP) ## Build sdist and wheel into DIST (default dist/; byte-identical across runs), check both
 	@test -n "$(DIST)" || { echo "make wheel: DIST is empty" >&2; exit 2; }

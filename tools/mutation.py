@@ -1,15 +1,9 @@
 """``make mutation``: mutmut over the hand-written package, and the per-module table.
 
-mutmut's own configuration is ``[tool.mutmut]`` in pyproject.toml. This script does what
-mutmut cannot: it lays the package out as mutmut names modules (``build/mutation/src/``,
-``generated/`` copied in as ``_generated``, never mutated), cuts each mutant's tests to its
-module's budget (:func:`within_budget`), is the run's pytest plugin (``-p tools.mutation``:
-a mutant's tests topic first, then fastest first; fewer, derandomized Hypothesis examples)
-and prints the per-module table, leaving out the survivors recorded as equivalent in
-``tools/mutation-equivalents.toml``.
-
-``python tools/mutation.py run [MODULE ...] [--workers N] [--survivors]``, ``table``,
-``survivors [MODULE ...]``. docs/maintaining/mutation-testing.md says how to read the table.
+What mutmut cannot do: the package laid out as mutmut names modules (``build/mutation/``),
+each mutant's tests cut to its module's budget, the run's pytest plugin (``-p
+tools.mutation``), the table without the equivalents of ``tools/mutation-equivalents.toml``.
+``python tools/mutation.py run|table|survivors [MODULE ...]``: docs/maintaining/mutation-testing.md.
 """
 
 from __future__ import annotations
@@ -80,16 +74,16 @@ KILLED: Final = frozenset({"killed", "caught by type check", "suspicious", "segf
 NOT_RUN: Final = frozenset({"not checked", "skipped", "check was interrupted by user"})
 
 
-def selected(name: str, modules: Sequence[str]) -> bool:
-    """Whether mutant ``name`` is in one of ``modules`` (a subpackage holds its modules)."""
-    module = module_of(name)
-    return not modules or any(module == m or module.startswith(m + ".") for m in modules)
-
-
 def module_of(name: str) -> str:
     """``openrouter_credits.cli.x__money__mutmut_3`` → ``cli`` (subpackages: ``a.b``)."""
     parts = name.removeprefix(PACKAGE + ".").split(".")
     return ".".join(p for p in parts if not p.startswith(("x_", "xǁ")))
+
+
+def selected(name: str, modules: Sequence[str]) -> bool:
+    """Whether mutant ``name`` is in one of ``modules`` (a subpackage holds its modules)."""
+    module = module_of(name)
+    return not modules or any(module == m or module.startswith(m + ".") for m in modules)
 
 
 def _order(module: str, durations: Mapping[str, float]) -> Any:
@@ -150,15 +144,6 @@ def pytest_runtest_setup(item: Any) -> None:
 # --- running ------------------------------------------------------------------------------
 
 
-def stage() -> None:
-    """A fresh build/mutation/: a copy of the package under src/, links to the rest."""
-    shutil.rmtree(STAGE, ignore_errors=True)
-    ignore = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(ROOT / "overlays" / PACKAGE, STAGE / "src" / PACKAGE, ignore=ignore)
-    for name in LINKED:
-        (STAGE / name).symlink_to(ROOT / name)
-
-
 def budgeted_mutmut(args: Sequence[str]) -> None:
     """mutmut's command line, with each function's tests cut by :func:`within_budget` once
     its stats are in. Leans on mutmut's ``collect_or_load_stats`` and ``state`` (mutmut is
@@ -178,24 +163,19 @@ def budgeted_mutmut(args: Sequence[str]) -> None:
     mutmut_main.cli(args=list(args), prog_name="mutmut")
 
 
-def run(modules: Sequence[str], workers: int, survivors_only: bool) -> int:
-    if survivors_only:  # against the tests as they are now: recount them
-        staged = STAGE / "src" / PACKAGE
-        for source in (ROOT / "overlays" / PACKAGE).rglob("*.py"):
-            copy = staged / source.relative_to(ROOT / "overlays" / PACKAGE)
-            if not copy.exists() or copy.read_bytes() != source.read_bytes():
-                raise SystemExit(f"tools/mutation.py: {source.name} changed since the run")
-        (STAGE / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
-        names = [m for m, s in load_mutants().items() if s not in KILLED | {"timeout"}]
-        names = [m for m in names if selected(m, modules)]
-    else:
-        stage()
-        names = [f"{PACKAGE}.{m}.*" for m in modules]
+def run(modules: Sequence[str], workers: int) -> int:
+    """A fresh build/mutation/ (the package copied under src/, links to the rest), then
+    mutmut in it."""
+    shutil.rmtree(STAGE, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "overlays" / PACKAGE, STAGE / "src" / PACKAGE, ignore=ignore)
+    for name in LINKED:
+        (STAGE / name).symlink_to(ROOT / name)
+    names = [f"{PACKAGE}.{m}.*" for m in modules]
     command = ["mutmut", "run", "--max-children", str(workers), *names]
     print("+ cd build/mutation && " + " ".join(command), flush=True)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    inner = [sys.executable, "-m", "tools.mutation", *command]
-    return subprocess.call(inner, cwd=STAGE, env=env)
+    return subprocess.call([sys.executable, "-m", "tools.mutation", *command], cwd=STAGE, env=env)
 
 
 # --- results ------------------------------------------------------------------------------
@@ -218,20 +198,15 @@ def load_equivalents(path: Path = EQUIVALENTS) -> dict[tuple[str, ...], str]:
     return {tuple(m): g["reason"] for g in data["equivalent"] for m in g["mutants"]}
 
 
-def changed_lines(diff: str) -> tuple[str, str]:
-    """The removed and the added lines of a diff, each stripped, joined by newlines."""
-    lines = [line for line in diff.splitlines() if not line.startswith(("---", "+++"))]
-    before = "\n".join(line[1:].strip() for line in lines if line.startswith("-"))
-    after = "\n".join(line[1:].strip() for line in lines if line.startswith("+"))
-    return before, after
-
-
 def equivalent_key(
     mutant: str, diff: str, equivalents: Mapping[tuple[str, ...], str]
 ) -> tuple[str, ...] | None:
-    """The entry ``mutant`` matches, or None."""
+    """The entry ``mutant`` matches (its function, and the removed and the added lines of
+    its diff, each stripped), or None."""
     function = mutant.rpartition("__mutmut_")[0].rpartition(".")[2]
-    for key in ((function, *changed_lines(diff)), (function, "*", "*")):
+    lines = [line for line in diff.splitlines() if not line.startswith(("---", "+++"))]
+    before, after = ("\n".join(x[1:].strip() for x in lines if x[:1] == s) for s in "-+")
+    for key in ((function, before, after), (function, "*", "*")):
         if key in equivalents:
             return key
     return None
@@ -287,30 +262,21 @@ def report(modules: Sequence[str], show_diffs: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tools/mutation.py", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, text in (
-        ("run", "stage, run mutmut, print the table"),
-        ("table", "the table"),
-        ("survivors", "each survivor's diff"),
-    ):
-        command = sub.add_parser(name, help=text)
-        command.add_argument("modules", nargs="*", metavar="MODULE", help="e.g. cli _redact")
-        if name == "run":
-            command.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-            command.add_argument("--survivors", action="store_true", help="rerun survivors only")
-    inner = sub.add_parser("mutmut", help="(used by run) mutmut, each mutant's tests cut")
-    inner.add_argument("args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
-    if args.command == "mutmut":
-        budgeted_mutmut(args.args)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["mutmut"]:  # run()'s command, inside build/mutation/
+        budgeted_mutmut(argv[1:])
         return 0
+    parser = argparse.ArgumentParser(prog="tools/mutation.py", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=("run", "table", "survivors"))
+    parser.add_argument("modules", nargs="*", metavar="MODULE", help="e.g. cli _redact")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="(run)")
+    args = parser.parse_intermixed_args(argv)
     package = ROOT / "overlays" / PACKAGE
     paths = {m: package / m.replace(".", "/") for m in args.modules}
     unknown = [m for m, p in paths.items() if not (p.is_dir() or p.with_suffix(".py").exists())]
     if unknown:
         parser.error(f"not a module of {package.relative_to(ROOT)}: {', '.join(unknown)}")
-    code = run(args.modules, args.workers, args.survivors) if args.command == "run" else 0
+    code = run(args.modules, args.workers) if args.command == "run" else 0
     if code:
         print(f"tools/mutation.py: mutmut exited with {code}", file=sys.stderr)
     return report(args.modules, show_diffs=args.command == "survivors") or code

@@ -1,12 +1,6 @@
-"""The release rules: what changed since the last release, and whether the version says so.
-
-``python -m tools.release check``      (make check-release; part of make check and publish)
-``python -m tools.release record``     (make release-record; make publish runs it after upload)
-``python -m tools.release changelog``  (make changelog: draft the CHANGELOG.md entry)
-
-``spec/released/`` records the last release (its version, ``openapi.yaml``, public API and a
-digest of ``generated/``). The rules: docs/maintaining/api-changes.md and CONTRIBUTING.md,
-"Releasing".
+"""The release rules (``make check-release``, ``release-record``, ``changelog``): what changed
+since the release ``spec/released/`` records, and whether the version and CHANGELOG.md say so.
+docs/maintaining/api-changes.md and CONTRIBUTING.md, "Releasing".
 """
 
 from __future__ import annotations
@@ -29,10 +23,6 @@ _HEADING = re.compile(r"^## (\S+)(.*)$", re.MULTILINE)
 _LABELS = {Kind.BREAKING: "Breaking", Kind.FEATURE: "New", Kind.OTHER: "Changed", Kind.DOCS: "Docs"}
 
 
-class ReleaseError(Exception):
-    """A missing or malformed file the release rules need."""
-
-
 def generated_digest(root: Path) -> str:
     """sha256 over ``generated/``'s file names and contents (``__pycache__`` left out)."""
     digest = hashlib.sha256()
@@ -45,16 +35,13 @@ def generated_digest(root: Path) -> str:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReleaseError(f"{path}: cannot read: {exc}") from None
+    return path.read_text(encoding="utf-8")
 
 
 def _search(pattern: re.Pattern[str], root: Path, file: Path, missing: str) -> re.Match[str]:
     found = pattern.search(_read(root / file))
     if not found:
-        raise ReleaseError(f"{file}: no {missing}")
+        raise ValueError(f"{file}: no {missing}")
     return found
 
 
@@ -86,12 +73,8 @@ class State:
 def state(root: Path) -> State:
     released = _read(root / RELEASED / "version").strip()
     api_changes.parse(released)
-    try:
-        old = api_changes.load_description(root / RELEASED / "openapi.yaml")
-        new = api_changes.load_description(root / "openapi.yaml")
-    except api_changes.ApiChangesError as exc:
-        raise ReleaseError(str(exc)) from None
-    changes = api_changes.compare(old, new)
+    old = api_changes.load_description(root / RELEASED / "openapi.yaml")
+    changes = api_changes.compare(old, api_changes.load_description(root / "openapi.yaml"))
     old_api = public_api.load(_read(root / RELEASED / "public-api.json"))
     changes += public_api.compare(old_api, public_api.snapshot(root))
     recorded = _read(root / RELEASED / "generated.sha256").strip()
@@ -141,15 +124,9 @@ def record(root: Path) -> str:
         "generated.sha256": f"{generated_digest(root)}\n",
     }
     (root / RELEASED).mkdir(parents=True, exist_ok=True)
-    written = []
     for name, text in files.items():
-        path = root / RELEASED / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8", newline="\n")
-            written.append(name)
-    if not written:
-        return f"release record: {RELEASED}/ already records {version} as it is\n"
-    return f"release record: {RELEASED}/ now records {version} ({', '.join(written)}): commit it\n"
+        (root / RELEASED / name).write_text(text, encoding="utf-8", newline="\n")
+    return f"release record: {RELEASED}/ now records {version}: commit it\n"
 
 
 def changelog(root: Path) -> str:
@@ -176,7 +153,7 @@ def changelog(root: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.release", description=__doc__)
     parser.add_argument("command", choices=("check", "record", "changelog"))
     args = parser.parse_args(argv)
     try:
@@ -185,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             (sys.stdout if ok else sys.stderr).write(text)
             return 0 if ok else 1
         sys.stdout.write((record if args.command == "record" else changelog)(Path.cwd()))
-    except (ReleaseError, ValueError) as exc:
+    except (api_changes.ApiChangesError, OSError, ValueError) as exc:
         print(f"release: error: {exc}", file=sys.stderr)
         return 1
     return 0

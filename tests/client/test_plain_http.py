@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import warnings
 
 import pytest
@@ -33,7 +34,8 @@ def url(server: StandInServer, host: str = NAME) -> str:
 
 def messages(caught: list[warnings.WarningMessage]) -> list[str]:
     assert all(w.category is errors.InsecureTransportWarning for w in caught), caught
-    assert all(w.filename == __file__ for w in caught), [w.filename for w in caught]
+    if "MUTANT_UNDER_TEST" not in os.environ:  # make mutation's trampolines add frames
+        assert all(w.filename == __file__ for w in caught), [w.filename for w in caught]
     return [str(w.message) for w in caught]
 
 
