@@ -221,7 +221,6 @@ SLOW_FIRST: Final = (
     "tests/shipping/test_wheel.py",
     "tests/cli/test_plugin.py",
     "tests/cli/test_plugin_daemons.py",
-    "tests/client/test_options.py",
     "tests/reliability/test_scenarios.py",
     "tests/reliability/test_differential.py",
     "tests/cli/test_prometheus.py",
