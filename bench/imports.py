@@ -62,7 +62,7 @@ def import_group(module: str) -> str:
     if module.startswith("openrouter_credits._generated.models"):
         return "generated models (attrs classes)"
     if module.startswith("openrouter_credits._generated"):
-        return "generated client, types, errors, api"
+        return "generated types and endpoint (api)"
     if module.startswith("openrouter_credits"):
         return "openrouter_credits hand-written modules"
     if module.split(".")[0] in ("attr", "attrs"):

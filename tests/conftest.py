@@ -1,16 +1,20 @@
-"""Shared fixtures: a stand-in server on 127.0.0.1, a silent peer, the public client
-against it (sync or async: `mode`, `call`), the retry testing switch, and a suite-wide
-check that no log record of any test, at DEBUG, holds the sentinel key; at the end of the
-run, the reliability figures (tests/reliability/figures.py), added up over the
-pytest-xdist workers when there are some."""
+"""Shared fixtures: SSL contexts shared by the run's httpx clients, a stand-in server on
+127.0.0.1, a silent peer, the public client against it (sync or async: `mode`, `call`),
+the retry testing switch, and a suite-wide check that no log record of any test, at
+DEBUG, holds the sentinel key; at the end of the run, the reliability figures
+(tests/reliability/figures.py), added up over the pytest-xdist workers when there are
+some."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import ipaddress
 import logging
+import os
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -57,6 +61,41 @@ def secret_scan() -> Iterator[SecretScan]:
         root.removeHandler(scan)
         root.setLevel(level)
     assert not scan.hits, f"a log record shows the API key: {scan.hits[0]!r}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def shared_ssl_contexts() -> Iterator[None]:
+    """The run's httpx clients share one SSL context per setting.
+
+    httpx builds a context for every client it makes, loading the certificate store from
+    disk: about 30 ms, most of a typical test's own time, and the suite makes a thousand
+    clients. Here a context is built once per setting of what httpx's builder reads
+    (``verify``, ``trust_env``, ``SSL_CERT_FILE``, ``SSL_CERT_DIR``; a context or a client
+    certificate of yours passes through), as an application reusing one context does;
+    nothing a request sends or checks changes. httpx before 0.28 builds contexts
+    elsewhere: left as it is (the dependency matrix's floor).
+    """
+    transports: Any = importlib.import_module("httpx._transports.default")
+    build = getattr(transports, "create_ssl_context", None)
+    if build is None:
+        yield
+        return
+    made: dict[tuple[object, ...], ssl.SSLContext] = {}
+
+    def shared(verify: Any = True, cert: Any = None, trust_env: bool = True) -> ssl.SSLContext:
+        if not isinstance(verify, bool) or cert is not None:
+            return build(verify=verify, cert=cert, trust_env=trust_env)  # type: ignore[no-any-return]
+        env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        key = (verify, trust_env, *env)
+        if key not in made:
+            made[key] = build(verify=verify, cert=cert, trust_env=trust_env)
+        return made[key]
+
+    transports.create_ssl_context = shared
+    try:
+        yield
+    finally:
+        transports.create_ssl_context = build
 
 
 @pytest.fixture
@@ -182,7 +221,6 @@ SLOW_FIRST: Final = (
     "tests/shipping/test_wheel.py",
     "tests/cli/test_plugin.py",
     "tests/cli/test_plugin_daemons.py",
-    "tests/client/test_options.py",
     "tests/reliability/test_scenarios.py",
     "tests/reliability/test_differential.py",
     "tests/cli/test_prometheus.py",

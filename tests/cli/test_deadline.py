@@ -184,7 +184,8 @@ def test_a_bad_deadline_is_a_usage_error(server: StandInServer, run: InProcess) 
 
 #: Modules a plain command run has no use for: the deadline needs no event loop, the
 #: numbers no decimal module (only --min-remaining's parsing does), and the Prometheus
-#: output, the plugin's state file and forecast load only with their options.
+#: output, the plugin's state file and forecast load only with their options; the plugin
+#: does not load the other command's module either.
 UNNEEDED = (
     "asyncio",
     "decimal",
@@ -205,13 +206,14 @@ UNNEEDED = (
 def test_a_command_run_imports_only_what_it_needs(
     server: StandInServer, module: str, args: list[str]
 ) -> None:
+    unneeded = UNNEEDED + (("openrouter_credits.cli._credits",) if "check" in module else ())
     """Both commands read through the sync client, without asyncio, and load what only an
     option needs when that option is given."""
     code = (
         # as installed: httpx without its command line (click, rich: rich imports decimal)
         "import sys\nsys.modules.update(click=None, rich=None, pygments=None)\n"
         f"from {module} import main\nstatus = main(sys.argv[1:])\n"
-        f"print([m for m in {UNNEEDED!r} if m in sys.modules])\nsys.exit(status)\n"
+        f"print([m for m in {unneeded!r} if m in sys.modules])\nsys.exit(status)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code, *args, "--server-url", server.base_url],

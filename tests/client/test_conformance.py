@@ -99,11 +99,12 @@ DIFFERENCES = (
     Difference(
         None,
         None,
-        'Responses: the body is checked against the schema (types, strictly: true or "1.5" '
-        "is not a number, where the official SDK reads them as 1.0 and 1.5; required fields, "
-        "size bound, deadline); a documented error status (401, 403, 500) whose body is not the "
-        "documented JSON still raises that status's error, with data=None (the official SDK "
-        "raises ResponseValidationError, or OpenRouterDefaultError for a non-JSON type).",
+        'Responses: the body is checked against the schema (types, strictly: true, "1.5", NaN '
+        "and Infinity are not numbers here, where the official SDK reads them as 1.0, 1.5, nan "
+        "and inf; required fields, size bound, deadline); a documented error status (401, "
+        "403, 500) whose body is not the documented JSON still raises that status's error, "
+        "with data=None (the official SDK raises ResponseValidationError, or "
+        "OpenRouterDefaultError for a non-JSON type).",
     ),
     Difference(
         None,

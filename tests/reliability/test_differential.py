@@ -173,13 +173,14 @@ def _documented_error_without_data(reply: Reply, ours: Outcome, theirs: Outcome)
 
 
 def _strict_numbers(reply: Reply, ours: Outcome, theirs: Outcome) -> bool:
-    # A boolean or a numeric string where the schema says number: refused; pydantic's lax
-    # mode (the official SDK) reads it as a number.
+    # A boolean, a numeric string, NaN or Infinity where the schema says number: refused;
+    # the official SDK (pydantic's lax mode) reads it as a number.
     return (
         reply.status == 200
         and ours.family == "ResponseValidationError"
         and theirs.family == "ok"
-        and re.search(r"should be a number, got a (boolean|string)", ours.reason) is not None
+        and re.search(r"should be a number, got a (boolean|string|number -?(nan|inf))", ours.reason)
+        is not None
     )
 
 
@@ -281,6 +282,7 @@ JSON: Final = "application/json"
 )
 @example(reply=Reply(200, b'{"data":{"total_credits":0,"total_usage":false}}', content_type=JSON))
 @example(reply=Reply(200, b'{"data":{"total_credits":"1.5","total_usage":1}}', content_type=JSON))
+@example(reply=Reply(200, b'{"data":{"total_credits":0,"total_usage":NaN}}', content_type=JSON))
 @example(reply=Reply(200, CREDITS, content_type=JSON + "; charset=utf-16"))
 @example(reply=Reply(403, b"not gzip", {"Content-Encoding": "gzip"}, JSON))
 @example(reply=Reply(200, CREDITS.replace(b"}}", b', "n": "\xe9"}}'), content_type=JSON))
