@@ -30,8 +30,6 @@ DOC_KEYS |= {"deprecated"}
 OPERATION_KEYS = DOC_KEYS | {"parameters", "responses", "operationId"}
 SCHEMA_KEYS = DOC_KEYS | {"type", "format", "properties", "required"}
 REVIEW = "changed (not classified: review it by hand)"
-ApiChangesError = SpecError  # what a file that cannot be compared raises
-parse = Version  # a version string, checked (InvalidVersion is a ValueError)
 
 
 # --- versions (Semantic Versioning; before 1.0 a breaking change bumps the minor number) ---

@@ -1,5 +1,6 @@
 """The release rules (``make check-release``, ``release-record``, ``changelog``): what changed
-since the release ``spec/released/`` records, and whether the version and CHANGELOG.md say so.
+since the release ``spec/released/`` records (the API description, the public API as griffe
+reads it, ``generated/``), and whether the version and CHANGELOG.md say so.
 docs/maintaining/api-changes.md and CONTRIBUTING.md, "Releasing".
 """
 
@@ -7,13 +8,19 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from tools import api_changes, public_api
+import griffe
+from packaging.version import Version
+
+from tools import api_changes
 from tools.api_changes import Change, Kind, Level, next_version
+from tools.spec import SpecError
 
 RELEASED = Path("spec/released")
 VERSION_FILE = Path("overlays/openrouter_credits/_version.py")
@@ -49,6 +56,86 @@ def current_version(root: Path) -> str:
     return _search(_VERSION, root, VERSION_FILE, "'__version__ = \"X.Y.Z\"' line").group(1)
 
 
+# --- the public API ---------------------------------------------------------------------
+
+#: Left out of the record: the same for every object (added back by ``_griffe``).
+_DEFAULTS = {"lineno": 0, "public": True, "annotation": None, "default": None}
+
+
+def _public(obj: griffe.Object | griffe.Alias) -> dict[str, Any] | None:
+    try:
+        target = obj.final_target if isinstance(obj, griffe.Alias) else obj
+    except griffe.AliasResolutionError:  # a name from outside the package
+        return None
+    data: dict[str, Any] = {"kind": target.kind.value, "name": obj.name}
+    if isinstance(target, griffe.Function):
+        data["parameters"] = [
+            {"name": p.name, "kind": p.kind.value}
+            | ({"annotation": str(p.annotation)} if p.annotation else {})
+            | ({"default": str(p.default)} if p.default is not None else {})
+            for p in target.parameters
+        ]
+        data["returns"] = target.returns and str(target.returns)
+    elif isinstance(target, griffe.Attribute) and target.annotation:
+        data["annotation"] = str(target.annotation)
+    elif isinstance(target, griffe.Class):
+        data["bases"] = [str(base) for base in target.bases]
+    members = {
+        name: _public(member)
+        for name, member in sorted(target.members.items())
+        if member.is_public and not (member.is_alias and member.is_module)
+    }
+    if any(members.values()):
+        data["members"] = {name: found for name, found in members.items() if found}
+    return data
+
+
+def public_api(root: Path) -> dict[str, Any]:
+    """The public API of the package under ``root/overlays``."""
+    package = griffe.load(
+        "openrouter_credits", search_paths=[root / "overlays"], resolve_external=False
+    )
+    return _public(package) or {}
+
+
+def _griffe(api: dict[str, Any]) -> griffe.Object:
+    def hook(data: dict[str, Any]) -> Any:
+        return griffe.json_decoder(_DEFAULTS | data if "kind" in data else data)
+
+    module: griffe.Object = json.loads(json.dumps(api), object_hook=hook)
+    return module
+
+
+def _flat(api: dict[str, Any], path: str = "openrouter_credits") -> dict[str, str]:
+    """``path`` → the node's own facts (without its members); parameters as ``path(name)``."""
+    own = {k: v for k, v in api.items() if k not in ("members", "parameters")}
+    out = {path: json.dumps(own, sort_keys=True)}
+    for param in api.get("parameters", []):
+        out[f"{path}({param['name']})"] = json.dumps(param, sort_keys=True)
+    for name, member in api.get("members", {}).items():
+        out.update(_flat(member, f"{path}.{name}"))
+    return out
+
+
+def compare_public_api(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Public API changes, classified for users' code (removed or narrowed: breaking)."""
+    changes, broken = [], set()
+    for breakage in griffe.find_breaking_changes(_griffe(old), _griffe(new)):
+        path = breakage.obj.path
+        if breakage.kind.name.startswith("PARAMETER"):  # a parameter is the old or new value
+            path += f"({getattr(breakage.old_value, 'name', None) or breakage.new_value.name})"
+        broken.add(path)
+        changes.append(
+            Change(Kind.BREAKING, "public API", f"{path}: {breakage.kind.value.lower()}")
+        )
+    before, after = _flat(old), _flat(new)
+    for path in after.keys() - broken:
+        if before.get(path) != after[path]:
+            kind, verb = (Kind.FEATURE, "added") if path not in before else (Kind.OTHER, "changed")
+            changes.append(Change(kind, "public API", f"{path} {verb}"))
+    return sorted(changes, key=lambda c: (-c.kind, c.what))
+
+
 @dataclass(frozen=True)
 class State:
     released: str
@@ -72,11 +159,11 @@ class State:
 
 def state(root: Path) -> State:
     released = _read(root / RELEASED / "version").strip()
-    api_changes.parse(released)
+    Version(released)  # checked (InvalidVersion is a ValueError)
     old = api_changes.load_description(root / RELEASED / "openapi.yaml")
     changes = api_changes.compare(old, api_changes.load_description(root / "openapi.yaml"))
-    old_api = public_api.load(_read(root / RELEASED / "public-api.json"))
-    changes += public_api.compare(old_api, public_api.snapshot(root))
+    old_api = json.loads(_read(root / RELEASED / "public-api.json"))
+    changes += compare_public_api(old_api, public_api(root))
     recorded = _read(root / RELEASED / "generated.sha256").strip()
     top = _search(_HEADING, root, CHANGELOG, "'## <version>' entry")
     changed = recorded != generated_digest(root)
@@ -120,7 +207,7 @@ def record(root: Path) -> str:
     files = {
         "version": f"{version}\n",
         "openapi.yaml": _read(root / "openapi.yaml"),
-        "public-api.json": public_api.dump(public_api.snapshot(root)),
+        "public-api.json": json.dumps(public_api(root), indent=1, ensure_ascii=False) + "\n",
         "generated.sha256": f"{generated_digest(root)}\n",
     }
     (root / RELEASED).mkdir(parents=True, exist_ok=True)
@@ -162,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             (sys.stdout if ok else sys.stderr).write(text)
             return 0 if ok else 1
         sys.stdout.write((record if args.command == "record" else changelog)(Path.cwd()))
-    except (api_changes.ApiChangesError, OSError, ValueError) as exc:
+    except (SpecError, OSError, ValueError) as exc:
         print(f"release: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -1,4 +1,5 @@
-"""tools/api_changes.py and tools/public_api.py: the report, its rules and the version bump.
+"""tools/api_changes.py and the public API comparison in tools/release.py: the report, its
+rules and the version bump.
 
 Each class of change is a pair of descriptions made here from the real ``openapi.yaml``
 by editing it; the expected report line and classification are spelled out.
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tools import api_changes, public_api
+from tools import api_changes, release
 from tools.api_changes import Kind, Level
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -325,7 +326,7 @@ def test_covered(released: str, current: str, expected: Level) -> None:
 
 
 def test_public_api_changes_are_classified_for_callers() -> None:
-    old = public_api.snapshot(ROOT)
+    old = release.public_api(ROOT)
     new = copy.deepcopy(old)
     members = new["members"]
     del members["GetCreditsData"]["members"]["total_usage"]
@@ -338,7 +339,7 @@ def test_public_api_changes_are_classified_for_callers() -> None:
     members["CONSTANT"] = {"kind": "attribute", "name": "CONSTANT", "annotation": "int"}
     members["GetCreditsData"]["members"]["total_credits"]["annotation"] = "int"
     call = "openrouter_credits.client.Credits.get_credits"
-    assert [c.line() for c in public_api.compare(old, new)] == [
+    assert [c.line() for c in release.compare_public_api(old, new)] == [
         "breaking  public API: openrouter_credits.GetCreditsData.total_usage: "
         "public object was removed",
         f"breaking  public API: {call}(needed): parameter was added as required",
@@ -350,7 +351,7 @@ def test_public_api_changes_are_classified_for_callers() -> None:
 
 
 def test_the_snapshot_covers_the_client_and_matches_the_recorded_release() -> None:
-    api = public_api.snapshot(ROOT)
+    api = release.public_api(ROOT)
     members = api["members"]
     assert members["OpenRouter"]["kind"] == "class"
     data = members["GetCreditsData"]["members"]
@@ -363,5 +364,4 @@ def test_the_snapshot_covers_the_client_and_matches_the_recorded_release() -> No
     init = members["client"]["members"]["OpenRouter"]["members"]["__init__"]
     assert "http_referer" in {p["name"] for p in init["parameters"]}
     assert "_calls" not in members  # private modules are not the API
-    assert public_api.load(public_api.dump(api)) == api
-    assert public_api.compare(api, api) == []
+    assert release.compare_public_api(api, api) == []
