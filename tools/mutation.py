@@ -3,7 +3,7 @@
 What mutmut cannot do: the package laid out as mutmut names modules (``build/mutation/``),
 each mutant's tests cut to its module's budget, the run's pytest plugin (``-p
 tools.mutation``), the table without the equivalents of ``tools/mutation-equivalents.toml``.
-``python tools/mutation.py run|table|survivors [MODULE ...]``: docs/maintaining/mutation-testing.md.
+``python tools/mutation.py run|table [MODULE ...]``: docs/maintaining/mutation-testing.md.
 """
 
 from __future__ import annotations
@@ -230,7 +230,7 @@ def _line(label: str, row: Counter[str]) -> str:
     return line + (f"{row['not run']:>10}" if row["not run"] else "")
 
 
-def report(modules: Sequence[str], show_diffs: bool) -> int:
+def report(modules: Sequence[str]) -> int:
     from mutmut.mutation.diff_apply import get_diff_for_mutant
 
     mutants = {m: s for m, s in load_mutants().items() if selected(m, modules)}
@@ -254,9 +254,7 @@ def report(modules: Sequence[str], show_diffs: bool) -> int:
             row["equiv." if key else "no tests" if status == "no tests" else "survived"] += 1
             if not key:
                 survivors[mutant.rpartition("__mutmut_")[0]] += 1
-                if show_diffs:
-                    print(f"# {mutant} ({status})\n{diff}\n")
-    for function, n in sorted(survivors.items()) if not show_diffs else ():
+    for function, n in sorted(survivors.items()):
         print(f"survivors: {n:>3}  {function}")
     print("\n" + f"{'module':<16}" + "".join(f"{c:>10}" for c in (*COLUMNS, "score", "not run")))
     for module in sorted(rows):
@@ -275,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         budgeted_mutmut(argv[1:])
         return 0
     parser = argparse.ArgumentParser(prog="tools/mutation.py", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=("run", "table", "survivors"))
+    parser.add_argument("command", choices=("run", "table"))
     parser.add_argument("modules", nargs="*", metavar="MODULE", help="e.g. cli _redact")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="(run)")
     args = parser.parse_intermixed_args(argv)
@@ -287,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = run(args.modules, args.workers) if args.command == "run" else 0
     if code:
         print(f"tools/mutation.py: mutmut exited with {code}", file=sys.stderr)
-    return report(args.modules, show_diffs=args.command == "survivors") or code
+    return report(args.modules) or code
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 ``python tools/vendor.py DEST [--package NAME]`` writes ``DEST/NAME/``: the package without
 its commands (``cli/`` and the modules that import it), the generated code as a real
-``_generated`` subpackage, ``LICENSE`` and ``VENDORED.md`` (provenance, a sha256 per file).
+``_generated`` subpackage, ``LICENSE`` and ``VENDORED.md`` (its provenance).
 Standard library only. CONTRIBUTING.md, "Releasing".
 """
 
@@ -87,12 +87,11 @@ def dependencies(root: Path = ROOT) -> str:
     )
 
 
-def _note(package: str, root: Path, hashes: dict[Path, str]) -> str:
+def _note(package: str, root: Path) -> str:
     generator = _search(r"^openapi-python-client==(\S+)", root / "requirements" / "dev.txt")
     describe = ["git", "-C", str(root), "describe", "--always", "--dirty"]
     commit = subprocess.run(describe, capture_output=True, text=True).stdout.strip()
     spec = hashlib.sha256((root / "openapi.yaml").read_bytes()).hexdigest()
-    files = "".join(f"{digest}  {rel.as_posix()}\n" for rel, digest in hashes.items())
     return f"""# Vendored: openrouter-credits {version(root)}
 
 This directory is a copy of the `openrouter_credits` package, vendored as `{package}`
@@ -107,11 +106,6 @@ source there and vendor again (the copy is replaced as a whole).
 
 Every import inside is relative, so the package works under any name. The generated
 code (`_generated/`) is not `mypy --strict` clean: exclude it from strict checks.
-
-## Files (sha256)
-
-```
-{files}```
 """
 
 
@@ -134,13 +128,11 @@ def vendor(dest: Path, package: str = SOURCE_PACKAGE, root: Path = ROOT) -> Path
     if target.is_symlink() or (target.exists() and not (target / NOTE).is_file()):
         raise VendorError(f"{target} exists and is not a vendored copy (no {NOTE}): not touched")
     shutil.rmtree(target, ignore_errors=True)
-    hashes = {}
     for rel in files:
         (target / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / rel, target / rel)
-        hashes[rel] = hashlib.sha256((target / rel).read_bytes()).hexdigest()
     shutil.copyfile(root / "LICENSE", target / "LICENSE")
-    (target / NOTE).write_text(_note(package, root, hashes), encoding="utf-8")
+    (target / NOTE).write_text(_note(package, root), encoding="utf-8")
     return target
 
 
