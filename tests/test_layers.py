@@ -123,6 +123,27 @@ def test_no_module_uses_another_modules_private_names() -> None:
     assert used == []
 
 
+def absolute(node: ast.AST) -> ast.Import | ast.ImportFrom | None:
+    """``node`` if it imports the package by its absolute name."""
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom) and not node.level:
+        names = [node.module or ""]
+    else:
+        return None
+    return node if any(name.partition(".")[0] == NAME for name in names) else None
+
+
+def test_the_package_imports_itself_only_relatively() -> None:
+    """So that a vendored copy (tools/vendor.py) works under any name, nothing rewritten."""
+    found = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno}: {ast.unparse(node)}"
+        for path in [*MODULES.values(), *(PACKAGE / "_generated").rglob("*.py")]
+        for node in filter(None, map(absolute, ast.walk(ast.parse(path.read_bytes()))))
+    ]
+    assert found == []
+
+
 def in_commands(name: str) -> bool:
     return name == f"{NAME}.cli" or name.startswith(f"{NAME}.cli.")
 

@@ -61,12 +61,6 @@ def next_version(current: str, level: Level) -> str:
     return bumped[_bump(current, level)]
 
 
-def covered(released: str, current: str) -> Level:
-    """The largest change that going from ``released`` to ``current`` may carry."""
-    fits = [lv for lv in Level if lv and Version(next_version(released, lv)) <= Version(current)]
-    return max(fits, default=Level.NONE)
-
-
 def advice(level: Level, base: str | None) -> str:
     """The 'Version bump' line printed under a report: the number that changes, and why."""
     if level is Level.NONE:

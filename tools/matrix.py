@@ -20,6 +20,7 @@ from typing import Final
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 WORK: Final = ROOT / "build" / "matrix"
+LOCK: Final = ROOT / "requirements" / "dev.txt"  # the test-only packages' pins
 UV: Final = str(Path(sys.executable).parent / "uv")
 RESOLUTIONS: Final = ("lowest", "highest")
 VERSIONS: Final = tuple(f"3.{minor}" for minor in range(11, 16))  # requires-python's floor up
@@ -68,10 +69,6 @@ def pins(text: str) -> dict[str, str]:
     return {re.sub(r"[-_.]+", "-", m[1]).lower(): m[2] for m in found}
 
 
-def lock_pins() -> dict[str, str]:
-    return pins((ROOT / "requirements" / "dev.txt").read_text())
-
-
 def run_cell(name: str, python: str, resolution: str, wheel: Path, pytest: list[str]) -> str:
     """Make the cell's venv and run the subset in it; the versions of :data:`SHOWN` it got.
     CalledProcessError when a step fails; the log is ``WORK/<name>.log``."""
@@ -91,7 +88,7 @@ def run_cell(name: str, python: str, resolution: str, wheel: Path, pytest: list[
     freeze = [UV, "pip", "freeze", "--python", str(venv)]
     run_time = pins(subprocess.run(freeze, capture_output=True, text=True, check=True).stdout)
     constraints = WORK / f"{name}-constraints.txt"
-    lines = (f"{n}=={v}" for n, v in {**lock_pins(), **run_time}.items())
+    lines = (f"{n}=={v}" for n, v in {**pins(LOCK.read_text()), **run_time}.items())
     constraints.write_text("\n".join(sorted(lines)) + "\n")
     step(*install, "-c", constraints, *TEST_REQUIREMENTS)
     python = str(venv / "bin" / "python")

@@ -153,8 +153,8 @@ class State:
     @property
     def version(self) -> str:
         """The version these changes need: the current one if bumped enough."""
-        enough = api_changes.covered(self.released, self.current) >= self.level
-        return self.current if enough else next_version(self.released, self.level)
+        needed = next_version(self.released, self.level)
+        return self.current if Version(self.current) >= Version(needed) else needed
 
 
 def state(root: Path) -> State:

@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,23 +50,6 @@ def source_files(package_dir: Path) -> list[Path]:
     top = [rel for rel in found if len(rel.parts) == 1 and rel.suffix == ".py"]
     entry_points = {rel for rel in top if _imports_commands(package_dir / rel)}
     return [rel for rel in found if rel not in entry_points]
-
-
-def absolute_imports(files: Iterable[Path], package: str = SOURCE_PACKAGE) -> list[str]:
-    """``file:line: statement`` for every import of ``package`` by its absolute name: it
-    would load the installed package (or fail) instead of the vendored copy."""
-    found: list[str] = []
-    for path in (p for p in files if p.suffix == ".py"):
-        for node in ast.walk(ast.parse(path.read_bytes(), filename=str(path))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                names = [node.module or ""]
-            else:
-                continue
-            if any(name == package or name.startswith(package + ".") for name in names):
-                found.append(f"{path}:{node.lineno}: {ast.unparse(node)}")
-    return found
 
 
 def _search(pattern: str, path: Path) -> str:
@@ -118,12 +100,6 @@ def vendor(dest: Path, package: str = SOURCE_PACKAGE, root: Path = ROOT) -> Path
         )
     source = root / "overlays" / SOURCE_PACKAGE
     files = source_files(source)
-    bad = absolute_imports(source / rel for rel in files)
-    if bad:
-        raise VendorError(
-            "absolute imports of openrouter_credits would not follow the vendored copy "
-            "(make them relative):\n  " + "\n  ".join(bad)
-        )
     target = dest / package
     if target.is_symlink() or (target.exists() and not (target / NOTE).is_file()):
         raise VendorError(f"{target} exists and is not a vendored copy (no {NOTE}): not touched")

@@ -294,7 +294,6 @@ def test_the_command_compares_with_the_last_release_or_a_given_file(tmp_path: Pa
 )
 def test_next_version(current: str, level: Level, expected: str) -> None:
     assert api_changes.next_version(current, level) == expected
-    assert api_changes.covered(current, expected) >= level
     # The advice names the number that changes, not the size of the change.
     changed = [a != b for a, b in zip(current.split("."), expected.split("."), strict=True)]
     if True not in changed:
@@ -304,22 +303,6 @@ def test_next_version(current: str, level: Level, expected: str) -> None:
     assert api_changes.advice(level, current).startswith(
         f"Version bump: {current} → {expected}, the {number} number ("
     )
-
-
-@pytest.mark.parametrize(
-    ("released", "current", "expected"),
-    [
-        ("0.1.0", "0.1.0", Level.NONE),
-        ("0.1.0", "0.0.9", Level.NONE),
-        ("0.1.0", "0.1.1", Level.MINOR),
-        ("0.1.0", "0.2.0", Level.MAJOR),
-        ("0.9.0", "1.0.0", Level.MAJOR),
-        ("1.0.0", "1.0.1", Level.PATCH),
-        ("1.0.0", "1.1.0", Level.MINOR),
-    ],
-)
-def test_covered(released: str, current: str, expected: Level) -> None:
-    assert api_changes.covered(released, current) is expected
 
 
 # --- the public API ------------------------------------------------------------------

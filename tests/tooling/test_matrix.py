@@ -58,6 +58,6 @@ def test_the_subset_exists_and_leaves_out_only_what_it_says() -> None:
 
 
 def test_test_only_packages_are_pinned_by_the_dev_lock() -> None:
-    pins = matrix.lock_pins()
+    pins = matrix.pins(matrix.LOCK.read_text())
     for name in matrix.TEST_REQUIREMENTS:
         assert name in pins, name
