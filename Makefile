@@ -56,12 +56,12 @@ generate: $(STAMP) ## Regenerate generated/ from openapi.yaml + generator-config
 
 spec: $(STAMP) ## Slice openapi.yaml from UPSTREAM (default: the pinned copy), apply spec/overlays/*.overlay.yaml, report the API changes
 	$(BIN)/python tools/spec.py "$(UPSTREAM)" --overlays spec/overlays --out openapi.yaml
-	@$(BIN)/python -m tools.api_changes
+	@$(BIN)/python -m tools.release changes
 
 # The API change report and the release rules (CONTRIBUTING.md): the last release is
 # recorded in spec/released/. OLD: a description to compare with (default: the last release's).
 api-changes: $(STAMP) ## Report the API changes since the last release (OLD=file: since that description)
-	@$(BIN)/python -m tools.api_changes $(if $(OLD),--old "$(OLD)")
+	@$(BIN)/python -m tools.release changes $(if $(OLD),--old "$(OLD)")
 
 check-release: $(STAMP) ## Fail when the API, public API or generated/ changed since the last release without a big enough bump
 	@$(BIN)/python -m tools.release check

@@ -1,16 +1,11 @@
-"""The API change report: what changed between two API descriptions, for this client's users.
-
-``python -m tools.api_changes [--old PATH] [--new PATH]`` prints one classified line per
-change and the version bump they call for (by default from the last release's
-``spec/released/openapi.yaml`` to ``openapi.yaml``), or one ``api-changes: error: <file>:
-...`` line and exit status 1. The rules and the 0.x policy: docs/maintaining/api-changes.md.
+"""The API change report: what changed between two API descriptions, for this client's users,
+and the version bump it calls for (``make api-changes`` prints it: ``tools/release.py``).
+The rules and the 0.x policy: docs/maintaining/api-changes.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import enum
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +15,6 @@ from packaging.version import Version
 
 from tools.spec import HTTP_METHODS, KEEP_OPERATION_IDS, SpecError, component, load_yaml, operations
 
-RELEASED_SPEC = Path("spec/released/openapi.yaml")
-RELEASED_VERSION = Path("spec/released/version")
 #: Keys that only document: a change to them is ``docs``.
 DOC_KEYS = {"description", "summary", "title", "example", "examples", "externalDocs", "tags"}
 DOC_KEYS |= {"deprecated"}
@@ -265,25 +258,3 @@ def report(changes: list[Change], old_label: str, new_label: str, base_version: 
     lines += [f"  {c.line()}" for c in changes] or ["  none"]
     lines.append(advice(required_level(changes), base_version))
     return "\n".join(lines) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--old", default=str(RELEASED_SPEC))
-    parser.add_argument("--new", default="openapi.yaml")
-    args = parser.parse_args(argv)
-    base, label = None, args.old
-    if args.old == str(RELEASED_SPEC) and RELEASED_VERSION.exists():  # the bump from there
-        base = RELEASED_VERSION.read_text(encoding="utf-8").strip()
-        label = f"{args.old} (release {base})"
-    try:
-        changes = compare(load_description(args.old), load_description(args.new))
-    except SpecError as exc:
-        print(f"api-changes: error: {exc}", file=sys.stderr)
-        return 1
-    sys.stdout.write(report(changes, label, args.new, base))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,6 +1,7 @@
-"""The release rules (``make check-release``, ``release-record``, ``changelog``): what changed
-since the release ``spec/released/`` records (the API description, the public API as griffe
-reads it, ``generated/``), and whether the version and CHANGELOG.md say so.
+"""The release rules (``make api-changes``, ``check-release``, ``release-record``,
+``changelog``): what changed since the release ``spec/released/`` records (the API
+description, the public API as griffe reads it, ``generated/``), and whether the version and
+CHANGELOG.md say so.
 docs/maintaining/api-changes.md and CONTRIBUTING.md, "Releasing".
 """
 
@@ -171,6 +172,16 @@ def state(root: Path) -> State:
     return State(released, current_version(root), changes, changed, *notes)
 
 
+def changes(root: Path, old: str | None) -> str:
+    """The API change report to ``openapi.yaml`` from ``old``, or from the last release (then
+    with the version bump from it)."""
+    base = None if old else _read(root / RELEASED / "version").strip()
+    label = old or f"{RELEASED}/openapi.yaml (release {base})"
+    before = api_changes.load_description(old or root / RELEASED / "openapi.yaml")
+    after = api_changes.load_description(root / "openapi.yaml")
+    return api_changes.report(api_changes.compare(before, after), label, "openapi.yaml", base)
+
+
 def check(root: Path) -> tuple[bool, str]:
     s = state(root)
     since = f"since {s.released} (the last release, recorded in {RELEASED}/)"
@@ -241,14 +252,18 @@ def changelog(root: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.release", description=__doc__)
-    parser.add_argument("command", choices=("check", "record", "changelog"))
+    parser.add_argument("command", choices=("changes", "check", "record", "changelog"))
+    parser.add_argument("--old", help="(changes) the description to compare with")
     args = parser.parse_args(argv)
     try:
-        if args.command == "check":
+        if args.command == "changes":
+            sys.stdout.write(changes(Path.cwd(), args.old))
+        elif args.command == "check":
             ok, text = check(Path.cwd())
             (sys.stdout if ok else sys.stderr).write(text)
             return 0 if ok else 1
-        sys.stdout.write((record if args.command == "record" else changelog)(Path.cwd()))
+        else:
+            sys.stdout.write((record if args.command == "record" else changelog)(Path.cwd()))
     except (SpecError, OSError, ValueError) as exc:
         print(f"release: error: {exc}", file=sys.stderr)
         return 1

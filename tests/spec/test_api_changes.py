@@ -221,7 +221,7 @@ def test_a_schema_change_the_rules_do_not_cover_is_for_review() -> None:
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tools.api_changes", *args],
+        [sys.executable, "-m", "tools.release", "changes", *args],
         cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -247,10 +247,10 @@ def test_bad_input_is_one_error_line_naming_the_file_and_exit_1(tmp_path: Path) 
         not_yaml: f"{not_yaml}: not valid YAML: ",
     }
     for path, message in expected.items():
-        run = run_cli("--new", str(path))
+        run = run_cli("--old", str(path))
         assert run.returncode == 1, run
         assert run.stdout == ""
-        assert run.stderr.startswith(f"api-changes: error: {message}")
+        assert run.stderr.startswith(f"release: error: {message}")
         assert run.stderr.count("\n") == 1, run.stderr
 
 
@@ -272,7 +272,9 @@ def test_the_command_compares_with_the_last_release_or_a_given_file(tmp_path: Pa
     run = run_cli(cwd=tmp_path)
     assert f"{BODY} data.total_usage removed" in run.stdout, run.stdout + run.stderr
     assert "Version bump: 0.3.0 → 0.4.0, the minor number" in run.stdout
-    run = run_cli("--old", "openapi.yaml", "--new", "spec/released/openapi.yaml", cwd=tmp_path)
+    shutil.copy2(tmp_path / "openapi.yaml", tmp_path / "older.yaml")
+    shutil.copy2(OPENAPI, tmp_path / "openapi.yaml")
+    run = run_cli("--old", "older.yaml", cwd=tmp_path)
     assert f"{BODY} data.total_usage added (always present)" in run.stdout, run.stderr
     assert "Version bump: minor (new features)." in run.stdout  # no release to bump from
 
