@@ -27,49 +27,17 @@ ROOT: Final = Path(__file__).resolve().parent.parent
 STAGE: Final = ROOT / "build" / "mutation"
 PACKAGE: Final = "openrouter_credits"
 EQUIVALENTS: Final = ROOT / "tools" / "mutation-equivalents.toml"
+TOOL: Final = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]
 #: mutmut's configuration; the stage links to what it copies into mutants/ besides src/.
-CONFIG: Final = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+CONFIG: Final = TOOL["mutmut"]
 LINKED: Final = ("tests", "pyproject.toml", *CONFIG["also_copy"])
-
-#: The seconds of recorded tests a mutant runs, topic tests first: what keeps a whole run
-#: under 30 minutes (docs/maintaining/mutation-testing.md, "Running it").
-BUDGET_SECONDS: Final = 3.0
-BUDGET_BY_MODULE: Final = {
-    "_http.clamped": 15.0,  # only the slow-server tests show a clamped timeout
-    "_http.attempt": 8.0,
-    "cli._deadline": 8.0,
-    "cli._credits": 5.0,
-    "cli._plugin": 5.0,
-    "_responses": 5.0,
-}
-#: Each module's topic tests, under tests/: the files written for its behaviour.
-_TOPICS = {
-    "_calls": "client/test_retries.py client/test_no_response.py",
-    "_checks": "client/test_body_checks.py client/test_errors.py",
-    "_headers": "client/test_headers.py client/test_category_rules.py",
-    "_http.attempt": "http/test_attempt_budget.py client/test_no_response.py"
-    " http/test_slow_servers.py",
-    "_http.body": "http/test_body_reading.py http/test_boundaries.py"
-    " reliability/test_large_bodies.py",
-    "_http.clamped": "http/test_clamped_streams.py http/test_slow_servers.py"
-    " client/test_no_response.py",
-    "_options": "client/test_options.py client/test_dropin.py client/test_conformance.py"
-    " client/test_headers.py client/test_plain_http.py",
-    "_redact": "client/test_redaction.py",
-    "_responses": "client/test_errors.py client/test_conformance.py client/test_redaction.py",
-    "_retry_core": "client/test_retries.py",
-    "cli._common": "cli/",
-    "cli._credits": "cli/",
-    "cli._deadline": "cli/test_deadline.py",
-    "cli._plugin": "cli/test_plugin.py",
-    "cli._prometheus": "cli/test_prometheus.py",
-    "cli._thresholds": "cli/test_thresholds.py cli/test_plugin.py",
-    "client": "client/test_options.py client/test_closing.py client/test_plain_http.py",
-    "errors": "client/test_errors.py client/test_encodings.py client/test_conformance.py",
-    "retries": "client/test_retries.py",
-}
+#: The seconds of recorded tests a mutant runs, its module's topic tests first: what keeps a
+#: whole run under 30 minutes (pyproject.toml, [tool.mutation]).
+BUDGET_SECONDS: Final[float] = TOOL["mutation"]["budget-seconds"]
+BUDGET_BY_MODULE: Final[dict[str, float]] = TOOL["mutation"]["budget-by-module"]
 TOPICS: Final = {
-    module: tuple(f"tests/{p}" for p in paths.split()) for module, paths in _TOPICS.items()
+    module: tuple(f"tests/{p}" for p in paths)
+    for module, paths in TOOL["mutation"]["topics"].items()
 }
 KILLED: Final = frozenset({"killed", "caught by type check", "suspicious", "segfault"})
 NOT_RUN: Final = frozenset({"not checked", "skipped", "check was interrupted by user"})
