@@ -42,25 +42,15 @@ def targets(
     floor = f"≤ {TARGET_PER_CALL}{TIMES} raw httpx"
     judged = [  # label, measured, as shown, whether it meets the target
         _at_most(
-            f"per call, sync, CPU: `get_credits()` {floor}",
-            ratio(pkg.cpu, raw.cpu),
+            f"per call, {mode}, {what}: `{call}()` {floor}",
+            ratio(getattr(ours, what.lower()), getattr(base, what.lower())),
             TARGET_PER_CALL,
-        ),
-        _at_most(
-            f"per call, sync, wall: `get_credits()` {floor}",
-            ratio(pkg.wall, raw.wall),
-            TARGET_PER_CALL,
-        ),
-        _at_most(
-            f"per call, async, CPU: `get_credits_async()` {floor}",
-            ratio(apkg.cpu, araw.cpu),
-            TARGET_PER_CALL,
-        ),
-        _at_most(
-            f"per call, async, wall: `get_credits_async()` {floor}",
-            ratio(apkg.wall, araw.wall),
-            TARGET_PER_CALL,
-        ),
+        )
+        for mode, call, ours, base in (
+            ("sync", "get_credits", pkg, raw),
+            ("async", "get_credits_async", apkg, araw),
+        )
+        for what in ("CPU", "wall")
     ]
     for what in ("CPU", "wall"):
         value = ratio(getattr(sdk, what.lower()), getattr(pkg, what.lower()))
