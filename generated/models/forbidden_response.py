@@ -1,19 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.forbidden_response_error_data import ForbiddenResponseErrorData
+from ..models.forbidden_response_openrouter_metadata import (
+    ForbiddenResponseOpenrouterMetadata,
+)
 from ..types import UNSET, Model, Unset
-
-if TYPE_CHECKING:
-    from ..models.forbidden_response_error_data import ForbiddenResponseErrorData
-    from ..models.forbidden_response_openrouter_metadata import (
-        ForbiddenResponseOpenrouterMetadata,
-    )
-
 
 T = TypeVar("T", bound="ForbiddenResponse")
 
@@ -34,10 +31,6 @@ class ForbiddenResponse(Model):
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.forbidden_response_openrouter_metadata import (
-            ForbiddenResponseOpenrouterMetadata,
-        )
-
         error = self.error.to_dict()
 
         openrouter_metadata: dict[str, Any] | None | Unset
@@ -70,11 +63,6 @@ class ForbiddenResponse(Model):
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.forbidden_response_error_data import ForbiddenResponseErrorData
-        from ..models.forbidden_response_openrouter_metadata import (
-            ForbiddenResponseOpenrouterMetadata,
-        )
-
         d = dict(src_dict)
         error = ForbiddenResponseErrorData.from_dict(d.pop("error"))
 

@@ -1,18 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.forbidden_response_error_data_metadata import (
+    ForbiddenResponseErrorDataMetadata,
+)
 from ..types import UNSET, Model, Unset
-
-if TYPE_CHECKING:
-    from ..models.forbidden_response_error_data_metadata import (
-        ForbiddenResponseErrorDataMetadata,
-    )
-
 
 T = TypeVar("T", bound="ForbiddenResponseErrorData")
 
@@ -32,10 +29,6 @@ class ForbiddenResponseErrorData(Model):
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.forbidden_response_error_data_metadata import (
-            ForbiddenResponseErrorDataMetadata,
-        )
-
         code = self.code
 
         message = self.message
@@ -63,10 +56,6 @@ class ForbiddenResponseErrorData(Model):
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.forbidden_response_error_data_metadata import (
-            ForbiddenResponseErrorDataMetadata,
-        )
-
         d = dict(src_dict)
         code = d.pop("code")
 

@@ -1,16 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.get_credits_data import GetCreditsData
 from ..types import Model
-
-if TYPE_CHECKING:
-    from ..models.get_credits_data import GetCreditsData
-
 
 T = TypeVar("T", bound="GetCreditsResponse")
 
@@ -42,8 +39,6 @@ class GetCreditsResponse(Model):
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.get_credits_data import GetCreditsData
-
         d = dict(src_dict)
         data = GetCreditsData.from_dict(d.pop("data"))
 

@@ -1,21 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.internal_server_response_error_data import InternalServerResponseErrorData
+from ..models.internal_server_response_openrouter_metadata import (
+    InternalServerResponseOpenrouterMetadata,
+)
 from ..types import UNSET, Model, Unset
-
-if TYPE_CHECKING:
-    from ..models.internal_server_response_error_data import (
-        InternalServerResponseErrorData,
-    )
-    from ..models.internal_server_response_openrouter_metadata import (
-        InternalServerResponseOpenrouterMetadata,
-    )
-
 
 T = TypeVar("T", bound="InternalServerResponse")
 
@@ -36,10 +31,6 @@ class InternalServerResponse(Model):
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.internal_server_response_openrouter_metadata import (
-            InternalServerResponseOpenrouterMetadata,
-        )
-
         error = self.error.to_dict()
 
         openrouter_metadata: dict[str, Any] | None | Unset
@@ -74,13 +65,6 @@ class InternalServerResponse(Model):
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.internal_server_response_error_data import (
-            InternalServerResponseErrorData,
-        )
-        from ..models.internal_server_response_openrouter_metadata import (
-            InternalServerResponseOpenrouterMetadata,
-        )
-
         d = dict(src_dict)
         error = InternalServerResponseErrorData.from_dict(d.pop("error"))
 

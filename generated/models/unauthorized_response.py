@@ -1,19 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.unauthorized_response_error_data import UnauthorizedResponseErrorData
+from ..models.unauthorized_response_openrouter_metadata import (
+    UnauthorizedResponseOpenrouterMetadata,
+)
 from ..types import UNSET, Model, Unset
-
-if TYPE_CHECKING:
-    from ..models.unauthorized_response_error_data import UnauthorizedResponseErrorData
-    from ..models.unauthorized_response_openrouter_metadata import (
-        UnauthorizedResponseOpenrouterMetadata,
-    )
-
 
 T = TypeVar("T", bound="UnauthorizedResponse")
 
@@ -34,10 +31,6 @@ class UnauthorizedResponse(Model):
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.unauthorized_response_openrouter_metadata import (
-            UnauthorizedResponseOpenrouterMetadata,
-        )
-
         error = self.error.to_dict()
 
         openrouter_metadata: dict[str, Any] | None | Unset
@@ -72,13 +65,6 @@ class UnauthorizedResponse(Model):
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.unauthorized_response_error_data import (
-            UnauthorizedResponseErrorData,
-        )
-        from ..models.unauthorized_response_openrouter_metadata import (
-            UnauthorizedResponseOpenrouterMetadata,
-        )
-
         d = dict(src_dict)
         error = UnauthorizedResponseErrorData.from_dict(d.pop("error"))
 

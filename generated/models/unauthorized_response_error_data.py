@@ -1,18 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.unauthorized_response_error_data_metadata import (
+    UnauthorizedResponseErrorDataMetadata,
+)
 from ..types import UNSET, Model, Unset
-
-if TYPE_CHECKING:
-    from ..models.unauthorized_response_error_data_metadata import (
-        UnauthorizedResponseErrorDataMetadata,
-    )
-
 
 T = TypeVar("T", bound="UnauthorizedResponseErrorData")
 
@@ -32,10 +29,6 @@ class UnauthorizedResponseErrorData(Model):
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.unauthorized_response_error_data_metadata import (
-            UnauthorizedResponseErrorDataMetadata,
-        )
-
         code = self.code
 
         message = self.message
@@ -63,10 +56,6 @@ class UnauthorizedResponseErrorData(Model):
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.unauthorized_response_error_data_metadata import (
-            UnauthorizedResponseErrorDataMetadata,
-        )
-
         d = dict(src_dict)
         code = d.pop("code")
 

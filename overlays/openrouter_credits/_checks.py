@@ -1,8 +1,9 @@
-"""Checking parsed models against the generated classes' own annotations.
+"""Checking a parsed JSON body against a generated model's own annotations, before
+``from_dict`` builds the model.
 
 Generated models do not check types (``from_dict`` takes ``"abc"`` for a number and
-``dict()``s a JSON array of pairs), so :mod:`._responses` runs both checks below on every
-parsed body. The check for each class is worked out once from its annotations, so a
+``dict()``s a JSON array of pairs), so :mod:`._responses` runs :func:`check_json` on every
+body it parses. The check for each class is worked out once from its annotations, so a
 property added to the spec is checked without touching this file.
 """
 
@@ -19,24 +20,25 @@ import attrs
 from ._generated import models as _models
 from ._generated import types as _gen_types
 
-__all__ = ["ModelMismatch", "check_model", "check_objects"]
+__all__ = ["ModelMismatch", "check_json"]
 
 
 class ModelMismatch(ValueError):
-    """A parsed model field does not have the type the schema gives it."""
+    """A JSON value does not have the type the schema gives it."""
 
 
 class _Field(NamedTuple):
-    """How to check one model field, worked out once per class from its annotation."""
+    """How to check one property, worked out once per class from its annotation."""
 
     name: str
     expected: Any
     matches: Callable[[object], bool]
     models: tuple[type[Any], ...]
-    """The attrs model classes the annotation allows (to check their JSON shape)."""
-    required_model: bool
-    """The annotation is exactly one model class (not a union arm)."""
+    """The model classes the annotation allows (an object there is checked as each)."""
     required: bool
+    to_float: bool
+    """A ``float`` property: a JSON integer becomes a float, as pydantic (the official
+    SDK's models) makes it: ``100`` reads as ``100.0``."""
 
 
 _PLANS: dict[type[Any], tuple[_Field, ...]] = {}
@@ -61,10 +63,10 @@ def _plan(cls: type[Any]) -> tuple[_Field, ...]:
                 tuple(
                     arm
                     for arm in typing.get_args(hints[field.name]) or (hints[field.name],)
-                    if isinstance(arm, type) and attrs.has(arm)
+                    if _is_model(arm)
                 ),
-                isinstance(hints[field.name], type) and attrs.has(hints[field.name]),
                 field.default is attrs.NOTHING,
+                hints[field.name] is float,
             )
             for field in attrs.fields(cls)
             if field.name != "additional_properties"
@@ -73,77 +75,75 @@ def _plan(cls: type[Any]) -> tuple[_Field, ...]:
     return plan
 
 
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and attrs.has(annotation)
+
+
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    try:
+        return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
+    except OverflowError:  # an integer beyond a float's range
+        return False
 
 
 def _matcher(expected: Any) -> Callable[[object], bool]:
-    """A test for values of the annotation ``expected`` (models: their type only)."""
+    """A test for JSON values of the annotation ``expected`` (a model: an object)."""
     origin = typing.get_origin(expected)
     if expected is Any:
         return lambda value: True
     if origin in (typing.Union, types.UnionType):
         arms = tuple(_matcher(arm) for arm in typing.get_args(expected))
         return lambda value: any(arm(value) for arm in arms)
-    if origin is dict:
-        return lambda value: isinstance(value, dict)
+    if origin is dict or _is_model(expected):
+        return lambda value: type(value) is dict
     if origin is list:
         item = _matcher(typing.get_args(expected)[0])
-        return lambda value: isinstance(value, list) and all(item(v) for v in value)
+        return lambda value: type(value) is list and all(item(v) for v in value)
     if expected is type(None):
         return lambda value: value is None
     if expected is float:
         return _is_number
-    if expected is int:
-        return lambda value: isinstance(value, int) and not isinstance(value, bool)
-    if isinstance(expected, type):
-        return lambda value: isinstance(value, expected)
-    return lambda value: False
+    if expected in (int, str, bool):
+        return lambda value: type(value) is expected
+    return lambda value: False  # Unset (a missing key is not a value), or not JSON
 
 
-def check_model(model: object, path: str = "$") -> None:
-    """Raise :class:`ModelMismatch` if a field of ``model`` (recursively) is mistyped.
-
-    A JSON integer in a ``float`` field becomes a float, as pydantic (the official SDK's
-    models) makes it: ``100`` reads as ``100.0``.
-    """
-    for field in _plan(type(model)):
-        value = getattr(model, field.name)
-        where = f"{path}.{field.name}"
+def check_json(raw: object, cls: type[Any], path: str = "$") -> None:
+    """Raise :class:`ModelMismatch` unless ``raw`` (parsed JSON) fits ``cls`` all the way
+    down; JSON integers in ``float`` properties become floats, in place."""
+    if type(raw) is not dict:
+        raise ModelMismatch(f"{path} should be an object, got {_got(raw)}")
+    for field in _plan(cls):
+        name = field.name
+        if name not in raw:
+            if field.required:
+                raise ModelMismatch(f"{path}.{name} is required but missing")
+            continue
+        value = raw[name]
         if not field.matches(value):
             raise ModelMismatch(
-                f"{where} should be {_name(field.expected)}, got {json_type(value)} {value!r}"
+                f"{path}.{name} should be {_name(field.expected)}, got {_got(value)}"
             )
-        if field.expected is float and isinstance(value, int):
-            setattr(model, field.name, float(value))
-        if field.models and attrs.has(type(value)):
-            check_model(value, where)
-
-
-def check_objects(raw: object, cls: type[Any], path: str = "$") -> None:
-    """Raise :class:`ModelMismatch` unless ``raw`` and every nested model's JSON are objects.
-
-    The generated ``from_dict`` calls ``dict()`` on its input, so a JSON array of pairs
-    would otherwise pass for an object.
-    """
-    if not isinstance(raw, dict):
-        raise ModelMismatch(f"{path} should be an object, got {json_type(raw)}")
-    for field in _plan(cls):
-        if field.required and field.name not in raw:
-            raise ModelMismatch(f"{path}.{field.name} is required but missing")
-        if not field.models or field.name not in raw:
-            continue
-        value = raw[field.name]
-        if isinstance(value, dict):
+        if field.to_float:
+            raw[name] = float(value)
+        elif field.models and type(value) is dict:
             for model in field.models:
-                check_objects(value, model, f"{path}.{field.name}")
-        elif field.required_model:
-            raise ModelMismatch(f"{path}.{field.name} should be an object, got {json_type(value)}")
+                check_json(value, model, f"{path}.{name}")
 
 
-def json_type(value: object) -> str:
+#: How much of a mistyped value a message shows.
+_SHOWN_CHARS = 60
+
+
+def _got(value: object) -> str:
+    """``a string 'abc'``, ``an array``: the JSON type, and a scalar's value (cut short)."""
     kind = type(value)
-    return "a number" if kind in (int, float) else _NAMES.get(kind, kind.__name__)
+    if kind in (list, dict) or value is None:
+        return _NAMES[kind]
+    shown = repr(value)
+    if len(shown) > _SHOWN_CHARS:
+        shown = shown[:_SHOWN_CHARS] + "…"
+    return f"{'a number' if kind in (int, float) else _NAMES.get(kind, kind.__name__)} {shown}"
 
 
 def _name(expected: Any) -> str:
@@ -154,7 +154,7 @@ def _name(expected: Any) -> str:
         return " or ".join(dict.fromkeys(arms))
     if origin is list:
         return f"an array, each {_name(typing.get_args(expected)[0])}"
-    if origin is dict or (isinstance(expected, type) and attrs.has(expected)):
+    if origin is dict or _is_model(expected):
         return "an object"
     return _NAMES.get(expected, "a value of another type")
 

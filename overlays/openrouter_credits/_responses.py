@@ -1,12 +1,11 @@
 """From an HTTP response to the result: the credits model, or the right exception.
 
 Documented bodies become the generated models (the error bodies' load with the first
-error). Generated models do
-not check types (``from_dict`` takes ``"abc"`` for a number) and raise ``KeyError``,
-``TypeError`` or ``JSONDecodeError`` on bad input; here every such failure becomes a
+error). Generated models do not check types (``from_dict`` takes ``"abc"`` for a number)
+and raise ``KeyError``, ``TypeError`` or ``JSONDecodeError`` on bad input, so the JSON is
+checked by :mod:`._checks` first; every such failure becomes a
 :class:`~openrouter_credits.errors.ResponseValidationError` (success statuses) or a typed
-error with ``.data = None`` (documented error statuses), with the cause chained. Model
-fields are checked by :mod:`._checks`.
+error with ``.data = None`` (documented error statuses), with the cause chained.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 
 from . import errors, models
-from ._checks import ModelMismatch, check_model, check_objects
+from ._checks import ModelMismatch, check_json
 from ._constants import BODY_EXCERPT_CHARS
 from ._generated.models.get_credits_response import GetCreditsResponse
 from ._http.body import DECODE_FAILURE
@@ -59,10 +58,8 @@ _M = TypeVar("_M")
 
 def _parse(response: httpx.Response, model: type[_M]) -> _M:
     raw = json.loads(body_text(response))
-    check_objects(raw, model)  # before from_dict's Python errors
-    parsed = model.from_dict(raw)  # type: ignore[attr-defined]
-    check_model(parsed)
-    return parsed  # type: ignore[no-any-return]
+    check_json(raw, model)  # before from_dict's Python errors
+    return model.from_dict(raw)  # type: ignore[attr-defined,no-any-return]
 
 
 def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCreditsResponse:

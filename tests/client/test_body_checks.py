@@ -14,8 +14,8 @@ from typing import Any, Literal
 import attrs
 import pytest
 from openrouter_credits import OpenRouter, errors
-from openrouter_credits._checks import ModelMismatch, check_model, check_objects
-from openrouter_credits.models import ForbiddenResponseErrorData
+from openrouter_credits._checks import ModelMismatch, check_json
+from openrouter_credits.models import ForbiddenResponseErrorData, GetCreditsResponse
 from openrouter_credits.testing import Reply, StandInServer
 
 from ..conftest import SECRET, client, raises
@@ -127,36 +127,6 @@ class _Grown:
     additional_properties: dict[str, Any] = attrs.field(factory=dict)
 
 
-def _grown(**changes: Any) -> _Grown:
-    values: dict[str, Any] = {
-        "tags": [1, 2],
-        "extra": {"a": [1]},
-        "anything": object(),
-        "inner": _Inner(1),
-        "maybe": None,
-        "label": "l",
-    }
-    return _Grown(**{**values, **changes})
-
-
-@pytest.mark.parametrize(
-    ("changes", "why"),
-    [
-        ({"tags": [1, "2"]}, "$.tags should be an array, each an integer, got an array [1, '2']"),
-        ({"tags": (1, 2)}, "$.tags should be an array, each an integer, got tuple (1, 2)"),
-        ({"extra": [("a", 1)]}, "$.extra should be an object, got an array"),
-        ({"inner": _Inner(True)}, "$.inner.n should be an integer, got a boolean True"),
-        ({"maybe": _Inner("1")}, "$.maybe.n should be an integer, got a string '1'"),  # type: ignore[arg-type]
-        ({"inner": None}, "$.inner should be an object, got null None"),
-        ({"label": 5}, "$.label should be a string, got a number 5"),
-    ],
-)
-def test_checker_names_the_mistyped_field(changes: dict[str, Any], why: str) -> None:
-    with pytest.raises(ModelMismatch) as info:
-        check_model(_grown(**changes))
-    assert str(info.value).startswith(why)
-
-
 #: _Grown's JSON, every required field there.
 _RAW: dict[str, Any] = {
     "tags": [],
@@ -168,25 +138,40 @@ _RAW: dict[str, Any] = {
 }
 
 
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"tags": [1, "2"]}, "$.tags should be an array, each an integer, got an array"),
+        ({"extra": [["a", 1]]}, "$.extra should be an object, got an array"),
+        ({"inner": {"n": True}}, "$.inner.n should be an integer, got a boolean True"),
+        ({"maybe": {"n": "1"}}, "$.maybe.n should be an integer, got a string '1'"),
+        ({"maybe": "x" * 100}, f"$.maybe should be an object or null, got a string '{'x' * 59}…"),
+        ({"inner": None}, "$.inner should be an object, got null"),
+        ({"inner": [["n", 1]]}, "$.inner should be an object, got an array"),
+        ({"label": 5}, "$.label should be a string, got a number 5"),
+        ({"label": None}, "$.label should be a string, got null"),
+    ],
+)
+def test_checker_names_the_mistyped_field(changes: dict[str, Any], why: str) -> None:
+    with pytest.raises(ModelMismatch) as info:
+        check_json({**_RAW, **changes}, _Grown)
+    assert str(info.value) == why
+
+
 @attrs.define
 class _Odd:
     odd: Literal["x"]
 
 
 def test_checker_accepts_well_typed_values_and_refuses_unknown_annotations() -> None:
-    check_model(_grown())
-    check_model(_grown(tags=[], extra={}, anything=None, maybe=_Inner(2)))
+    check_json(_RAW, _Grown)
+    check_json(
+        {**_RAW, "tags": [1], "extra": {"a": [1]}, "anything": [{}], "maybe": {"n": 2}}, _Grown
+    )
     with pytest.raises(ModelMismatch, match=r"\$\.odd should be"):
-        check_model(_Odd("x"))  # an annotation the checker does not know matches nothing
-
-
-def test_checker_refuses_pairs_for_nested_objects() -> None:
-    raw = {**_RAW, "inner": [["n", 1]], "maybe": {"n": 1}}
-    with pytest.raises(ModelMismatch, match=r"^\$\.inner should be an object, got an array$"):
-        check_objects(raw, _Grown)
-    check_objects({**_RAW, "inner": {"n": 1}, "maybe": None}, _Grown)
+        check_json({"odd": "x"}, _Odd)  # an annotation the checker does not know matches nothing
     with pytest.raises(ModelMismatch, match=r"^\$\.label is required but missing$"):
-        check_objects({k: v for k, v in _RAW.items() if k != "label"}, _Grown)
+        check_json({k: v for k, v in _RAW.items() if k != "label"}, _Grown)
 
 
 @attrs.define
@@ -199,18 +184,22 @@ def test_checker_names_the_whole_path_of_a_nested_pair_list() -> None:
     with pytest.raises(
         ModelMismatch, match=r"^\$\.grown\.inner should be an object, got an array$"
     ):
-        check_objects(raw, _Outer)
+        check_json(raw, _Outer)
 
 
-def test_checker_leaves_integer_fields_integers() -> None:
-    # Only a float field turns a JSON integer into a float (as pydantic does).
-    model = _grown()
-    check_model(model)
-    assert (type(model.inner.n), model.tags) == (int, [1, 2])
+def test_checker_turns_integers_into_floats_only_in_float_fields() -> None:
+    # As pydantic does: a JSON integer in a float field reads as a float.
+    raw = {"data": {"total_credits": 10, "total_usage": 2.5}}
+    check_json(raw, GetCreditsResponse)
+    assert raw == {"data": {"total_credits": 10.0, "total_usage": 2.5}}
+    assert type(raw["data"]["total_credits"]) is float
+    grown = {**_RAW, "inner": {"n": 1}, "tags": [1, 2]}
+    check_json(grown, _Grown)
+    assert (type(grown["inner"]["n"]), grown["tags"]) == (int, [1, 2])
 
 
 def test_checker_names_a_generated_union_in_json_types() -> None:
-    data = ForbiddenResponseErrorData(code=403, message="no", metadata="text")  # type: ignore[arg-type]
+    raw = {"code": 403, "message": "no", "metadata": "text"}
     with pytest.raises(ModelMismatch) as info:
-        check_model(data)
+        check_json(raw, ForbiddenResponseErrorData)
     assert str(info.value) == "$.metadata should be an object or null, got a string 'text'"
