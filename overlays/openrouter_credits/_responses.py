@@ -73,7 +73,7 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
         try:
             parsed = _parse(response, GetCreditsResponse)
         except _PARSE_ERRORS as exc:
-            why = _why(exc)
+            why = _why(exc, key)
             raise errors.ResponseValidationError(
                 f"Response validation failed: {why}",
                 response,
@@ -100,9 +100,7 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
     except _PARSE_ERRORS as exc:
         data = None
         message = _official_message(response, body)
-        detail = (
-            f"the body is not the documented error JSON: {_why(exc)} ({_excerpt(response, key)})"
-        )
+        detail = f"the body is not the documented error JSON: {_why(exc, key)} ({_excerpt(response, key)})"
     explanation = f"HTTP {status} {_phrase(status)}: {detail} ({reason})"
     raise error_class(message, response, data, body, explanation=explanation)
 
@@ -156,11 +154,13 @@ def _phrase(status: int) -> str:
     return httpx.codes.get_reason_phrase(status) or "(non-standard status)"
 
 
-def _why(exc: BaseException) -> str:
-    """What is wrong with the body, in JSON terms, never a Python exception's text."""
+def _why(exc: BaseException, key: str | None) -> str:
+    """What is wrong with the body, in JSON terms, never a Python exception's text (a
+    mistyped value it shows has the key redacted, in ``exc`` too: it is chained)."""
     if isinstance(exc, json.JSONDecodeError):
         return f"invalid JSON ({exc.msg} at position {exc.pos})"
     if isinstance(exc, (Undecodable, ModelMismatch)):
+        exc.args = (redact(str(exc), key),)
         return str(exc)
     if isinstance(exc, RecursionError):
         return "the JSON is nested too deeply"

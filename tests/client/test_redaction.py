@@ -77,6 +77,27 @@ def test_a_200_that_is_not_the_credits_json_quoting_the_key(server: StandInServe
     assert "body '<p>signed in as [redacted]</p>'" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (200, {"data": {"total_credits": SECRET, "total_usage": 1}}),
+        (401, {"error": {"code": 401, "message": ["Bearer", SECRET]}}),
+        (403, {"error": {"code": SECRET, "message": "no"}}),
+    ],
+)
+def test_a_mistyped_field_holding_the_key(server: StandInServer, status: int, body: object) -> None:
+    """The message names the mistyped field and shows its value, with the key blanked out."""
+    server.default = Reply(status, body=body)
+    with (
+        OpenRouter(server_url=server.base_url, api_key=SECRET, retry_config=None) as sdk,
+        pytest.raises(errors.OpenRouterError) as info,
+    ):
+        sdk.credits.get_credits()
+    assert not [text for text in shown(info.value) if SECRET in text]
+    assert SECRET not in str(info.value.__cause__)  # printed in a traceback
+    assert " should be " in str(info.value)
+
+
 def test_an_undocumented_status_quoting_the_key(server: StandInServer) -> None:
     server.default = Reply(status=418, body=f"teapot says {SECRET}", headers={"X-Echo": "x"})
     with (
