@@ -100,7 +100,8 @@ def result_or_raise(response: httpx.Response, key: str | None = None) -> GetCred
     except _PARSE_ERRORS as exc:
         data = None
         message = _official_message(response, body)
-        detail = f"the body is not the documented error JSON: {_why(exc, key)} ({_excerpt(response, key)})"
+        why, excerpt = _why(exc, key), _excerpt(response, key)
+        detail = f"the body is not the documented error JSON: {why} ({excerpt})"
     explanation = f"HTTP {status} {_phrase(status)}: {detail} ({reason})"
     raise error_class(message, response, data, body, explanation=explanation)
 
