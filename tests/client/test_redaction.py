@@ -7,6 +7,8 @@ metadata, additional properties, dumps); ``raw_response`` is the untouched respo
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from openrouter_credits import OpenRouter, errors
 from openrouter_credits._redact import redact
@@ -85,7 +87,9 @@ def test_a_200_that_is_not_the_credits_json_quoting_the_key(server: StandInServe
         (403, {"error": {"code": SECRET, "message": "no"}}),
     ],
 )
-def test_a_mistyped_field_holding_the_key(server: StandInServer, status: int, body: object) -> None:
+def test_a_mistyped_field_holding_the_key(
+    server: StandInServer, status: int, body: dict[str, Any]
+) -> None:
     """The message names the mistyped field and shows its value, with the key blanked out."""
     server.default = Reply(status, body=body)
     with (
