@@ -19,6 +19,7 @@ TARGET_PER_CALL: Final = 1.05
 TARGET_SDK_SLOWER: Final = 3.0
 TARGET_IMPORT_MS: Final = 10.0  # over `import httpx, attrs, httpcore`, user install
 TARGET_COMMAND: Final = 1.20
+TARGET_COMMAND_VS_SDK: Final = 0.6
 
 
 def _ms(value: float) -> str:
@@ -70,6 +71,16 @@ def targets(
                 value = ratio(getattr(run, what.lower()), getattr(floor_run, what.lower()))
             label = f"whole run, {what}: {name} ≤ {TARGET_COMMAND}{TIMES} the raw httpx script"
             judged.append(_at_most(label, value, TARGET_COMMAND))
+    cli, sdk_run = runs.get("cli"), runs.get("sdk")
+    for what in ("wall", "CPU"):
+        value = math.nan
+        if cli is not None and sdk_run is not None:
+            value = ratio(getattr(cli, what.lower()), getattr(sdk_run, what.lower()))
+        label = (
+            f"whole run, {what}: `openrouter-credits --json` ≤ {TARGET_COMMAND_VS_SDK}{TIMES} "
+            "the official SDK's example"
+        )
+        judged.append(_at_most(label, value, TARGET_COMMAND_VS_SDK))
     return [
         "## Ratios and targets",
         "",

@@ -113,21 +113,19 @@ def check_json(raw: object, cls: type[Any], path: str = "$") -> None:
     down; JSON integers in ``float`` properties become floats, in place."""
     if type(raw) is not dict:
         raise ModelMismatch(f"{path} should be an object, got {_got(raw)}")
-    for field in _plan(cls):
-        name = field.name
+    for name, expected, matches, models, required, to_float in _PLANS.get(cls) or _plan(cls):
         if name not in raw:
-            if field.required:
+            if required:
                 raise ModelMismatch(f"{path}.{name} is required but missing")
             continue
         value = raw[name]
-        if not field.matches(value):
-            raise ModelMismatch(
-                f"{path}.{name} should be {_name(field.expected)}, got {_got(value)}"
-            )
-        if field.to_float:
-            raw[name] = float(value)
-        elif field.models and type(value) is dict:
-            for model in field.models:
+        if not matches(value):
+            raise ModelMismatch(f"{path}.{name} should be {_name(expected)}, got {_got(value)}")
+        if to_float:
+            if type(value) is int:
+                raw[name] = float(value)
+        elif models and type(value) is dict:
+            for model in models:
                 check_json(value, model, f"{path}.{name}")
 
 

@@ -10,6 +10,7 @@ error with ``.data = None`` (documented error statuses), with the cause chained.
 
 from __future__ import annotations
 
+import codecs
 import json
 from typing import Any, TypeVar
 
@@ -45,7 +46,11 @@ def body_text(response: httpx.Response) -> str:
     plain = response.headers.get("content-type") == "application/json"
     charset = None if plain else response.charset_encoding
     try:
-        return response.content.decode(charset or "utf-8-sig")
+        if charset:
+            return response.content.decode(charset)
+        # UTF-8 after an optional BOM, as the "utf-8-sig" codec reads it, but without that
+        # codec's Python code (~1 % of a call's CPU)
+        return response.content.removeprefix(codecs.BOM_UTF8).decode()
     except LookupError:
         raise Undecodable(f"its charset {charset!r} is not a text encoding") from None
     except UnicodeDecodeError as exc:

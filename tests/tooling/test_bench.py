@@ -139,9 +139,11 @@ def test_targets_are_listed_but_not_judged(report: str) -> None:
         f"whole run, CPU: `openrouter-credits --json` ≤ N{times} the raw httpx script",
         f"whole run, wall: the plugin ≤ N{times} the raw httpx script",
         f"whole run, CPU: the plugin ≤ N{times} the raw httpx script",
+        f"whole run, wall: `openrouter-credits --json` ≤ N{times} the official SDK's example",
+        f"whole run, CPU: `openrouter-credits --json` ≤ N{times} the official SDK's example",
     ]
     sdk_verdict = "(quick run: not judged)" if SDK_INSTALLED else "not measured"
-    verdicts = ["(quick run: not judged)"] * 11
-    verdicts[4:6] = [sdk_verdict] * 2
+    verdicts = ["(quick run: not judged)"] * 13
+    verdicts[4:6] = verdicts[11:13] = [sdk_verdict] * 2
     assert [cells[2] for cells in rows] == verdicts, rows
     assert "**met**" not in targets and "**missed**" not in targets

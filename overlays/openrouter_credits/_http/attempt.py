@@ -26,7 +26,7 @@ def budget(request: httpx.Request) -> float | None:
     timeouts: dict[str, float | None] = request.extensions["timeout"]  # build_request sets it
     if timeouts.get("read") is None:
         return None
-    return max(value for value in timeouts.values() if value is not None)
+    return max([value for value in timeouts.values() if value is not None])
 
 
 def attempt(client: httpx.Client, request: httpx.Request, *, clamped: bool) -> httpx.Response:

@@ -25,15 +25,16 @@ def _bound(response: httpx.Response, deadline: float | None) -> bool:
 
     A body that h11 reads to exactly its declared length, with nothing to decode nor a
     deadline to check, is left as it is; any other is read through _Bounded."""
-    headers = response.headers
+    # One pass over the raw headers: each httpx.Headers lookup scans them all (~1 % a call).
+    fields = {name.lower(): value for name, value in response.headers.raw}
     try:
-        declared: int | None = int(headers["content-length"])
+        declared: int | None = int(fields[b"content-length"])
     except (KeyError, ValueError):
         declared = None
     if declared is not None and declared > MAX_BODY_BYTES:
         raise _too_large(response, declared, "")
-    encoded = "content-encoding" in headers
-    if declared is None or deadline is not None or encoded or "transfer-encoding" in headers:
+    encoded = b"content-encoding" in fields
+    if declared is None or deadline is not None or encoded or b"transfer-encoding" in fields:
         response.stream = _Bounded(response, deadline)
     return encoded
 
@@ -134,10 +135,11 @@ async def aread(response: httpx.Response) -> httpx.Response:
 
     try:
         if not _bound(response, None):
-            await response.aread()
+            await response.aread()  # read to its end, it is closed
             return response
         return _decoded(response, b"".join([chunk async for chunk in response.aiter_raw()]))
-    finally:
+    except BaseException:
         # Shielded: a connection cut by the deadline is closed, not left half-read.
         with anyio.CancelScope(shield=True):
             await response.aclose()
+        raise

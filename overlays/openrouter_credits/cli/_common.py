@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import enum
+import gc
 import logging
 import math
 import os
@@ -26,6 +27,16 @@ from .._options import resolve_api_key
 from .._responses import quote
 from ..client import OpenRouter
 from ._deadline import read_credits
+
+
+def imports_done(argv: Sequence[str] | None) -> None:
+    """Called first by each command's ``main``. Run as its process's own program (``argv``
+    None: ``sys.argv``), a command keeps what it imported until the process ends, so
+    ``gc.freeze()`` takes it out of every later collection, the interpreter's last one at
+    exit included (BENCHMARKS.md section 5). Called with ``argv`` (tests, a program of
+    yours) it changes nothing."""
+    if argv is None:
+        gc.freeze()
 
 
 class ExitStatus(enum.IntEnum):

@@ -176,6 +176,7 @@ def _build_parser() -> _Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    common.imports_done(argv)
     started = time.monotonic()
     key: str | None = None
     try:

@@ -186,6 +186,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the check with ``argv`` (default: ``sys.argv[1:]``); print the status line (and
     any warnings as long output) and return the state (0-3)."""
+    common.imports_done(argv)
     return check(argv, clock=time.time)
 
 
