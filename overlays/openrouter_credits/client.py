@@ -142,7 +142,7 @@ class OpenRouter:
             "key) would cross the network unencrypted; use https://"
         )
         warnings.warn(message, errors.InsecureTransportWarning, stacklevel=stacklevel)
-        _logger.warning("%s", message)
+        _logger.warning(message)
 
     def __repr__(self) -> str:
         key = "callable" if callable(self._api_key) else "set" if self._api_key else "from env"

@@ -93,7 +93,7 @@ class _Frozen:
         return self._fields() == other._fields()
 
     def __hash__(self) -> int:
-        return hash((type(self), *self._fields().values()))
+        return hash(tuple(self._fields().values()))
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={value!r}" for name, value in self._fields().items())

@@ -109,6 +109,11 @@ def test_a_top_up_between_runs_does_not_alarm(server: StandInServer, tmp_path: P
     assert "burn_rate=0;;;0 days_left=U;7:;3:;0" in line
 
 
+#: A state file as the plugin writes it: one reading, at T0.
+STATE = (
+    b'{"format":"check_openrouter_credits state","version":1,'
+    b'"readings":[[1800000000.0,28.0,100.0]]}\n'
+)
 NOT_MINE = (
     "CREDITS UNKNOWN - {path} is not a check_openrouter_credits state file (or it is damaged), "
     "left as it is: delete it to start afresh, or choose another --state-file"
@@ -139,6 +144,11 @@ def test_a_corrupt_state_file_is_unknown_and_left_as_it_is(
         b'{"format": "check_openrouter_credits state", "version": 1, "readings": [[1, 2, NaN]]}',
         b'{"format": "check_openrouter_credits state", "version": 1, "readings": [[1, 2, true]]}',
         b"\xff\xfe",
+        b'{"format": "check_openrouter_credits state", "version": 1, "readings": [[1, 2, 1'
+        + b"0" * 400
+        + b"]]}",
+        # past 1 MiB: larger than any the plugin writes, so not read whole
+        pytest.param(b" " * (1 << 20) + STATE, id="over-1-MiB"),
     ],
 )
 def test_a_foreign_state_file_is_unknown_and_left_as_it_is(
@@ -303,14 +313,22 @@ def test_a_state_file_that_cannot_be_used_is_unknown(
     assert (status, line) == (3, f"CREDITS UNKNOWN - {words.format(path=path)}")
 
 
+def test_a_state_file_that_cannot_be_written_is_unknown(
+    check: tuple[Check, Clock], tmp_path: Path
+) -> None:
+    # Its lock file's name is just short enough, the temporary file's is not.
+    path = tmp_path / ("s" * 245)
+    status, line = check[0](100, 28, *DAYS, "--state-file", str(path))
+    assert (status, line) == (
+        3,
+        f"CREDITS UNKNOWN - cannot write the state file {path}: File name too long",
+    )
+
+
 def test_a_missing_state_file_is_created(check: tuple[Check, Clock], tmp_path: Path) -> None:
     go, _ = check
     go(100, 28, *DAYS)
-    assert json.loads((tmp_path / "state").read_text()) == {
-        "format": "check_openrouter_credits state",
-        "version": 1,
-        "readings": [[T0, 28, 100]],
-    }
+    assert (tmp_path / "state").read_bytes() == STATE
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state", "state.lock"]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import subprocess
 import sys
 import warnings
@@ -381,3 +382,59 @@ def test_closed_client_opens_a_new_connection_when_used_again(server: StandInSer
 
     asyncio.run(again())
     assert server.connections == 4
+
+
+# --- a dropped client, in this process (the subprocess tests above never see a mutant) ----
+
+
+def dropped_sync(url: str) -> None:
+    sdk = _sdk(url)
+    sdk.credits.get_credits()
+    del sdk
+
+
+def dropped_in_its_loop(url: str) -> None:
+    async def main() -> None:
+        sdk = _sdk(url)
+        await sdk.credits.get_credits_async()
+        del sdk  # inside the running loop: closed by a task of that loop
+
+    asyncio.run(main())
+
+
+def dropped_between_runs_of_its_loop(url: str) -> None:
+    loop = asyncio.new_event_loop()
+    sdk = _sdk(url)
+    loop.run_until_complete(sdk.credits.get_credits_async())
+    del sdk  # no loop is running: closed in a loop of its own,
+    loop.run_until_complete(asyncio.sleep(0))  # then its socket, when its own loop runs
+    loop.close()
+
+
+DROPPED_HERE = [dropped_sync, dropped_in_its_loop, dropped_between_runs_of_its_loop]
+
+
+@pytest.mark.parametrize("scenario", DROPPED_HERE, ids=[s.__name__ for s in DROPPED_HERE])
+def test_a_dropped_client_closes_its_connections_quietly(
+    scenario: Scenario, server: StandInServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert _leaks(scenario, server) == []
+    assert server.requests, "the scenario made no call"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_a_client_dropped_after_its_loop_ended_is_dropped_without_an_error(
+    server: StandInServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its connections cannot be closed cleanly any more (docs/client.md#closing): the
+    # attempt to close them fails, and nothing of that reaches the program.
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    def dropped_after_its_loop(url: str) -> None:
+        sdk = _sdk(url)
+        asyncio.run(sdk.credits.get_credits_async())
+        del sdk
+
+    assert _leaks(dropped_after_its_loop, server)  # the documented limit
+    assert unraisable == []

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from openrouter_credits.testing import Reply, StandInServer
 
 KEY = "sk-or-v1-LAZY-MODELS-SENTINEL-5a5a"
@@ -57,3 +58,14 @@ def test_every_model_is_reachable_by_name() -> None:
 
     for name in models.__all__:
         assert getattr(models, name).__name__ == name
+
+
+def test_a_name_models_does_not_have_is_an_attribute_error_naming_it() -> None:
+    from openrouter_credits import models
+
+    with pytest.raises(AttributeError) as info:
+        models.GetCreditsResponses  # noqa: B018
+    assert (
+        str(info.value)
+        == "module 'openrouter_credits.models' has no attribute 'GetCreditsResponses'"
+    )

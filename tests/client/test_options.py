@@ -272,6 +272,30 @@ def test_a_client_you_bring_keeps_its_timeout_unless_one_is_given(server: StandI
     assert [t["read"] for t in seen] == [7.0, 2.5, 1.5]
 
 
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_client_you_bring_sends_the_packages_user_agent_unless_the_call_sets_one(
+    server: StandInServer, mode: str
+) -> None:
+    """Not httpx's; a call's ``http_headers`` User-Agent replaces it (one header, not two)."""
+    own: Any = httpx.Client() if mode == "sync" else httpx.AsyncClient()
+    sdk = client(server, **{"client" if mode == "sync" else "async_client": own})
+
+    async def calls() -> None:
+        await sdk.credits.get_credits_async()
+        await sdk.credits.get_credits_async(http_headers={"User-Agent": "mine/1"})
+        await own.aclose()
+
+    if mode == "sync":
+        with own:
+            sdk.credits.get_credits()
+            sdk.credits.get_credits(http_headers={"User-Agent": "mine/1"})
+    else:
+        asyncio.run(calls())
+    first, second = (r.headers.get_all("user-agent") for r in server.requests)
+    assert first is not None and len(first) == 1 and first[0].startswith("openrouter-credits/")
+    assert second == ["mine/1"]
+
+
 def test_fractional_timeout_reaches_httpx_unchanged(server: StandInServer) -> None:
     seen: list[dict[str, float]] = []
 

@@ -65,6 +65,12 @@ def test_defaults_agree_with_openapi_yaml() -> None:
     assert spec["servers"][0]["url"] == DEFAULT_SERVER_URL
 
 
+def test_the_defaults_and_no_retries_are_the_constructors_own() -> None:
+    assert RetryConfig() == DEFAULT_RETRY_CONFIG
+    assert RetryConfig("none") == retries.NO_RETRIES
+    assert RetryConfig().retry_connection_errors is True
+
+
 def test_official_argument_order() -> None:
     config = RetryConfig("backoff", BackoffStrategy(1, 50, 1.1, 100), False)
     assert config.backoff.initial_interval == 1
@@ -208,10 +214,12 @@ def test_testing_switch_zeroes_the_loops_waits_and_restores() -> None:
 
 
 def test_configs_are_immutable() -> None:
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError) as info:
         DEFAULT_RETRY_CONFIG.max_attempts = 5
-    with pytest.raises(AttributeError):
+    assert str(info.value) == "RetryConfig is immutable: make a new one"
+    with pytest.raises(AttributeError) as info:
         del DEFAULT_RETRY_CONFIG.backoff.jitter
+    assert str(info.value) == "BackoffStrategy is immutable: make a new one"
 
 
 def test_configs_are_values() -> None:
@@ -237,6 +245,8 @@ def test_configs_are_values() -> None:
     )
     for twin in (copy.copy(config), copy.deepcopy(config), pickle.loads(pickle.dumps(config))):
         assert twin == config and twin is not config
+    # Configs that differ hash apart (dict keys and set members stay cheap to find).
+    assert len({hash(RetryConfig(max_attempts=n)) for n in range(1, 101)}) == 100
 
 
 def test_set_testing_takes_effect_at_once_and_its_context_restores_the_state_before() -> None:
@@ -334,6 +344,14 @@ def test_retry_after_values(headers: dict[str, str], seconds: float | None) -> N
         (
             lambda: BackoffStrategy(1, "2", 1, 1),  # type: ignore[arg-type]
             "max_interval must be a positive number, got '2'",
+        ),
+        (
+            lambda: BackoffStrategy(1, 1, 0, 1),
+            "exponent must be a positive number, got 0",
+        ),
+        (
+            lambda: BackoffStrategy(1, 1, 1, -5),
+            "max_elapsed_time must be a positive number, got -5",
         ),
         (
             lambda: BackoffStrategy(1, 1, 1, 1, jitter=True),

@@ -6,7 +6,6 @@ foreign file, and why."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import json
 import math
@@ -65,10 +64,9 @@ def load(path: str) -> list[Reading]:
     except OSError as exc:
         raise StateError(f"cannot read the state file {path}: {_reason(exc)}") from None
     try:
-        document = json.loads(raw)
-    except ValueError:
-        document = None
-    readings = _readings(document)
+        readings = _readings(json.loads(raw))
+    except (ValueError, OverflowError):  # not JSON; a number too large for a float
+        readings = None
     if readings is None:
         raise StateError(
             f"{path} is not a check_openrouter_credits state file (or it is damaged), left "
@@ -113,4 +111,4 @@ def _finite(value: object) -> bool:
 
 
 def _reason(exc: OSError) -> str:
-    return exc.strerror or errno.errorcode.get(exc.errno or 0, str(exc))
+    return exc.strerror or str(exc)
