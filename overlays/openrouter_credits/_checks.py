@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from ._generated import models as _models
 from ._generated import types as _gen_types
 
 __all__ = ["ModelMismatch", "check_json"]
@@ -44,17 +43,10 @@ class _Field(NamedTuple):
 _PLANS: dict[type[Any], tuple[_Field, ...]] = {}
 
 
-class _Names(dict[str, Any]):
-    def __missing__(self, name: str) -> Any:
-        if name not in _models.__all__:
-            raise KeyError(name)  # a builtin
-        return getattr(_models, name)
-
-
 def _plan(cls: type[Any]) -> tuple[_Field, ...]:
     plan = _PLANS.get(cls)
     if plan is None:
-        hints = typing.get_type_hints(cls, localns=_Names(vars(_gen_types)))
+        hints = typing.get_type_hints(cls)
         plan = tuple(
             _Field(
                 field.name,
@@ -141,7 +133,7 @@ def _got(value: object) -> str:
     shown = repr(value)
     if len(shown) > _SHOWN_CHARS:
         shown = shown[:_SHOWN_CHARS] + "…"
-    return f"{'a number' if kind in (int, float) else _NAMES.get(kind, kind.__name__)} {shown}"
+    return f"{'a number' if kind in (int, float) else _NAMES[kind]} {shown}"
 
 
 def _name(expected: Any) -> str:

@@ -45,6 +45,7 @@ def failure(server: StandInServer, reply: Reply, kind: type[BaseException]) -> A
         ({"data": {"total_credits": 1, "total_usage": True}}, "$.data.total_usage should be"),
         ({"data": {"total_credits": 1}}, "$.data.total_usage is required but missing"),
         ({"data": {"total_credits": 1e400, "total_usage": 0}}, "$.data.total_credits"),
+        ({"data": {"total_credits": 10**400, "total_usage": 0}}, "credits should be a number"),
         # JSON that is not an object at all: a path and a JSON type, no Python text
         (b"true", "$ should be an object, got a boolean"),
         (b"null", "$ should be an object, got null"),
@@ -64,11 +65,15 @@ def test_success_body_of_the_wrong_shape_is_a_validation_error(
 
 
 def test_integers_and_extra_fields_are_accepted(server: StandInServer) -> None:
-    body = {"data": {"total_credits": 10, "total_usage": 2.5, "new": [1]}, "more": {"a": 1}}
+    body = {
+        "data": {"total_credits": 10, "total_usage": 2.5, "new": [1]},
+        "more": {"a": 1},
+        "additional_properties": 1,  # the models' own name for the rest: just another field
+    }
     res = get(server, Reply(body=body))
     assert (res.data.total_credits, res.data.total_usage) == (10, 2.5)
     assert res.data.additional_properties == {"new": [1]}
-    assert res.additional_properties == {"more": {"a": 1}}
+    assert res.additional_properties == {"more": {"a": 1}, "additional_properties": 1}
     assert (res.data["new"], res["more"]) == ([1], {"a": 1})  # as the official models read
 
 
@@ -146,6 +151,8 @@ _RAW: dict[str, Any] = {
         ({"inner": {"n": True}}, "$.inner.n should be an integer, got a boolean True"),
         ({"maybe": {"n": "1"}}, "$.maybe.n should be an integer, got a string '1'"),
         ({"maybe": "x" * 100}, f"$.maybe should be an object or null, got a string '{'x' * 59}…"),
+        ({"label": 5.5}, "$.label should be a string, got a number 5.5"),
+        ({"maybe": "x" * 58}, f"$.maybe should be an object or null, got a string '{'x' * 58}'"),
         ({"inner": None}, "$.inner should be an object, got null"),
         ({"inner": [["n", 1]]}, "$.inner should be an object, got an array"),
         ({"label": 5}, "$.label should be a string, got a number 5"),
@@ -168,10 +175,23 @@ def test_checker_accepts_well_typed_values_and_refuses_unknown_annotations() -> 
     check_json(
         {**_RAW, "tags": [1], "extra": {"a": [1]}, "anything": [{}], "maybe": {"n": 2}}, _Grown
     )
-    with pytest.raises(ModelMismatch, match=r"\$\.odd should be"):
+    with pytest.raises(ModelMismatch) as info:
         check_json({"odd": "x"}, _Odd)  # an annotation the checker does not know matches nothing
+    assert str(info.value) == "$.odd should be a value of another type, got a string 'x'"
     with pytest.raises(ModelMismatch, match=r"^\$\.label is required but missing$"):
         check_json({k: v for k, v in _RAW.items() if k != "label"}, _Grown)
+
+
+@attrs.define
+class _Sparse:
+    first: int | None = None
+    second: int = attrs.field(kw_only=True)
+
+
+def test_checker_goes_on_past_a_missing_optional_field() -> None:
+    check_json({"second": 2}, _Sparse)
+    with pytest.raises(ModelMismatch, match=r"^\$\.second should be an integer, got a string"):
+        check_json({"second": "2"}, _Sparse)
 
 
 @attrs.define
