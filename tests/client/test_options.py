@@ -29,6 +29,12 @@ from ..conftest import SECRET, client, raises
 # --- the server -----------------------------------------------------------------------------
 
 
+def test_credits_is_one_object_while_it_is_held() -> None:
+    sdk = OpenRouter(api_key=SECRET)
+    credits = sdk.credits
+    assert sdk.credits is credits
+
+
 def test_default_server_is_openrouter() -> None:
     assert repr(OpenRouter()) == (
         "OpenRouter(server_url='https://openrouter.ai/api/v1', api_key=<from env>)"
