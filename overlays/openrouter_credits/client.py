@@ -257,7 +257,10 @@ class OpenRouter:
         headers: dict[str, str] = kwargs["headers"]
         if not owned:
             headers = {"User-Agent": USER_AGENT, **headers}
-        headers.update(call.extra_headers)
+        if call.extra_headers:  # replacing a header of any case, as httpx.Headers would
+            given = {name.lower() for name in call.extra_headers}
+            headers = {n: v for n, v in headers.items() if n.lower() not in given}
+            headers.update(call.extra_headers)
         headers["Authorization"] = f"Bearer {key}"
         url = self._url
         if call.server_url:

@@ -8,6 +8,7 @@ import re
 import sys
 from typing import Any
 
+import httpx
 import pytest
 from openrouter_credits import (
     GetCreditsResponse,
@@ -58,6 +59,20 @@ def test_client_attribution_defaults_and_per_call_overrides(
     assert second["x-openrouter-categories"] == "cloud-agent,cli-agent"
     assert second["x-extra"] == "1"
     assert second["user-agent"] == "mine/1"
+
+
+def test_http_headers_replace_a_header_whatever_its_case(server: StandInServer, mode: str) -> None:
+    """One of each header reaches the server: the call's value, in the call's case; also
+    through a client of yours, to which the package adds its User-Agent itself."""
+    given = {"user-agent": "mine/1", "x-openrouter-title": "U"}
+    with client(server, x_open_router_title="App") as sdk:
+        call(mode, sdk, http_headers=given)
+    with httpx.Client() as mine, client(server, x_open_router_title="App", client=mine) as sdk:
+        sdk.credits.get_credits(http_headers=given)
+    for req in server.requests:
+        assert req.headers.get_all("User-Agent") == ["mine/1"]
+        assert req.headers.get_all("X-OpenRouter-Title") == ["U"]
+        assert "x-openrouter-title: U" in str(req.headers)
 
 
 def test_no_attribution_headers_unless_given(server: StandInServer) -> None:
