@@ -100,18 +100,13 @@ def pytest_collection_modifyitems(items: list[Any]) -> None:
             fewer = min(chosen.max_examples, 30)
             new = settings(chosen, max_examples=fewer, derandomize=True, database=None)
             test._hypothesis_internal_use_settings = new  # type: ignore[union-attr]
+    gc.freeze()  # what collection made is never garbage: each gc.collect() below skips it
 
 
 def pytest_configure(config: Any) -> None:
     # The collector runs between tests only: free to run anywhere, it crashed mutmut's
     # stats run (SIGSEGV in the trampoline's ContextVar.set; finalizers of dropped clients).
     gc.disable()
-
-
-def pytest_collection_finish(session: Any) -> None:
-    # What collection made (the test modules, their items) is never garbage: frozen, it is
-    # left out of the collection before each test, which then walks only what tests make.
-    gc.freeze()
 
 
 def pytest_runtest_setup(item: Any) -> None:
@@ -125,8 +120,7 @@ def pytest_runtest_setup(item: Any) -> None:
 
 def pytest_runtest_logreport(report: Any) -> None:
     # mutmut's stats time a test's call only; a mutant waits for its setup and teardown too
-    # (a server started and stopped, the gc.collect above): its budget and time limit count
-    # the whole test.
+    # (servers, the gc.collect above): its budget and time limit count the whole test.
     if report.when != "call" and os.environ.get("MUTANT_UNDER_TEST") == "stats":
         from mutmut.state import state
 
